@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* The pyxray command: `pyxray dump PID` prints every thread's Python stack
+ * of a live process, as text or JSON. A thin front end over the snapshot
+ * model; errors are one line on stderr and a non-zero exit. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pyxray/pyxray.h>
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+	"Usage: pyxray dump [--json] [--nonblocking] [--max-frames N] [--addrs] PID\n"
+	"       pyxray --help | --version\n"
+	"\n"
+	"Show the Python stack of every thread of every interpreter of a live\n"
+	"CPython process (3.6 to 3.15), no debug symbols needed.\n"
+	"\n"
+	"Commands:\n"
+	"  dump PID          print the Python stacks of process PID\n"
+	"\n"
+	"Options for dump:\n"
+	"  --json            print one JSON document (see docs/json.md)\n"
+	"  --nonblocking     read without stopping the process (stacks may be\n"
+	"                    inconsistent if it is running)\n"
+	"  --max-frames N    keep at most N frames per thread (default 4096)\n"
+	"  --addrs           show frame and code object addresses (text)\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Exit status: 0 on success, 1 when the process cannot be read, 2 on bad usage.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("pyxray: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see 'pyxray --help')\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_pid(const char *s, pid_t *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return -1;
+	*out = (pid_t)v;
+	return 0;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"nonblocking", no_argument, NULL, 'n'},
+		{"max-frames", required_argument, NULL, 'm'},
+		{"addrs", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	int json = 0, c;
+	unsigned fmt_flags = 0;
+	struct pyx_snapshot_opts sopts = {0};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			sopts.flags |= PYX_SNAP_NONBLOCKING;
+			break;
+		case 'a':
+			fmt_flags |= PYX_FMT_ADDRS;
+			break;
+		case 'm': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 1000000)
+				return usage_error("--max-frames takes a number from 1 to 1000000, not '%s'",
+						   optarg);
+			sopts.max_frames = (size_t)v;
+			break;
+		}
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("unknown option '%s' for dump", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("dump needs a process id%s", "");
+	if (optind + 1 < argc)
+		return usage_error("dump takes one process id, got extra '%s'", argv[optind + 1]);
+	pid_t pid;
+	if (parse_pid(argv[optind], &pid) < 0)
+		return usage_error("'%s' is not a process id", argv[optind]);
+
+	struct pyx_error err;
+	struct pyx_snapshot *snap = NULL;
+	pyx_error_clear(&err);
+	if (pyx_snapshot_take_pid(pid, &sopts, &snap, &err) < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	int rc = json ? pyx_format_json(snap, fmt_flags, stdout, &err)
+		      : pyx_format_text(snap, fmt_flags, stdout, &err);
+	pyx_snapshot_destroy(snap);
+	if (rc < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("missing command%s", "");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("pyxray %s\n", pyx_version());
+		return 0;
+	}
+	if (!strcmp(cmd, "dump"))
+		return cmd_dump(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Decoding Python objects from target memory: type names, str, bytes, int,
+ * float, containers, dict lookups, instance attributes. Every read is bounded
+ * by d->limits; results are allocated from d->arena. */
+#ifndef PYX_OBJECTS_H
+#define PYX_OBJECTS_H
+
+#include <stdint.h>
+
+#include "decoder.h"
+
+/* Type name of the object at obj_addr (tp_name, e.g. "dict"), copied into
+ * the arena; *out is never NULL on success. */
+int pyx_obj_type_name(struct pyx_decoder *d, uint64_t obj_addr, const char **out,
+		      struct pyx_error *err);
+
+/* Decodes a str object to UTF-8 (every kind: ASCII, latin-1, UCS-2, UCS-4,
+ * compact and legacy), at most d->limits.max_string_bytes bytes (cut at a
+ * character boundary, "..." not added). *out lives in the arena.
+ * -PYX_E_BAD_DATA when obj_addr is not a str or its header is inconsistent. */
+int pyx_obj_str(struct pyx_decoder *d, uint64_t str_addr, const char **out,
+		struct pyx_error *err);
+
+/* Like pyx_obj_str into a caller buffer (NUL-terminated, truncated). */
+int pyx_obj_str_buf(struct pyx_decoder *d, uint64_t str_addr, char *buf, size_t size,
+		    struct pyx_error *err);
+
+/* Reads a bytes object's payload: at most max bytes, *out_len set to the
+ * number copied; the arena copy is NUL-terminated. */
+int pyx_obj_bytes(struct pyx_decoder *d, uint64_t bytes_addr, size_t max, const uint8_t **out,
+		  size_t *out_len, struct pyx_error *err);
+
+/* Value of an int object that fits in int64 (-PYX_E_LIMIT otherwise). */
+int pyx_obj_long_i64(struct pyx_decoder *d, uint64_t long_addr, int64_t *out,
+		     struct pyx_error *err);
+
+/* repr()-like rendering of any object, bounded in length (max_len bytes)
+ * and nesting (depth): None, bool, int (any size), float, str, bytes,
+ * tuple, list, dict, set/frozenset (length and first items), other objects
+ * as <TypeName object at 0x...>. */
+int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int depth,
+		 const char **out, struct pyx_error *err);
+
+/* Looks up a str key in a dict object (any version's layout). *out is the
+ * value's address, or 0 with -PYX_E_NOT_FOUND when absent. */
+int pyx_dict_get_str(struct pyx_decoder *d, uint64_t dict_addr, const char *key, uint64_t *out,
+		     struct pyx_error *err);
+
+/* Calls fn for each (key, value) of a dict, at most `max` entries; fn
+ * returns nonzero to stop. */
+int pyx_dict_items(struct pyx_decoder *d, uint64_t dict_addr, size_t max,
+		   int (*fn)(void *ctx, uint64_t key_addr, uint64_t value_addr), void *ctx,
+		   struct pyx_error *err);
+
+/* Instance attribute lookup through the object's __dict__ (tp_dictoffset,
+ * managed dicts and inline values of 3.11+). No descriptors, no slots. */
+int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, uint64_t *out,
+		    struct pyx_error *err);
+
+/* threading names: calls fn(ctx, thread_ident, name) for every entry of
+ * sys.modules['threading']._active (ident is pthread_self()) of the
+ * interpreter at interp_addr. Missing threading module is not an error. */
+int pyx_thread_names(struct pyx_decoder *d, uint64_t interp_addr,
+		     void (*fn)(void *ctx, uint64_t ident, const char *name), void *ctx,
+		     struct pyx_error *err);
+
+#endif

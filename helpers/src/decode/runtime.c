@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/* Interpreters and threads. The interpreter list starts at
+ * _PyRuntime.interpreters.head (3.7+) or the static interp_head (3.6); each
+ * interpreter's threads at tstate_head / threads.head. The GIL holder is
+ * _gil_runtime_state.last_holder while .locked is set: in _PyRuntime.ceval
+ * for 3.7-3.11, behind interp->ceval.gil for 3.12+ (pycore_gil.h), and the
+ * _PyThreadState_Current global in 3.6. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "code.h"
+#include "frames.h"
+#include "objects.h"
+#include "runtime.h"
+
+enum { TSTATE_BUF_MAX = 65536, INTERP_BUF_MAX = 1 << 20 };
+
+const char *pyx_version_string(struct pyx_arena *arena, uint32_t hex)
+{
+	unsigned major = hex >> 24, minor = (hex >> 16) & 0xff, micro = (hex >> 8) & 0xff;
+	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
+	const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
+	if (*lv)
+		return pyx_arena_printf(arena, "%u.%u.%u%s%u", major, minor, micro, lv, serial);
+	return pyx_arena_printf(arena, "%u.%u.%u", major, minor, micro);
+}
+
+int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_python_syms *syms,
+		       struct pyx_layout *layout, struct pyx_error *err)
+{
+	uint32_t hex = syms->version_hex;
+	if (syms->py_version) {
+		int rc = pyx_memsrc_read(src, syms->py_version, &hex, sizeof hex, err);
+		if (rc < 0)
+			return pyx_error_wrap(err, "reading Py_Version");
+	}
+	if (!hex)
+		return pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
+				     "cannot tell which Python version %s is: it has no Py_Version "
+				     "(so it is older than 3.11) and its file name has no version",
+				     syms->path ? syms->path : "the interpreter");
+	unsigned minor = (hex >> 16) & 0xff;
+	uint64_t debug_offsets = (hex >> 24) == 3 && minor >= 13 ? syms->runtime : 0;
+	return pyx_layout_init(layout, hex, src, debug_offsets, err);
+}
+
+/* sys.version's first word refines a version known only as 3.X. */
+static const char *sys_version(struct pyx_decoder *d, uint64_t interp_buf_sysdict)
+{
+	uint64_t v;
+	const char *s = NULL;
+	if (!interp_buf_sysdict || pyx_dict_get_str(d, interp_buf_sysdict, "version", &v, NULL) < 0 ||
+	    pyx_obj_str(d, v, &s, NULL) < 0)
+		return NULL;
+	size_t n = strcspn(s, " ");
+	return n && n < 32 ? pyx_arena_strndup(d->arena, s, n) : NULL;
+}
+
+static uint64_t gil_holder(struct pyx_decoder *d, const struct pyx_python_syms *syms,
+			   uint64_t interp_addr, const unsigned char *ibuf)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	uint64_t gil = 0, holder = 0;
+	int32_t locked = 0;
+	switch (d->layout->gil_model) {
+	case PYX_GIL_TSTATE_CURRENT_GLOBAL:
+		if (syms->tstate_current)
+			pyx_memsrc_read_u64(d->src, syms->tstate_current, &holder, NULL);
+		return holder;
+	case PYX_GIL_RUNTIME:
+		if (!PYX_HAS(o->runtime_state.ceval_gil))
+			return 0;
+		gil = syms->runtime + (uint64_t)o->runtime_state.ceval_gil;
+		break;
+	case PYX_GIL_INTERP:
+		if (!PYX_HAS(o->interpreter_state.ceval_gil))
+			return 0;
+		gil = pyx_get_u64(ibuf, o->interpreter_state.ceval_gil);
+		break;
+	}
+	(void)interp_addr;
+	if (!gil || pyx_memsrc_read(d->src, gil + (uint64_t)o->gil_runtime_state.locked, &locked,
+				    sizeof locked, NULL) < 0 || !locked)
+		return 0;
+	if (pyx_memsrc_read_u64(d->src, gil + (uint64_t)o->gil_runtime_state.last_holder, &holder,
+				NULL) < 0)
+		return 0;
+	return holder;
+}
+
+struct name_ctx {
+	struct pyx_interp *interp;
+};
+
+static void on_thread_name(void *ctx, uint64_t ident, const char *name)
+{
+	struct name_ctx *nc = ctx;
+	for (size_t i = 0; i < nc->interp->nthreads; i++)
+		if (nc->interp->threads[i].thread_id == ident && !nc->interp->threads[i].name)
+			nc->interp->threads[i].name = name;
+}
+
+static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t tstate,
+			  uint64_t holder, unsigned flags, struct pyx_error *err)
+{
+	const struct pyx_layout *L = d->layout;
+	const struct pyx_offsets *o = &L->off;
+	size_t tsize = (size_t)o->thread_state.size;
+	unsigned char *tbuf = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	if (tsize == 0 || tsize > TSTATE_BUF_MAX)
+		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad thread state size %zu", tsize);
+	tbuf = malloc(tsize);
+	if (!tbuf)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	uint64_t first = tstate;
+	while (tstate) {
+		struct pyx_error e;
+		pyx_error_clear(&e);
+		if (in->nthreads >= d->limits.max_threads) {
+			rc = pyx_error_set(err, PYX_E_LIMIT, 0, tstate,
+					   "more than %zu threads in interpreter %lld",
+					   d->limits.max_threads, (long long)in->id);
+			goto out;
+		}
+		if (pyx_memsrc_read(d->src, tstate, tbuf, tsize, &e) < 0) {
+			rc = pyx_error_set(err, e.code, e.sys_errno, tstate,
+					   "thread list broken at 0x%llx: %s",
+					   (unsigned long long)tstate, e.msg);
+			goto out;
+		}
+		if (in->nthreads == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct pyx_thread *nt = pyx_arena_grow(d->arena, in->threads, in->nthreads,
+							       ncap, sizeof *nt);
+			if (!nt) {
+				rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+				goto out;
+			}
+			in->threads = nt;
+			cap = ncap;
+		}
+		struct pyx_thread *th = &in->threads[in->nthreads++];
+		th->tstate_addr = tstate;
+		th->thread_id = pyx_get_u64(tbuf, o->thread_state.thread_id);
+		th->tid = PYX_HAS(o->thread_state.native_thread_id)
+				  ? (int64_t)pyx_get_u64(tbuf, o->thread_state.native_thread_id)
+				  : -1;
+		if (th->tid == 0)
+			th->tid = -1;
+		th->holds_gil = holder && holder == tstate;
+		uint64_t frame = 0;
+		if (L->frame_model == PYX_FRAMES_OBJECT)
+			frame = pyx_get_u64(tbuf, o->thread_state.frame);
+		else if (L->tstate_frame == PYX_TSTATE_FRAME_CFRAME) {
+			uint64_t cframe = pyx_get_u64(tbuf, o->thread_state.cframe);
+			if (cframe && pyx_memsrc_read_u64(d->src,
+							  cframe + (uint64_t)o->cframe.current_frame,
+							  &frame, &e) < 0) {
+				th->truncated = e.code;
+				th->truncated_msg = pyx_arena_strdup(d->arena, e.msg);
+				frame = 0;
+			}
+		} else
+			frame = pyx_get_u64(tbuf, o->thread_state.current_frame);
+		rc = pyx_frames_walk(d, frame, flags, th, err);
+		if (rc < 0)
+			goto out;
+		tstate = pyx_get_u64(tbuf, o->thread_state.next);
+		if (tstate == first) {
+			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, tstate, "thread list loops");
+			goto out;
+		}
+	}
+out:
+	free(tbuf);
+	/* The list is newest first; show the oldest (usually MainThread) first. */
+	for (size_t i = 0, j = in->nthreads ? in->nthreads - 1 : 0; i < j; i++, j--) {
+		struct pyx_thread tmp = in->threads[i];
+		in->threads[i] = in->threads[j];
+		in->threads[j] = tmp;
+	}
+	return rc;
+}
+
+int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms,
+		       unsigned flags, struct pyx_process *proc, struct pyx_error *err)
+{
+	const struct pyx_layout *L = d->layout;
+	const struct pyx_offsets *o = &L->off;
+	uint64_t interp = 0, main_interp = 0;
+	unsigned char *ibuf = NULL;
+	size_t isize = (size_t)o->interpreter_state.size, cap = 0;
+	int rc;
+	proc->version_hex = L->version_hex;
+	proc->python_version = syms->py_version
+				       ? pyx_version_string(d->arena, L->version_hex)
+				       : pyx_arena_printf(d->arena, "%u.%u", L->version_hex >> 24,
+							  (L->version_hex >> 16) & 0xff);
+	proc->layout_source = L->source;
+	if (L->has_runtime) {
+		rc = pyx_memsrc_read_u64(d->src, syms->runtime + (uint64_t)o->runtime_state.interpreters_head,
+					 &interp, err);
+		if (rc < 0)
+			return pyx_error_wrap(err, "reading _PyRuntime");
+		if (PYX_HAS(o->runtime_state.interpreters_main))
+			pyx_memsrc_read_u64(d->src,
+					    syms->runtime + (uint64_t)o->runtime_state.interpreters_main,
+					    &main_interp, NULL);
+	} else if (syms->interp_head) {
+		rc = pyx_memsrc_read_u64(d->src, syms->interp_head, &interp, err);
+		if (rc < 0)
+			return pyx_error_wrap(err, "reading interp_head");
+	}
+	if (!interp)
+		return pyx_error_set(err, PYX_E_NOT_INITIALIZED, 0, 0,
+				     "the Python interpreter is not initialized (starting up or "
+				     "already finalized)");
+	if (isize == 0 || isize > INTERP_BUF_MAX)
+		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad interpreter size %zu", isize);
+	ibuf = malloc(isize);
+	if (!ibuf)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	rc = 0;
+	for (size_t index = 0; interp; index++) {
+		struct pyx_error e;
+		pyx_error_clear(&e);
+		if (index >= d->limits.max_interpreters) {
+			rc = pyx_error_set(err, PYX_E_LIMIT, 0, interp,
+					   "more than %zu interpreters (or a loop in their list)",
+					   d->limits.max_interpreters);
+			goto out;
+		}
+		if (proc->ninterps == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct pyx_interp *ni = pyx_arena_grow(d->arena, proc->interps,
+							       proc->ninterps, ncap, sizeof *ni);
+			if (!ni) {
+				rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+				goto out;
+			}
+			proc->interps = ni;
+			cap = ncap;
+		}
+		struct pyx_interp *in = &proc->interps[proc->ninterps++];
+		in->addr = interp;
+		if (pyx_memsrc_read(d->src, interp, ibuf, isize, &e) < 0) {
+			in->error = e.code;
+			in->error_msg = pyx_arena_printf(d->arena, "interpreter at 0x%llx: %s",
+							 (unsigned long long)interp, e.msg);
+			break;
+		}
+		in->id = PYX_HAS(o->interpreter_state.id) ? pyx_get_i64(ibuf, o->interpreter_state.id)
+							   : (int64_t)index;
+		uint64_t holder = gil_holder(d, syms, interp, ibuf);
+		if (!syms->py_version && index == 0) {
+			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict));
+			if (v)
+				proc->python_version = v;
+		}
+		rc = decode_threads(d, in, pyx_get_u64(ibuf, o->interpreter_state.threads_head),
+				    holder, flags, &e);
+		if (rc == -PYX_E_NOMEM) {
+			*err = e;
+			goto out;
+		}
+		rc = 0;
+		if (e.code) {
+			in->error = e.code;
+			in->error_msg = pyx_arena_strdup(d->arena, e.msg);
+		}
+		if (!(flags & PYX_SNAP_NO_THREAD_NAMES)) {
+			struct name_ctx nc = {in};
+			pyx_thread_names(d, interp, on_thread_name, &nc, NULL);
+		}
+		interp = pyx_get_u64(ibuf, o->interpreter_state.next);
+	}
+out:
+	free(ibuf);
+	/* Newest first in the list; sort by id so the main interpreter leads. */
+	for (size_t i = 1; i < proc->ninterps; i++) {
+		struct pyx_interp tmp = proc->interps[i];
+		size_t j = i;
+		while (j > 0 && proc->interps[j - 1].id > tmp.id) {
+			proc->interps[j] = proc->interps[j - 1];
+			j--;
+		}
+		proc->interps[j] = tmp;
+	}
+	for (size_t i = 0; i < proc->ninterps; i++)
+		proc->interps[i].is_main = main_interp ? proc->interps[i].addr == main_interp
+						       : proc->interps[i].id == 0;
+	return rc;
+}

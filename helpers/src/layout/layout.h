@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* Version layouts: one struct of named offsets (generated from fields.def) plus
+ * capability flags, chosen once per target. The decoder reads CPython fields
+ * only through this struct and asks capabilities, never version numbers.
+ * Depends on memsrc only (to read a target's _Py_DebugOffsets). */
+#ifndef PYX_LAYOUT_H
+#define PYX_LAYOUT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <pyxray/error.h>
+#include <pyxray/memsrc.h>
+
+/* Value of a field this version does not have. */
+#define PYX_ABSENT (-1)
+
+#define PYX_SECTION_BEGIN(section) struct {
+#define PYX_FIELD(section, field) int32_t field;
+#define PYX_SECTION_END(section) } section;
+struct pyx_offsets {
+#include "fields.def"
+};
+#undef PYX_SECTION_BEGIN
+#undef PYX_FIELD
+#undef PYX_SECTION_END
+
+/* How the thread's current frame chain is reached and what a frame is. */
+enum pyx_frame_model {
+	PYX_FRAMES_OBJECT = 1,	/* <=3.10: tstate->frame, PyFrameObject.f_back */
+	PYX_FRAMES_INTERP = 2,	/* 3.11+: _PyInterpreterFrame.previous */
+};
+
+/* Where the current frame pointer lives for PYX_FRAMES_INTERP. */
+enum pyx_tstate_frame {
+	PYX_TSTATE_FRAME_DIRECT = 1, /* tstate->frame (<=3.10) or tstate->current_frame (3.13+) */
+	PYX_TSTATE_FRAME_CFRAME = 2, /* tstate->cframe->current_frame (3.11, 3.12) */
+};
+
+enum pyx_linetable_kind {
+	PYX_LINES_LNOTAB = 1,	 /* co_lnotab (<=3.9), f_lasti in bytes */
+	PYX_LINES_LINETABLE = 2, /* co_linetable 3.10, f_lasti in code units */
+	PYX_LINES_LOCATIONS = 3, /* 3.11+ location table, offsets in code units */
+};
+
+/* How the GIL holder is found. */
+enum pyx_gil_model {
+	PYX_GIL_TSTATE_CURRENT_GLOBAL = 1, /* 3.6: the _PyThreadState_Current global */
+	PYX_GIL_RUNTIME = 2,	/* 3.7-3.11: _PyRuntime.ceval.gil (locked, last_holder) */
+	PYX_GIL_INTERP = 3,	/* 3.12+: interp->ceval.gil points at a _gil_runtime_state */
+};
+
+enum pyx_dict_model {
+	PYX_DICT_36 = 1,	/* 3.6-3.10: dk_size, dk_lookup, PyDictKeyEntry; split via ma_values */
+	PYX_DICT_311 = 2,	/* 3.11+: dk_log2_size, dk_kind, unicode entries */
+};
+
+enum pyx_instance_dict_model {
+	PYX_INSTDICT_OFFSET = 1,   /* tp_dictoffset (<=3.10, and types without managed dict) */
+	PYX_INSTDICT_MANAGED_311 = 2, /* 3.11: dict at -3 words, values at -4 words */
+	PYX_INSTDICT_MANAGED_312 = 3, /* 3.12: _PyDictOrValues at -3 words, low bit tags values */
+	PYX_INSTDICT_INLINE_313 = 4,  /* 3.13+: inline values after tp_basicsize, dict at -3 words */
+};
+
+struct pyx_layout {
+	uint32_t version_hex;	/* PY_VERSION_HEX of the target, e.g. 0x030b07f0 */
+	int minor;		/* 3.X */
+	const char *source;	/* "table 3.11" or "_Py_DebugOffsets 3.14 + table" */
+	int free_threaded;	/* nonzero when the target is a free-threaded build */
+	enum pyx_frame_model frame_model;
+	enum pyx_tstate_frame tstate_frame;
+	enum pyx_linetable_kind linetable;
+	enum pyx_gil_model gil_model;
+	enum pyx_dict_model dict_model;
+	enum pyx_instance_dict_model instdict_model;
+	int has_runtime;	/* _PyRuntime exists (3.7+) */
+	int has_qualname;	/* co_qualname (3.11+) */
+	int frame_has_owner;	/* owner == consts.frame_owned_by_cstack marks shims (3.12+) */
+	int instr_ptr_is_prev;	/* instr_ptr points at the last executed unit (3.11, 3.12) */
+	int executable_is_stackref; /* f_executable is a tagged _PyStackRef (3.14+) */
+	int long_is_tagged;	/* PyLong uses lv_tag (3.12+) */
+	int unicode_has_wstr;	/* PyASCIIObject has wstr (<=3.11) */
+	struct pyx_offsets off;
+};
+
+/* Static table for minor version 3.minor, or NULL when we have none.
+ * Tables exist for 3.6-3.15; for 3.13+ they supply what _Py_DebugOffsets
+ * does not carry. */
+const struct pyx_offsets *pyx_layout_table(int minor);
+
+/* Builds the layout for a target of version `version_hex`. For 3.13+ pass the
+ * address of the target's _Py_DebugOffsets (the start of _PyRuntime), which is
+ * read, validated as untrusted input and cross-checked against our table;
+ * pass 0 for older versions. Returns 0, -PYX_E_UNSUPPORTED_VERSION (message
+ * names the version and why), -PYX_E_BAD_DATA (debug offsets fail
+ * validation) or a memsrc error. */
+int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_memsrc *src,
+		    uint64_t debug_offsets_addr, struct pyx_error *err);
+
+/* Fills capability flags from out->version_hex (used by pyx_layout_init and
+ * by unit tests that build a layout from a table). */
+void pyx_layout_set_caps(struct pyx_layout *out);
+
+/* Writes "section.field = value" lines for every field (debugging aid). */
+void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, const char *text),
+		     void *ctx);
+
+/* Field accessors on a local copy of a remote structure. `off` may be
+ * PYX_ABSENT; callers check with PYX_HAS() first. Never cast remote buffers
+ * to structs: read through these. */
+#define PYX_HAS(off) ((off) >= 0)
+static inline uint64_t pyx_get_u64(const void *buf, int32_t off)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)buf + off, sizeof v);
+	return v;
+}
+static inline uint32_t pyx_get_u32(const void *buf, int32_t off)
+{
+	uint32_t v;
+	memcpy(&v, (const char *)buf + off, sizeof v);
+	return v;
+}
+static inline int32_t pyx_get_i32(const void *buf, int32_t off)
+{
+	int32_t v;
+	memcpy(&v, (const char *)buf + off, sizeof v);
+	return v;
+}
+static inline int64_t pyx_get_i64(const void *buf, int32_t off)
+{
+	int64_t v;
+	memcpy(&v, (const char *)buf + off, sizeof v);
+	return v;
+}
+static inline uint8_t pyx_get_u8(const void *buf, int32_t off)
+{
+	return ((const uint8_t *)buf)[off];
+}
+
+#endif

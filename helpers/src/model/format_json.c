@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* The JSON report (schema in docs/json.md). Written by hand, streaming: the
+ * model is simple and a JSON library would be the only dependency. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "snapshot_priv.h"
+
+static void jstr(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void jframe(FILE *out, const struct pyx_frame *f, unsigned flags)
+{
+	fputs("{\"function\": ", out);
+	jstr(out, f->function);
+	fputs(", \"qualname\": ", out);
+	jstr(out, f->qualname);
+	fputs(", \"file\": ", out);
+	jstr(out, f->file);
+	fprintf(out, ", \"line\": %d, \"entry\": %s", f->line, f->is_entry ? "true" : "false");
+	fprintf(out, ", \"frame_addr\": %" PRIu64 ", \"code_addr\": %" PRIu64, f->frame_addr,
+		f->code_addr);
+	if (f->error) {
+		fputs(", \"error\": ", out);
+		jstr(out, f->error_msg);
+	}
+	if (f->locals) {
+		fputs(", \"locals\": [", out);
+		for (size_t i = 0; i < f->nlocals; i++) {
+			fputs(i ? ", {\"name\": " : "{\"name\": ", out);
+			jstr(out, f->locals[i].name);
+			fputs(", \"kind\": ", out);
+			jstr(out, f->locals[i].kind);
+			fputs(", \"repr\": ", out);
+			jstr(out, f->locals[i].repr);
+			fputc('}', out);
+		}
+		fputc(']', out);
+	}
+	(void)flags;
+	fputc('}', out);
+}
+
+static void jthread(FILE *out, const struct pyx_thread *th, unsigned flags)
+{
+	fprintf(out, "{\"tid\": %" PRId64 ", \"thread_id\": %" PRIu64 ", \"name\": ", th->tid,
+		th->thread_id);
+	jstr(out, th->name);
+	fprintf(out, ", \"holds_gil\": %s, \"frames\": [", th->holds_gil ? "true" : "false");
+	for (size_t i = 0; i < th->nframes; i++) {
+		if (i)
+			fputs(", ", out);
+		jframe(out, &th->frames[i], flags);
+	}
+	fputc(']', out);
+	if (th->truncated) {
+		fputs(", \"truncated\": ", out);
+		jstr(out, th->truncated_msg);
+	}
+	fputc('}', out);
+}
+
+static void jprocess(FILE *out, const struct pyx_process *p, unsigned flags)
+{
+	fprintf(out, "{\"pid\": %d, \"ppid\": %d, \"python_version\": ", (int)p->pid, (int)p->ppid);
+	jstr(out, p->python_version);
+	fputs(", \"executable\": ", out);
+	jstr(out, p->executable);
+	fputs(", \"argv\": [", out);
+	for (size_t i = 0; i < p->argc; i++) {
+		if (i)
+			fputs(", ", out);
+		jstr(out, p->argv[i]);
+	}
+	fputs("], \"python_path\": ", out);
+	jstr(out, p->python_path);
+	fputs(", \"layout\": ", out);
+	jstr(out, p->layout_source);
+	if (p->stopped_us >= 0)
+		fprintf(out, ", \"stopped_us\": %" PRId64, p->stopped_us);
+	if (p->error) {
+		fputs(", \"error\": ", out);
+		jstr(out, p->error_msg);
+	}
+	fputs(", \"interpreters\": [", out);
+	for (size_t i = 0; i < p->ninterps; i++) {
+		const struct pyx_interp *in = &p->interps[i];
+		if (i)
+			fputs(", ", out);
+		fprintf(out, "{\"id\": %" PRId64 ", \"main\": %s", in->id, in->is_main ? "true" : "false");
+		if (in->error) {
+			fputs(", \"error\": ", out);
+			jstr(out, in->error_msg);
+		}
+		fputs(", \"threads\": [", out);
+		for (size_t j = 0; j < in->nthreads; j++) {
+			if (j)
+				fputs(", ", out);
+			jthread(out, &in->threads[j], flags);
+		}
+		fputs("]}", out);
+	}
+	fputs("]}", out);
+}
+
+int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
+		    struct pyx_error *err)
+{
+	fprintf(out, "{\"schema_version\": %d, \"processes\": [", snap->schema_version);
+	for (size_t i = 0; i < snap->nprocs; i++) {
+		if (i)
+			fputs(", ", out);
+		jprocess(out, &snap->procs[i], flags);
+	}
+	fputs("]}\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return pyx_error_set(err, PYX_E_OS, errno, 0, "writing the report: %s",
+				     strerror(errno));
+	return 0;
+}

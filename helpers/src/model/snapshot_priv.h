@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the snapshot builders and formatters. */
+#ifndef PYX_SNAPSHOT_PRIV_H
+#define PYX_SNAPSHOT_PRIV_H
+
+#include <pyxray/snapshot.h>
+
+#include "../util/arena.h"
+
+struct pyx_snapshot_priv {
+	struct pyx_arena *arena;
+};
+
+/* An empty snapshot with its arena; NULL on allocation failure. */
+struct pyx_snapshot *pyx_snapshot_new(void);
+
+/* Appends a zeroed process record (arena memory); NULL on failure. */
+struct pyx_process *pyx_snapshot_add_process(struct pyx_snapshot *snap);
+
+/* Arena of a snapshot. */
+struct pyx_arena *pyx_snapshot_arena(struct pyx_snapshot *snap);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* Locating CPython in a live process without debug info. The runtime state
+ * symbols are exported (.dynsym) by the executable or libpython, so mapping
+ * each candidate file and looking them up is enough; the load bias comes
+ * from the offset-0 mapping of that file. 3.6 has no _PyRuntime: its
+ * interpreter list head is a static variable that the exported function
+ * PyInterpreterState_Head returns, so we decode that function's one load. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf.h"
+#include "locate.h"
+
+uint32_t pyx_version_from_filename(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *p = strstr(base, "python");
+	if (!p)
+		return 0;
+	p += 6;
+	int major, minor;
+	if (sscanf(p, "%d.%d", &major, &minor) != 2 || major < 2 || major > 3 || minor < 0 ||
+	    minor > 99)
+		return 0;
+	return ((uint32_t)major << 24) | ((uint32_t)minor << 16);
+}
+
+/* 3.6: PyInterpreterState_Head is `mov rax, [rip+disp32]; ret` in every
+ * x86-64 build we know; anything else means we cannot find interp_head. */
+static uint64_t interp_head_from_code(const struct pyx_elf *elf, uint64_t func)
+{
+	unsigned char code[8];
+	if (pyx_elf_read_vaddr(elf, func, code, sizeof code, NULL) < 0)
+		return 0;
+	if (code[0] != 0x48 || code[1] != 0x8b || code[2] != 0x05 || code[7] != 0xc3)
+		return 0;
+	int32_t disp;
+	memcpy(&disp, code + 3, 4);
+	return func + 7 + (uint64_t)(int64_t)disp;
+}
+
+/* Returns 1 and fills *out when this object holds an interpreter. */
+static int probe_object(const char *open_path, const char *path, uint64_t map_start,
+			struct pyx_python_syms *out)
+{
+	struct pyx_elf *elf = NULL;
+	if (pyx_elf_open(open_path, &elf, NULL) < 0)
+		return 0;
+	int found = 0;
+	uint64_t bias = map_start - pyx_elf_base_vaddr(elf);
+	if (!pyx_elf_is_dyn(elf))
+		bias = 0;
+	uint64_t runtime = 0, version = 0, tcur = 0, head_fn = 0, head = 0;
+	int has_runtime = pyx_elf_symbol(elf, "_PyRuntime", &runtime) == 0;
+	int has_version = pyx_elf_symbol(elf, "Py_Version", &version) == 0;
+	int has_tcur = pyx_elf_symbol(elf, "_PyThreadState_Current", &tcur) == 0;
+	if (!has_runtime && has_tcur) {
+		if (pyx_elf_symbol(elf, "interp_head", &head) < 0 &&
+		    pyx_elf_symbol(elf, "PyInterpreterState_Head", &head_fn) == 0)
+			head = interp_head_from_code(elf, head_fn);
+	}
+	if (has_runtime || (has_tcur && head)) {
+		memset(out, 0, sizeof *out);
+		out->runtime = has_runtime ? runtime + bias : 0;
+		out->py_version = has_version ? version + bias : 0;
+		out->tstate_current = has_tcur ? tcur + bias : 0;
+		out->interp_head = head ? head + bias : 0;
+		out->path = path;
+		found = 1;
+	}
+	pyx_elf_close(elf);
+	return found;
+}
+
+static int path_rank(const char *path, const char *exe)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (exe && !strcmp(path, exe))
+		return 0;
+	if (!strncmp(base, "libpython", 9))
+		return 1;
+	if (strstr(base, "python"))
+		return 2;
+	return 3;
+}
+
+int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
+		      struct pyx_arena *arena, struct pyx_python_syms *out,
+		      struct pyx_error *err)
+{
+	const char *exe = pyx_proc_exe(pid, arena);
+	/* Candidates in rank order: the executable, libpython, other
+	 * python-named objects, then everything else (embedders). */
+	for (int rank = 0; rank <= 3; rank++) {
+		for (size_t i = 0; i < nmaps; i++) {
+			const struct pyx_map *m = &maps[i];
+			if (m->offset != 0 || !m->path || m->path[0] != '/' ||
+			    path_rank(m->path, exe) != rank)
+				continue;
+			int seen = 0;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = maps[j].offset == 0 && maps[j].path &&
+				       !strcmp(maps[j].path, m->path);
+			if (seen)
+				continue;
+			const char *open_path = pyx_proc_file_path(pid, m->path, arena);
+			if (probe_object(open_path, m->path, m->start, out)) {
+				out->version_hex = pyx_version_from_filename(m->path);
+				if (!out->version_hex && exe)
+					out->version_hex = pyx_version_from_filename(exe);
+				return 0;
+			}
+		}
+	}
+	return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0, "pid %d (%s) has no Python interpreter",
+			     (int)pid, exe ? exe : "unknown executable");
+}

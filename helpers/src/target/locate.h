@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding the interpreter in a live process: which mapped object exports
+ * _PyRuntime (executable, libpython, or an embedder), where it is loaded, and
+ * which version it is when Py_Version cannot tell (before 3.11). */
+#ifndef PYX_LOCATE_H
+#define PYX_LOCATE_H
+
+#include <sys/types.h>
+
+#include <pyxray/snapshot.h>
+
+#include "../util/arena.h"
+#include "proc.h"
+
+/* Fills *out from the mappings of pid. -PYX_E_NOT_PYTHON (message names the
+ * executable) when no mapped object holds an interpreter. */
+int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
+		      struct pyx_arena *arena, struct pyx_python_syms *out,
+		      struct pyx_error *err);
+
+/* PY_VERSION_HEX of major.minor guessed from a file name such as
+ * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none. */
+uint32_t pyx_version_from_filename(const char *path);
+
+#endif

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading /proc/PID/{maps,task,cmdline,exe,status}. The process may exit at
+ * any point; every failure becomes a pyx_error, never a crash. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+static int proc_errno(pid_t pid, const char *what, int e, struct pyx_error *err)
+{
+	if (e == ENOENT || e == ESRCH)
+		return pyx_error_set(err, PYX_E_NO_PROCESS, e, 0, "no such process: pid %d",
+				     (int)pid);
+	if (e == EACCES || e == EPERM)
+		return pyx_error_set(err, PYX_E_PERM, e, 0, "permission denied reading %s of pid %d",
+				     what, (int)pid);
+	return pyx_error_set(err, PYX_E_OS, e, 0, "reading %s of pid %d: %s", what, (int)pid,
+			     strerror(e));
+}
+
+/* Reads a whole small /proc file into a malloc'd NUL-terminated buffer. */
+static int slurp(pid_t pid, const char *name, size_t max, char **out, size_t *out_len,
+		 struct pyx_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return proc_errno(pid, name, errno, err);
+	size_t cap = 8192, len = 0;
+	char *buf = malloc(cap + 1);
+	int rc = 0;
+	if (!buf) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				rc = pyx_error_set(err, PYX_E_LIMIT, 0, 0,
+						   "/proc/%d/%s is larger than %zu bytes", (int)pid,
+						   name, max);
+				goto out;
+			}
+			cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = proc_errno(pid, name, errno, err);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int pyx_proc_maps(pid_t pid, struct pyx_arena *arena, struct pyx_map **out, size_t *out_n,
+		  struct pyx_error *err)
+{
+	char *text = NULL;
+	size_t len = 0, n = 0, cap = 64;
+	struct pyx_map *maps = NULL;
+	int rc = slurp(pid, "maps", 64u << 20, &text, &len, err);
+	if (rc < 0)
+		return rc;
+	maps = pyx_arena_calloc(arena, cap, sizeof *maps);
+	for (char *line = text, *next; maps && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		unsigned long long start, end, offset;
+		char perms[8];
+		int path_at = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset,
+			   &path_at) < 4)
+			continue;
+		if (n == PYX_PROC_MAX_MAPS) {
+			rc = pyx_error_set(err, PYX_E_LIMIT, 0, 0, "pid %d has over %d mappings",
+					   (int)pid, PYX_PROC_MAX_MAPS);
+			goto out;
+		}
+		if (n == cap) {
+			maps = pyx_arena_grow(arena, maps, n, cap * 2, sizeof *maps);
+			cap *= 2;
+			if (!maps)
+				break;
+		}
+		struct pyx_map *m = &maps[n++];
+		m->start = start;
+		m->end = end;
+		m->offset = offset;
+		memcpy(m->perms, perms, 4);
+		const char *p = path_at ? line + path_at : "";
+		m->path = *p ? pyx_arena_strdup(arena, p) : NULL;
+	}
+	if (!maps) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	*out = maps;
+	*out_n = n;
+out:
+	free(text);
+	return rc;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+int pyx_proc_tasks(pid_t pid, pid_t **out, size_t *out_n, struct pyx_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return proc_errno(pid, "task", errno, err);
+	size_t n = 0, cap = 16;
+	pid_t *tids = malloc(cap * sizeof *tids);
+	int rc = 0, nomem = !tids;
+	struct dirent *de;
+	while (!nomem && (de = readdir(dir))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (n == PYX_PROC_MAX_TASKS) {
+			rc = pyx_error_set(err, PYX_E_LIMIT, 0, 0, "pid %d has over %d threads",
+					   (int)pid, PYX_PROC_MAX_TASKS);
+			goto out;
+		}
+		if (n == cap) {
+			pid_t *nt = realloc(tids, cap * 2 * sizeof *tids);
+			if (!nt) {
+				nomem = 1;
+				break;
+			}
+			tids = nt;
+			cap *= 2;
+		}
+		tids[n++] = (pid_t)atoi(de->d_name);
+	}
+	if (nomem) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (n == 0) {
+		rc = pyx_error_set(err, PYX_E_NO_PROCESS, ESRCH, 0, "no such process: pid %d",
+				   (int)pid);
+		goto out;
+	}
+	qsort(tids, n, sizeof *tids, cmp_pid);
+	*out = tids;
+	*out_n = n;
+	tids = NULL;
+out:
+	free(tids);
+	closedir(dir);
+	return rc;
+}
+
+int pyx_proc_cmdline(pid_t pid, struct pyx_arena *arena, const char ***out, size_t *out_n,
+		     struct pyx_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = slurp(pid, "cmdline", 1u << 20, &text, &len, err);
+	if (rc < 0)
+		return rc;
+	size_t argc = 0;
+	for (size_t i = 0; i < len; i++)
+		argc += text[i] == '\0';
+	if (len && text[len - 1] != '\0')
+		argc++;
+	if (argc > PYX_PROC_MAX_ARGS)
+		argc = PYX_PROC_MAX_ARGS;
+	const char **argv = pyx_arena_calloc(arena, argc + 1, sizeof *argv);
+	if (!argv) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < len && k < argc; k++) {
+		argv[k] = pyx_arena_strdup(arena, text + i);
+		i += strlen(text + i) + 1;
+	}
+	*out = argv;
+	*out_n = k;
+out:
+	free(text);
+	return rc;
+}
+
+const char *pyx_proc_exe(pid_t pid, struct pyx_arena *arena)
+{
+	char path[64], buf[PATH_MAX];
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, buf, sizeof buf - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return pyx_arena_strdup(arena, buf);
+}
+
+int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = slurp(pid, "status", 1u << 20, &text, &len, err);
+	if (rc < 0)
+		return rc;
+	memset(out, 0, sizeof *out);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, "Name:", 5)) {
+			const char *p = line + 5;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			snprintf(out->name, sizeof out->name, "%s", p);
+		} else if (!strncmp(line, "State:", 6)) {
+			const char *p = line + 6;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			out->state = *p;
+		} else if (!strncmp(line, "PPid:", 5)) {
+			out->ppid = (pid_t)atoi(line + 5);
+		} else if (!strncmp(line, "TracerPid:", 10)) {
+			out->tracer = (pid_t)atoi(line + 10);
+		} else if (!strncmp(line, "Threads:", 8)) {
+			out->nthreads = atoi(line + 8);
+		}
+	}
+	free(text);
+	return 0;
+}
+
+const char *pyx_proc_file_path(pid_t pid, const char *path, struct pyx_arena *arena)
+{
+	char *rooted = pyx_arena_printf(arena, "/proc/%d/root%s", (int)pid, path);
+	if (rooted && access(rooted, R_OK) == 0)
+		return rooted;
+	return path;
+}

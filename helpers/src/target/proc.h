@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* What /proc says about a live process: mappings, threads, argv, exe, ppid,
+ * state. Every list read from /proc is bounded. */
+#ifndef PYX_PROC_H
+#define PYX_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <pyxray/error.h>
+
+#include "../util/arena.h"
+
+struct pyx_map {
+	uint64_t start, end, offset;
+	char perms[5];
+	const char *path; /* NULL for anonymous mappings */
+};
+
+enum { PYX_PROC_MAX_MAPS = 1 << 16, PYX_PROC_MAX_TASKS = 1 << 15, PYX_PROC_MAX_ARGS = 4096 };
+
+/* Mappings of pid, from /proc/PID/maps. */
+int pyx_proc_maps(pid_t pid, struct pyx_arena *arena, struct pyx_map **out, size_t *out_n,
+		  struct pyx_error *err);
+
+/* Thread ids (LWPs) of pid, from /proc/PID/task. */
+int pyx_proc_tasks(pid_t pid, pid_t **out, size_t *out_n, struct pyx_error *err);
+
+/* argv (NUL-separated /proc/PID/cmdline), in the arena. */
+int pyx_proc_cmdline(pid_t pid, struct pyx_arena *arena, const char ***out, size_t *out_n,
+		     struct pyx_error *err);
+
+/* readlink /proc/PID/exe, in the arena; NULL when unreadable. */
+const char *pyx_proc_exe(pid_t pid, struct pyx_arena *arena);
+
+struct pyx_proc_status {
+	pid_t ppid;
+	pid_t tracer;	/* TracerPid, 0 when none */
+	char state;	/* R, S, D, T, t, Z, X */
+	char name[32];	/* Name: (comm) */
+	int nthreads;
+};
+
+/* Parses /proc/PID/status. -PYX_E_NO_PROCESS when the pid is gone. */
+int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *err);
+
+/* Path to open a file the process maps, seen from inside its mount
+ * namespace ("/proc/PID/root" + path) when that exists, else path. */
+const char *pyx_proc_file_path(pid_t pid, const char *path, struct pyx_arena *arena);
+
+#endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,15 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 on success, 1 when the process cannot be read, 2 on bad usage.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fputs("pyxray: ", stderr);
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fputs(" (see 'pyxray --help')\n", stderr);
+	va_end(ap);
 	return EXIT_USAGE;
 }
 
@@ -95,7 +100,7 @@ static int cmd_dump(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("dump needs a process id%s", "");
+		return usage_error("dump needs a process id");
 	if (optind + 1 < argc)
 		return usage_error("dump takes one process id, got extra '%s'", argv[optind + 1]);
 	pid_t pid;
@@ -122,7 +127,7 @@ static int cmd_dump(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("missing command%s", "");
+		return usage_error("missing command");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);

@@ -107,7 +107,7 @@ int pyx_memsrc_read(struct pyx_memsrc *src, uint64_t addr, void *buf, size_t len
 		uint64_t page = addr >> PAGE_SHIFT;
 		size_t in_page = PAGE_SIZE - (size_t)(addr & (PAGE_SIZE - 1));
 		size_t n = len < in_page ? len : in_page;
-		const unsigned char *data;
+		const unsigned char *data = NULL;
 		int rc = cached_page(src, page, &data, err);
 		if (rc < 0) {
 			/* Report the exact range the caller asked for. */

@@ -177,25 +177,43 @@ int pyx_elf_read_vaddr(const struct pyx_elf *elf, uint64_t vaddr, void *buf, siz
 			     (unsigned long long)vaddr);
 }
 
-int pyx_elf_section(const struct pyx_elf *elf, const char *name, uint64_t *addr,
-		    uint64_t *size)
+static const Elf64_Shdr *find_section(const struct pyx_elf *elf, const char *name)
 {
 	if (!elf->nsh || elf->eh->e_shstrndx >= elf->nsh)
-		return -PYX_E_NOT_FOUND;
+		return NULL;
 	const Elf64_Shdr *strs = &elf->sh[elf->eh->e_shstrndx];
 	if (!in_file(elf, strs->sh_offset, strs->sh_size))
-		return -PYX_E_NOT_FOUND;
+		return NULL;
 	size_t len = strlen(name);
 	for (size_t i = 0; i < elf->nsh; i++) {
 		uint64_t off = elf->sh[i].sh_name;
 		if (off >= strs->sh_size || strs->sh_size - off <= len)
 			continue;
 		const char *sn = (const char *)elf->data + strs->sh_offset + off;
-		if (sn[len] == '\0' && !memcmp(sn, name, len)) {
-			*addr = elf->sh[i].sh_addr;
-			*size = elf->sh[i].sh_size;
-			return 0;
-		}
+		if (sn[len] == '\0' && !memcmp(sn, name, len))
+			return &elf->sh[i];
 	}
-	return -PYX_E_NOT_FOUND;
+	return NULL;
+}
+
+int pyx_elf_section(const struct pyx_elf *elf, const char *name, uint64_t *addr,
+		    uint64_t *size)
+{
+	const Elf64_Shdr *s = find_section(elf, name);
+	if (!s)
+		return -PYX_E_NOT_FOUND;
+	*addr = s->sh_addr;
+	*size = s->sh_size;
+	return 0;
+}
+
+int pyx_elf_section_data(const struct pyx_elf *elf, const char *name, const void **data,
+			 size_t *len)
+{
+	const Elf64_Shdr *s = find_section(elf, name);
+	if (!s || s->sh_type == SHT_NOBITS || !in_file(elf, s->sh_offset, s->sh_size))
+		return -PYX_E_NOT_FOUND;
+	*data = elf->data + s->sh_offset;
+	*len = s->sh_size;
+	return 0;
 }

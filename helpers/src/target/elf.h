@@ -38,4 +38,9 @@ int pyx_elf_read_vaddr(const struct pyx_elf *elf, uint64_t vaddr, void *buf, siz
 int pyx_elf_section(const struct pyx_elf *elf, const char *name, uint64_t *addr,
 		    uint64_t *size);
 
+/* The file bytes of a named section (not for SHT_NOBITS); the pointer stays
+ * valid until pyx_elf_close. */
+int pyx_elf_section_data(const struct pyx_elf *elf, const char *name, const void **data,
+			 size_t *len);
+
 #endif

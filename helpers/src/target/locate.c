@@ -27,6 +27,40 @@ uint32_t pyx_version_from_filename(const char *path)
 	return ((uint32_t)major << 24) | ((uint32_t)minor << 16);
 }
 
+/* Without Py_Version (before 3.11) and without a telling file name (a
+ * program that links libpython statically), the library's own paths give the
+ * version away: the default module search path is built from
+ * "lib/python" VERSION (Modules/getpath.c), so .rodata holds "python3.X".
+ * Returns major.minor as PY_VERSION_HEX when exactly one 3.6-3.15 minor
+ * appears, else 0. */
+uint32_t pyx_version_from_rodata(const struct pyx_elf *elf)
+{
+	const void *data;
+	size_t len;
+	int found = -1;
+	if (pyx_elf_section_data(elf, ".rodata", &data, &len) < 0)
+		return 0;
+	const char *p = data, *end = p + len;
+	static const char needle[] = "python3.";
+	for (const char *s = p; s && s + sizeof needle < end;) {
+		s = memmem(s, (size_t)(end - s), needle, sizeof needle - 1);
+		if (!s)
+			break;
+		s += sizeof needle - 1;
+		int minor = 0, digits = 0;
+		while (s < end && *s >= '0' && *s <= '9' && digits < 3) {
+			minor = minor * 10 + (*s++ - '0');
+			digits++;
+		}
+		if (!digits || digits > 2 || minor < 6 || minor > 15)
+			continue;
+		if (found >= 0 && found != minor)
+			return 0; /* two different versions: cannot tell */
+		found = minor;
+	}
+	return found < 0 ? 0 : 0x03000000u | ((uint32_t)found << 16);
+}
+
 /* 3.6: PyInterpreterState_Head is `mov rax, [rip+disp32]; ret` in every
  * x86-64 build we know; anything else means we cannot find interp_head. */
 static uint64_t interp_head_from_code(const struct pyx_elf *elf, uint64_t func)
@@ -68,6 +102,9 @@ static int probe_object(const char *open_path, const char *path, uint64_t map_st
 		out->tstate_current = has_tcur ? tcur + bias : 0;
 		out->interp_head = head ? head + bias : 0;
 		out->path = path;
+		out->version_hex = pyx_version_from_filename(path);
+		if (!out->version_hex && !has_version)
+			out->version_hex = pyx_version_from_rodata(elf);
 		found = 1;
 	}
 	pyx_elf_close(elf);
@@ -108,7 +145,6 @@ int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
 				continue;
 			const char *open_path = pyx_proc_file_path(pid, m->path, arena);
 			if (probe_object(open_path, m->path, m->start, out)) {
-				out->version_hex = pyx_version_from_filename(m->path);
 				if (!out->version_hex && exe)
 					out->version_hex = pyx_version_from_filename(exe);
 				return 0;

@@ -22,4 +22,10 @@ int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
  * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none. */
 uint32_t pyx_version_from_filename(const char *path);
 
+struct pyx_elf;
+/* major.minor found in an object's read-only data ("python3.X" search
+ * paths), for interpreters without Py_Version whose file names do not tell;
+ * 0 when absent or ambiguous. */
+uint32_t pyx_version_from_rodata(const struct pyx_elf *elf);
+
 #endif

@@ -19,8 +19,11 @@ static int proc_errno(pid_t pid, const char *what, int e, struct pyx_error *err)
 		return pyx_error_set(err, PYX_E_NO_PROCESS, e, 0, "no such process: pid %d",
 				     (int)pid);
 	if (e == EACCES || e == EPERM)
-		return pyx_error_set(err, PYX_E_PERM, e, 0, "permission denied reading %s of pid %d",
-				     what, (int)pid);
+		return pyx_error_set(err, PYX_E_PERM, e, 0,
+				     "permission denied reading /proc/%d/%s: inspecting another "
+				     "user's process needs ptrace permission; run as the target's "
+				     "user or as root (see /proc/sys/kernel/yama/ptrace_scope)",
+				     (int)pid, what);
 	return pyx_error_set(err, PYX_E_OS, e, 0, "reading %s of pid %d: %s", what, (int)pid,
 			     strerror(e));
 }

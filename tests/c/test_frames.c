@@ -93,7 +93,10 @@ static uint64_t build_chain(struct world *w)
 	const struct pyx_offsets *o = &w->L.off;
 	uint64_t shim = 0;
 	if (w->L.frame_has_owner) {
-		shim = make_frame(w, w->codes[2], 0, 0, o->consts.frame_owned_by_cstack);
+		int owner = PYX_HAS(o->consts.frame_owned_by_interpreter)
+				    ? o->consts.frame_owned_by_interpreter
+				    : o->consts.frame_owned_by_cstack;
+		shim = make_frame(w, w->codes[2], 0, 0, owner);
 	}
 	uint64_t mod = make_frame(w, w->codes[2], 0, shim, 0);
 	if (PYX_HAS(o->interpreter_frame.is_entry))

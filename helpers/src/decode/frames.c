@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Frame-chain walking for both frame models. 3.11+ runs several Python frames
- * in one C eval loop: 3.11 marks the first with is_entry, 3.12+ puts a shim
- * frame owned by the C stack (FRAME_OWNED_BY_CSTACK, pycore_frame.h) below it,
- * which we skip and use to mark the frame above as the entry frame. */
+ * in one C eval loop: 3.11 marks the first with is_entry; 3.12 and 3.13 put a
+ * shim frame owned by the C stack (FRAME_OWNED_BY_CSTACK, pycore_frame.h)
+ * below it, 3.14+ one owned by the interpreter (FRAME_OWNED_BY_INTERPRETER,
+ * pycore_interpframe_structs.h). We skip shims and mark the frame above each
+ * as an entry frame. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,7 +195,8 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, struct pyx_thread *
 				    ? (int)(int8_t)pyx_get_u8(buf, o->interpreter_frame.owner)
 				    : 0;
 		if (L->frame_has_owner &&
-		    (owner == o->consts.frame_owned_by_cstack ||
+		    ((PYX_HAS(o->consts.frame_owned_by_cstack) &&
+		      owner == o->consts.frame_owned_by_cstack) ||
 		     (PYX_HAS(o->consts.frame_owned_by_interpreter) &&
 		      owner == o->consts.frame_owned_by_interpreter))) {
 			if (last)

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/* Chooses a target's layout once: the static table for its minor version,
+ * overlaid for 3.13+ by the target's own validated _Py_DebugOffsets, plus the
+ * capability flags through which the decoder asks what differs by version.
+ * All version knowledge outside the tables lives here and in debug_offsets.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "debug_offsets.h"
+#include "layout.h"
+#include "tables/tables.h"
+
+enum {
+	MIN_MINOR = 6,
+	MAX_MINOR = 15,
+};
+
+static const struct {
+	int minor;
+	const struct pyx_offsets *table;
+	const char *source;
+} tables[] = {
+    {6, &pyx_table_py36, "table 3.6"},	  {7, &pyx_table_py37, "table 3.7"},
+    {8, &pyx_table_py38, "table 3.8"},	  {9, &pyx_table_py39, "table 3.9"},
+    {10, &pyx_table_py310, "table 3.10"}, {11, &pyx_table_py311, "table 3.11"},
+    {12, &pyx_table_py312, "table 3.12"}, {13, &pyx_table_py313, "table 3.13"},
+    {14, &pyx_table_py314, "table 3.14"}, {15, &pyx_table_py315, "table 3.15"},
+};
+
+static const char *const do_sources[] = {
+    [13] = "_Py_DebugOffsets 3.13 + table",
+    [14] = "_Py_DebugOffsets 3.14 + table",
+    [15] = "_Py_DebugOffsets 3.15 + table",
+};
+
+const struct pyx_offsets *pyx_layout_table(int minor)
+{
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		if (tables[i].minor == minor)
+			return tables[i].table;
+	return NULL;
+}
+
+static const char *table_source(int minor)
+{
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		if (tables[i].minor == minor)
+			return tables[i].source;
+	return "none";
+}
+
+/* "3.14.0", "3.15.0b1", "3.13.0rc2" from a PY_VERSION_HEX value. */
+static void format_version(uint32_t hex, char *buf, size_t len)
+{
+	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
+	const char *tag = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
+
+	if (*tag)
+		snprintf(buf, len, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff,
+			 tag, serial);
+	else
+		snprintf(buf, len, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff);
+}
+
+void pyx_layout_set_caps(struct pyx_layout *out)
+{
+	int m = (int)((out->version_hex >> 16) & 0xff);
+
+	out->minor = m;
+	out->frame_model = m <= 10 ? PYX_FRAMES_OBJECT : PYX_FRAMES_INTERP;
+	/* 3.11 and 3.12 reach the frame through tstate->cframe->current_frame;
+	 * 3.13 put current_frame on the thread state (Include/cpython/pystate.h). */
+	out->tstate_frame =
+	    (m == 11 || m == 12) ? PYX_TSTATE_FRAME_CFRAME : PYX_TSTATE_FRAME_DIRECT;
+	out->linetable = m <= 9	   ? PYX_LINES_LNOTAB
+			 : m == 10 ? PYX_LINES_LINETABLE
+				   : PYX_LINES_LOCATIONS;
+	/* 3.6 keeps the GIL in statics of Python/ceval_gil.h; 3.7-3.11 in
+	 * _PyRuntime.ceval.gil; 3.12 gave each interpreter its own (PEP 684). */
+	out->gil_model = m <= 6	   ? PYX_GIL_TSTATE_CURRENT_GLOBAL
+			 : m <= 11 ? PYX_GIL_RUNTIME
+				   : PYX_GIL_INTERP;
+	out->dict_model = m <= 10 ? PYX_DICT_36 : PYX_DICT_311;
+	out->instdict_model = m <= 10	? PYX_INSTDICT_OFFSET
+			      : m == 11 ? PYX_INSTDICT_MANAGED_311
+			      : m == 12 ? PYX_INSTDICT_MANAGED_312
+					: PYX_INSTDICT_INLINE_313;
+	out->has_runtime = m >= 7;
+	out->has_qualname = m >= 11;
+	/* 3.12+ push an entry frame owned by FRAME_OWNED_BY_CSTACK (3.12, 3.13)
+	 * or FRAME_OWNED_BY_INTERPRETER (3.14+) at each C-to-Python call. */
+	out->frame_has_owner = m >= 12;
+	/* 3.11/3.12 prev_instr; 3.13 instr_ptr is the instruction executing. */
+	out->instr_ptr_is_prev = m == 11 || m == 12;
+	out->executable_is_stackref = m >= 14;
+	out->long_is_tagged = m >= 12;
+	out->unicode_has_wstr = m <= 11;
+}
+
+/* Refuses 3.13+ pre-releases whose _Py_DebugOffsets layout differs from the
+ * one we describe. */
+static int check_prerelease(const struct pyx_do_desc *d, uint32_t version_hex,
+			    struct pyx_error *err)
+{
+	char ver[32];
+
+	if (version_hex >= d->first_hex)
+		return 0;
+	format_version(version_hex, ver, sizeof ver);
+	return pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
+			     "Python %s is a pre-release whose _Py_DebugOffsets layout pyxray does "
+			     "not know (3.%d support starts at %s)",
+			     ver, d->minor, d->first_name);
+}
+
+int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_memsrc *src,
+		    uint64_t debug_offsets_addr, struct pyx_error *err)
+{
+	struct pyx_debug_offsets
+	    do_; /* ~1.3 KiB; no malloc: the stub calls this from signal handlers */
+	const struct pyx_offsets *table;
+	const struct pyx_do_desc *desc;
+	struct pyx_offsets off;
+	int rc, minor, free_threaded = 0;
+	char ver[32];
+
+	memset(out, 0, sizeof *out);
+	out->version_hex = version_hex;
+	minor = (int)((version_hex >> 16) & 0xff);
+	format_version(version_hex, ver, sizeof ver);
+	if ((version_hex >> 24) != 3 || minor < MIN_MINOR) {
+		rc = pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
+				   "Python %s is older than this pyxray supports (3.%d-3.%d)", ver,
+				   MIN_MINOR, MAX_MINOR);
+		goto out;
+	}
+	table = pyx_layout_table(minor);
+	if (!table) {
+		rc = pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
+				   "Python %s is newer than this pyxray supports (3.%d-3.%d)", ver,
+				   MIN_MINOR, MAX_MINOR);
+		goto out;
+	}
+	off = *table;
+	pyx_layout_set_caps(out);
+	out->source = table_source(minor);
+
+	desc = pyx_do_desc_for(minor);
+	if (desc) {
+		rc = check_prerelease(desc, version_hex, err);
+		if (rc < 0)
+			goto out;
+	}
+	if (!desc || !debug_offsets_addr) {
+		/* <= 3.12, or a caller without the address: the table alone. */
+		out->off = off;
+		rc = 0;
+		goto out;
+	}
+	if (!src) {
+		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0,
+				   "pyx_layout_init: a memory source is needed to read "
+				   "_Py_DebugOffsets");
+		goto out;
+	}
+	rc = pyx_do_read(src, debug_offsets_addr, version_hex, desc, &do_, &free_threaded, err);
+	if (rc < 0)
+		goto out;
+	if (free_threaded) {
+		out->free_threaded = 1;
+		rc =
+		    pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
+				  "Python %s is a free-threaded build (PEP 703), which pyxray does "
+				  "not support yet",
+				  ver);
+		goto out;
+	}
+	rc = pyx_do_apply(&do_, &off, err);
+	if (rc < 0)
+		goto out;
+	out->off = off;
+	out->source = do_sources[minor];
+out:
+	return rc;
+}
+
+static void dump_value(char *buf, size_t len, const char *name, int32_t v)
+{
+	if (v == PYX_ABSENT)
+		snprintf(buf, len, "%s = absent", name);
+	else
+		snprintf(buf, len, "%s = %d", name, (int)v);
+}
+
+void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, const char *text),
+		     void *ctx)
+{
+	char buf[128];
+	const struct pyx_offsets *o = &layout->off;
+
+	snprintf(buf, sizeof buf, "source = %s", layout->source ? layout->source : "none");
+	line(ctx, buf);
+#define CAP(name)                                                                                  \
+	do {                                                                                       \
+		snprintf(buf, sizeof buf, "caps." #name " = %d", (int)layout->name);               \
+		line(ctx, buf);                                                                    \
+	} while (0)
+	CAP(minor);
+	CAP(free_threaded);
+	CAP(frame_model);
+	CAP(tstate_frame);
+	CAP(linetable);
+	CAP(gil_model);
+	CAP(dict_model);
+	CAP(instdict_model);
+	CAP(has_runtime);
+	CAP(has_qualname);
+	CAP(frame_has_owner);
+	CAP(instr_ptr_is_prev);
+	CAP(executable_is_stackref);
+	CAP(long_is_tagged);
+	CAP(unicode_has_wstr);
+#undef CAP
+#define PYX_SECTION_BEGIN(section)
+#define PYX_FIELD(section, field)                                                                  \
+	dump_value(buf, sizeof buf, #section "." #field, o->section.field);                        \
+	line(ctx, buf);
+#define PYX_SECTION_END(section)
+#include "fields.def"
+#undef PYX_SECTION_BEGIN
+#undef PYX_FIELD
+#undef PYX_SECTION_END
+}

@@ -577,7 +577,7 @@ static int check_size(const struct pyx_debug_offsets *do_, const char *member, u
 static int entry_value(const struct pyx_debug_offsets *do_, const struct pyx_do_map *m,
 		       const struct pyx_offsets *tbl, int32_t *out, struct pyx_error *err)
 {
-	uint64_t size, v;
+	uint64_t size = 0, v;
 	int rc, idx = pyx_do_index(do_->desc, m->member);
 
 	rc = check_size(do_, m->member, &size, err);
@@ -628,7 +628,7 @@ int pyx_do_apply(const struct pyx_debug_offsets *do_, struct pyx_offsets *off,
 
 	for (size_t i = 0; i < pyx_do_map_len; i++) {
 		const struct pyx_do_map *m = &pyx_do_map[i];
-		int32_t v, table;
+		int32_t v = 0, table;
 		const char *sibling;
 
 		if (pyx_do_index(do_->desc, m->member) < 0)

@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: MIT */
+/* Object decoding: type names, bytes, int (any size), float and a bounded
+ * repr() of containers. Objects are classified by their type's tp_flags
+ * subclass bits and tp_name; nested items that cannot be read render as a
+ * placeholder so one bad pointer does not hide the rest of a container. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "objects.h"
+#include "unicode.h"
+
+/* tp_flags subclass bits, identical in 3.0-3.15 (Include/object.h). */
+#define TPFLAGS_LONG_SUBCLASS (1UL << 24)
+#define TPFLAGS_LIST_SUBCLASS (1UL << 25)
+#define TPFLAGS_TUPLE_SUBCLASS (1UL << 26)
+#define TPFLAGS_BYTES_SUBCLASS (1UL << 27)
+#define TPFLAGS_UNICODE_SUBCLASS (1UL << 28)
+#define TPFLAGS_DICT_SUBCLASS (1UL << 29)
+#define TPFLAGS_TYPE_SUBCLASS (1UL << 31)
+
+enum {
+	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
+	MAX_REPR_DEPTH = 32,   /* nesting we ever follow */
+	MAX_LONG_DIGITS = 256, /* ~2300 decimal digits; larger ints are summarized */
+	PAGE = 4096,
+};
+
+/* setentry {key, hash} in every version (Objects/setobject.c): a deleted
+ * slot keeps hash -1 and points at the dummy key. */
+enum { SETENTRY_KEY = 0, SETENTRY_HASH = 8 };
+
+struct type_info {
+	uint64_t addr;
+	uint64_t flags;
+	char name[TYPE_NAME_MAX];
+};
+
+/* Reads a NUL-terminated string of at most cap - 1 bytes, never reading
+ * across a page boundary it does not need (the string may end just before
+ * an unmapped page). Longer strings are truncated. */
+static int read_cstr(struct pyx_decoder *d, uint64_t addr, char *buf, size_t cap,
+		     struct pyx_error *err)
+{
+	size_t len = 0;
+	int rc = 0;
+
+	buf[0] = '\0';
+	while (len < cap - 1) {
+		uint64_t at = addr + len;
+		size_t n = PAGE - (size_t)(at % PAGE);
+		if (n > cap - 1 - len)
+			n = cap - 1 - len;
+		rc = pyx_memsrc_read(d->src, at, buf + len, n, err);
+		if (rc < 0)
+			goto out;
+		void *nul = memchr(buf + len, '\0', n);
+		if (nul)
+			goto out;
+		len += n;
+	}
+	buf[len] = '\0';
+out:
+	return rc;
+}
+
+static int read_type_info(struct pyx_decoder *d, uint64_t obj_addr, struct type_info *t,
+			  struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	uint64_t name_addr;
+	int rc;
+
+	rc = pyx_dec_read_ptr(d, obj_addr + (uint64_t)o->pyobject.ob_type, &t->addr, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_dec_read_ptr(d, t->addr + (uint64_t)o->type_object.tp_flags, &t->flags, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_dec_read_ptr(d, t->addr + (uint64_t)o->type_object.tp_name, &name_addr, err);
+	if (rc < 0)
+		goto out;
+	rc = read_cstr(d, name_addr, t->name, sizeof t->name, err);
+out:
+	return rc;
+}
+
+int pyx_obj_type_name(struct pyx_decoder *d, uint64_t obj_addr, const char **out,
+		      struct pyx_error *err)
+{
+	struct type_info t;
+	char *copy;
+	int rc;
+
+	rc = read_type_info(d, obj_addr, &t, err);
+	if (rc < 0)
+		goto out;
+	copy = pyx_arena_strdup(d->arena, t.name);
+	if (!copy) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a type name");
+		goto out;
+	}
+	*out = copy;
+out:
+	return rc;
+}
+
+static int not_a(struct pyx_error *err, uint64_t addr, const char *what)
+{
+	return pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "object at 0x%llx is not %s",
+			     (unsigned long long)addr, what);
+}
+
+static int require_flag(struct pyx_decoder *d, uint64_t obj_addr, uint64_t flag, const char *what,
+			struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	uint64_t type_addr, flags;
+	int rc;
+
+	rc = pyx_dec_read_ptr(d, obj_addr + (uint64_t)o->pyobject.ob_type, &type_addr, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_dec_read_ptr(d, type_addr + (uint64_t)o->type_object.tp_flags, &flags, err);
+	if (rc < 0)
+		goto out;
+	if (!(flags & flag))
+		rc = not_a(err, obj_addr, what);
+out:
+	return rc;
+}
+
+/* Reads a var-size object's ob_size, rejecting negative or absurd values. */
+static int read_size(struct pyx_decoder *d, uint64_t addr, int32_t off, uint64_t *out,
+		     struct pyx_error *err)
+{
+	uint64_t v = 0;
+	int rc;
+
+	*out = 0;
+	rc = pyx_dec_read_ptr(d, addr + (uint64_t)off, &v, err);
+	if (rc < 0)
+		goto out;
+	if ((int64_t)v < 0 || v > (UINT64_C(1) << 47)) {
+		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "object at 0x%llx has size %lld",
+				   (unsigned long long)addr, (long long)v);
+		goto out;
+	}
+	*out = v;
+out:
+	return rc;
+}
+
+int pyx_obj_bytes(struct pyx_decoder *d, uint64_t bytes_addr, size_t max, const uint8_t **out,
+		  size_t *out_len, struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	uint64_t size = 0;
+	uint8_t *buf;
+	int rc;
+
+	rc = require_flag(d, bytes_addr, TPFLAGS_BYTES_SUBCLASS, "bytes", err);
+	if (rc < 0)
+		goto out;
+	rc = read_size(d, bytes_addr, o->bytes_object.ob_size, &size, err);
+	if (rc < 0)
+		goto out;
+	if (size > max)
+		size = max;
+	if (size > PYX_MEMSRC_MAX_READ) {
+		rc = pyx_error_set(err, PYX_E_LIMIT, 0, bytes_addr, "bytes too long to copy");
+		goto out;
+	}
+	buf = pyx_arena_alloc(d->arena, (size_t)size + 1);
+	if (!buf) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for bytes");
+		goto out;
+	}
+	if (size) {
+		rc = pyx_memsrc_read(d->src, bytes_addr + (uint64_t)o->bytes_object.ob_sval, buf,
+				     (size_t)size, err);
+		if (rc < 0)
+			goto out;
+	}
+	*out = buf;
+	*out_len = (size_t)size;
+out:
+	return rc;
+}
+
+/* An int's magnitude as little-endian digits of `shift` bits each. */
+struct long_val {
+	int negative;
+	unsigned shift;
+	size_t ndigits;
+	uint32_t digits[MAX_LONG_DIGITS];
+};
+
+/* Decodes the sign and digit count; reads the digits when there are at most
+ * max_digits of them, else fails with -PYX_E_LIMIT (v->ndigits is set). */
+static int read_long(struct pyx_decoder *d, uint64_t addr, size_t max_digits, struct long_val *v,
+		     struct pyx_error *err)
+{
+	const struct pyx_layout *l = d->layout;
+	const struct pyx_offsets *o = &l->off;
+	unsigned char raw[MAX_LONG_DIGITS * 4];
+	uint64_t word;
+	size_t dsize;
+	int rc;
+
+	v->shift = (unsigned)o->consts.long_shift;
+	if (v->shift != 15 && v->shift != 30) {
+		rc = pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
+				   "unsupported PyLong_SHIFT %d", o->consts.long_shift);
+		goto out;
+	}
+	dsize = v->shift == 30 ? 4 : 2;
+	if (l->long_is_tagged) {
+		/* 3.12+ Include/internal/pycore_long.h: lv_tag bits 0-1 are
+		 * the sign (0 positive, 1 zero, 2 negative), bit 2 marks
+		 * immortal small ints (3.14+), the rest is the digit count. */
+		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->long_object.lv_tag, &word, err);
+		if (rc < 0)
+			goto out;
+		unsigned sign = (unsigned)(word & 3);
+		if (sign == 3) {
+			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
+					   "int at 0x%llx has a bad sign tag",
+					   (unsigned long long)addr);
+			goto out;
+		}
+		v->negative = sign == 2;
+		v->ndigits = sign == 1 ? 0 : (size_t)(word >> 3);
+	} else {
+		/* <=3.11: ob_size is the signed digit count. */
+		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->var_object.ob_size, &word, err);
+		if (rc < 0)
+			goto out;
+		int64_t n = (int64_t)word;
+		v->negative = n < 0;
+		v->ndigits = (size_t)(n < 0 ? -(uint64_t)n : (uint64_t)n);
+	}
+	if (v->ndigits > max_digits) {
+		rc = pyx_error_set(err, PYX_E_LIMIT, 0, addr, "int at 0x%llx has %zu digits",
+				   (unsigned long long)addr, v->ndigits);
+		goto out;
+	}
+	if (!v->ndigits)
+		goto out;
+	rc = pyx_memsrc_read(d->src, addr + (uint64_t)o->long_object.ob_digit, raw,
+			     v->ndigits * dsize, err);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < v->ndigits; i++) {
+		uint32_t dg;
+		if (dsize == 4) {
+			memcpy(&dg, raw + 4 * i, 4);
+		} else {
+			uint16_t h;
+			memcpy(&h, raw + 2 * i, 2);
+			dg = h;
+		}
+		if (dg >> v->shift) {
+			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
+					   "int at 0x%llx has an out-of-range digit",
+					   (unsigned long long)addr);
+			goto out;
+		}
+		v->digits[i] = dg;
+	}
+out:
+	return rc;
+}
+
+int pyx_obj_long_i64(struct pyx_decoder *d, uint64_t long_addr, int64_t *out, struct pyx_error *err)
+{
+	struct long_val v;
+	uint64_t acc = 0;
+	int rc;
+
+	rc = require_flag(d, long_addr, TPFLAGS_LONG_SUBCLASS, "an int", err);
+	if (rc < 0)
+		goto out;
+	rc = read_long(d, long_addr, 5, &v, err);
+	if (rc < 0)
+		goto out;
+	for (size_t i = v.ndigits; i-- > 0;) {
+		if (acc >> (64 - v.shift)) {
+			rc = pyx_error_set(err, PYX_E_LIMIT, 0, long_addr,
+					   "int at 0x%llx does not fit in 64 bits",
+					   (unsigned long long)long_addr);
+			goto out;
+		}
+		acc = (acc << v.shift) | v.digits[i];
+	}
+	if (acc > (v.negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
+		rc = pyx_error_set(err, PYX_E_LIMIT, 0, long_addr,
+				   "int at 0x%llx does not fit in int64",
+				   (unsigned long long)long_addr);
+		goto out;
+	}
+	*out = v.negative ? (int64_t)(0 - acc) : (int64_t)acc;
+out:
+	return rc;
+}
+
+/* Bounded output ------------------------------------------------------------ */
+
+struct sb {
+	char *buf;
+	size_t len, cap;
+	int full;
+};
+
+static void sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (b->full)
+		return;
+	if (n > b->cap - b->len) {
+		n = b->cap - b->len;
+		b->full = 1;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+}
+
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sb *b, const char *fmt, ...)
+{
+	char tmp[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Decimal digits of a magnitude, by repeated division by 10^9. */
+static void put_long_decimal(struct sb *b, struct long_val *v)
+{
+	char dec[MAX_LONG_DIGITS * 10 + 2];
+	uint32_t *num = v->digits;
+	size_t n = v->ndigits, pos = sizeof dec - 1;
+
+	dec[pos] = '\0';
+	while (n && !num[n - 1])
+		n--;
+	if (!n) {
+		sb_str(b, "0");
+		return;
+	}
+	while (n) {
+		uint64_t rem = 0;
+		for (size_t i = n; i-- > 0;) {
+			uint64_t cur = (rem << v->shift) | num[i];
+			num[i] = (uint32_t)(cur / 1000000000u);
+			rem = cur % 1000000000u;
+		}
+		while (n && !num[n - 1])
+			n--;
+		for (int k = 0; k < 9 && (n || rem); k++) {
+			dec[--pos] = (char)('0' + rem % 10);
+			rem /= 10;
+		}
+	}
+	if (v->negative)
+		dec[--pos] = '-';
+	sb_str(b, dec + pos);
+}
+
+/* Python's float repr: the shortest digits that round-trip, positional
+ * notation for exponents in [-4, 16), else d.ddde+XX (Python/pystrtod.c). */
+static void put_float(struct sb *b, double x)
+{
+	char tmp[64], digits[32], out[80];
+	int exp10 = 0, nd = 0, neg, pos = 0;
+	const char *p;
+
+	if (isnan(x)) {
+		sb_str(b, "nan");
+		return;
+	}
+	if (isinf(x)) {
+		sb_str(b, x < 0 ? "-inf" : "inf");
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
+		if (strtod(tmp, NULL) == x)
+			break;
+	}
+	/* tmp is "[-]d[<point>ddd]e[+-]XX"; the point follows the locale. */
+	p = tmp;
+	neg = *p == '-';
+	if (neg)
+		p++;
+	for (; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits - 1)
+			digits[nd++] = *p;
+	if (*p == 'e')
+		exp10 = atoi(p + 1);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	if (neg)
+		out[pos++] = '-';
+	if (exp10 >= -4 && exp10 < 16) {
+		if (exp10 < 0) {
+			out[pos++] = '0';
+			out[pos++] = '.';
+			for (int i = 0; i < -exp10 - 1; i++)
+				out[pos++] = '0';
+			for (int i = 0; i < nd; i++)
+				out[pos++] = digits[i];
+		} else {
+			for (int i = 0; i <= exp10; i++)
+				out[pos++] = i < nd ? digits[i] : '0';
+			out[pos++] = '.';
+			if (nd > exp10 + 1)
+				for (int i = exp10 + 1; i < nd; i++)
+					out[pos++] = digits[i];
+			else
+				out[pos++] = '0';
+		}
+		out[pos] = '\0';
+	} else {
+		out[pos++] = digits[0];
+		if (nd > 1) {
+			out[pos++] = '.';
+			for (int i = 1; i < nd; i++)
+				out[pos++] = digits[i];
+		}
+		snprintf(out + pos, sizeof out - (size_t)pos, "e%c%02d", exp10 < 0 ? '-' : '+',
+			 exp10 < 0 ? -exp10 : exp10);
+	}
+	sb_str(b, out);
+}
+
+/* Approximates Py_UNICODE_ISPRINTABLE for non-ASCII code points: controls,
+ * separators, format characters, surrogates, private use and noncharacters
+ * of the BMP are escaped; a few rarer ones are not. */
+static int printable(uint32_t c)
+{
+	static const uint32_t ranges[][2] = {
+	    {0x80, 0xa0},     {0xad, 0xad},	  {0x600, 0x605},      {0x61c, 0x61c},
+	    {0x6dd, 0x6dd},   {0x70f, 0x70f},	  {0x1680, 0x1680},    {0x180e, 0x180e},
+	    {0x2000, 0x200f}, {0x2028, 0x202f},	  {0x205f, 0x2064},    {0x2066, 0x206f},
+	    {0x3000, 0x3000}, {0xd800, 0xf8ff},	  {0xfeff, 0xfeff},    {0xfff9, 0xfffb},
+	    {0xfffe, 0xffff}, {0xe0000, 0xe0fff}, {0xf0000, 0x10ffff},
+	};
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (c >= ranges[i][0] && c <= ranges[i][1])
+			return 0;
+	return 1;
+}
+
+/* Next code point of our own (well-formed, surrogates allowed) UTF-8. */
+static uint32_t next_cp(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	uint32_t c = *p++;
+	int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+
+	if (more)
+		c &= 0x3fu >> more;
+	while (more-- && (*p & 0xc0) == 0x80)
+		c = (c << 6) | (*p++ & 0x3fu);
+	*pp = p;
+	return c;
+}
+
+static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_bytes)
+{
+	char quote = '\'';
+	const unsigned char *p = s, *end = s + n;
+
+	if (memchr(s, '\'', n) && !memchr(s, '"', n))
+		quote = '"';
+	sb_put(b, &quote, 1);
+	while (p < end && !b->full) {
+		const unsigned char *start = p;
+		uint32_t c = is_bytes ? *p++ : next_cp(&p);
+		if (c == (uint32_t)quote || c == '\\')
+			sb_printf(b, "\\%c", (char)c);
+		else if (c == '\t')
+			sb_str(b, "\\t");
+		else if (c == '\n')
+			sb_str(b, "\\n");
+		else if (c == '\r')
+			sb_str(b, "\\r");
+		else if (c < 0x20 || c == 0x7f || (is_bytes && c > 0x7f))
+			sb_printf(b, "\\x%02x", c);
+		else if (c < 0x7f || printable(c))
+			sb_put(b, (const char *)start, (size_t)(p - start));
+		else if (c <= 0xff)
+			sb_printf(b, "\\x%02x", c);
+		else if (c <= 0xffff)
+			sb_printf(b, "\\u%04x", c);
+		else
+			sb_printf(b, "\\U%08x", c);
+	}
+	sb_put(b, &quote, 1);
+}
+
+/* repr ------------------------------------------------------------------- */
+
+struct repr_ctx {
+	struct pyx_decoder *d;
+	struct sb *b;
+	char *str_buf;			    /* max_string_bytes + 1, reused by every str */
+	struct long_val *lv;		    /* reused by every int */
+	uint64_t stack[MAX_REPR_DEPTH + 1]; /* containers being rendered */
+	int nstack;
+};
+
+static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err);
+
+/* A nested object: failures become a placeholder, except running out of
+ * memory. */
+static int repr_item(struct repr_ctx *r, uint64_t addr, int depth)
+{
+	struct pyx_error err;
+	size_t mark = r->b->len;
+	int rc;
+
+	pyx_error_clear(&err);
+	rc = repr_obj(r, addr, depth, &err);
+	if (rc == -PYX_E_NOMEM)
+		return rc;
+	if (rc < 0 && !r->b->full) {
+		r->b->len = mark;
+		sb_printf(r->b, "<%s at 0x%llx>", pyx_error_name(-rc), (unsigned long long)addr);
+	}
+	return 0;
+}
+
+static int on_stack(const struct repr_ctx *r, uint64_t addr)
+{
+	for (int i = 0; i < r->nstack; i++)
+		if (r->stack[i] == addr)
+			return 1;
+	return 0;
+}
+
+static int repr_str(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
+{
+	size_t len;
+	int truncated, rc;
+
+	rc = pyx_unicode_decode(r->d, addr, r->str_buf, r->d->limits.max_string_bytes + 1, &len,
+				&truncated, err);
+	if (rc < 0)
+		goto out;
+	put_quoted(r->b, (const unsigned char *)r->str_buf, len, 0);
+	if (truncated)
+		sb_str(r->b, "...");
+out:
+	return rc;
+}
+
+static int repr_bytes(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
+{
+	const uint8_t *s;
+	size_t n, max = r->d->limits.max_string_bytes;
+	uint64_t size = 0;
+	int rc;
+
+	rc = pyx_obj_bytes(r->d, addr, max, &s, &n, err);
+	if (rc < 0)
+		goto out;
+	rc = read_size(r->d, addr, r->d->layout->off.bytes_object.ob_size, &size, err);
+	if (rc < 0)
+		goto out;
+	sb_str(r->b, "b");
+	put_quoted(r->b, s, n, 1);
+	if (size > n)
+		sb_str(r->b, "...");
+out:
+	return rc;
+}
+
+static int repr_long(struct repr_ctx *r, uint64_t addr, const struct type_info *t,
+		     struct pyx_error *err)
+{
+	struct long_val *v = r->lv;
+	int rc;
+
+	rc = read_long(r->d, addr, MAX_LONG_DIGITS, v, err);
+	if (rc == -PYX_E_LIMIT) {
+		sb_printf(r->b, "<int of %zu digits>", v->ndigits);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (strcmp(t->name, "bool") == 0)
+		sb_str(r->b, v->ndigits && !(v->ndigits == 1 && !v->digits[0]) ? "True" : "False");
+	else
+		put_long_decimal(r->b, v);
+out:
+	return rc;
+}
+
+static int repr_float(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
+{
+	double x;
+	int rc;
+
+	rc = pyx_memsrc_read(r->d->src, addr + (uint64_t)r->d->layout->off.float_object.ob_fval, &x,
+			     sizeof x, err);
+	if (rc == 0)
+		put_float(r->b, x);
+	return rc;
+}
+
+/* Items of a tuple or list: n pointers at items_addr. */
+static int repr_seq(struct repr_ctx *r, uint64_t items_addr, uint64_t n, int depth,
+		    struct pyx_error *err)
+{
+	uint64_t ptrs[64];
+	size_t show = r->d->limits.max_container_items;
+	uint64_t i = 0;
+	int rc = 0;
+
+	if (show > n)
+		show = (size_t)n;
+	while (i < show && !r->b->full) {
+		size_t chunk = show - i < 64 ? (size_t)(show - i) : 64;
+		rc = pyx_memsrc_read(r->d->src, items_addr + i * 8, ptrs, chunk * 8, err);
+		if (rc < 0)
+			goto out;
+		for (size_t j = 0; j < chunk; j++, i++) {
+			if (i)
+				sb_str(r->b, ", ");
+			rc = repr_item(r, ptrs[j], depth);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (n > show)
+		sb_str(r->b, show ? ", ..." : "...");
+out:
+	return rc;
+}
+
+static int repr_tuple_list(struct repr_ctx *r, uint64_t addr, int is_list, int depth,
+			   struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &r->d->layout->off;
+	uint64_t n = 0, items = 0;
+	int rc;
+
+	rc = read_size(r->d, addr, is_list ? o->list_object.ob_size : o->tuple_object.ob_size, &n,
+		       err);
+	if (rc < 0)
+		goto out;
+	if (is_list) {
+		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)o->list_object.ob_item, &items, err);
+		if (rc < 0)
+			goto out;
+	} else {
+		items = addr + (uint64_t)o->tuple_object.ob_item;
+	}
+	sb_str(r->b, is_list ? "[" : "(");
+	rc = repr_seq(r, items, n, depth, err);
+	if (rc < 0)
+		goto out;
+	sb_str(r->b, !is_list && n == 1 ? ",)" : is_list ? "]" : ")");
+out:
+	return rc;
+}
+
+struct dict_repr {
+	struct repr_ctx *r;
+	int depth;
+	size_t shown;
+	int more, rc;
+};
+
+static int dict_repr_cb(void *ctx, uint64_t key, uint64_t value)
+{
+	struct dict_repr *dr = ctx;
+	struct repr_ctx *r = dr->r;
+
+	if (dr->shown == r->d->limits.max_container_items || r->b->full) {
+		dr->more = 1;
+		return 1;
+	}
+	if (dr->shown++)
+		sb_str(r->b, ", ");
+	dr->rc = repr_item(r, key, dr->depth);
+	if (dr->rc == 0) {
+		sb_str(r->b, ": ");
+		dr->rc = repr_item(r, value, dr->depth);
+	}
+	return dr->rc < 0;
+}
+
+static int repr_dict(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
+{
+	struct dict_repr dr = {.r = r, .depth = depth};
+	size_t max = r->d->limits.max_container_items;
+	int rc;
+
+	sb_str(r->b, "{");
+	rc = pyx_dict_items(r->d, addr, max + 1, dict_repr_cb, &dr, err);
+	if (rc == -PYX_E_LIMIT && dr.rc == 0) {
+		/* Scan limit reached: show what was seen. */
+		pyx_error_clear(err);
+		dr.more = 1;
+		rc = 0;
+	}
+	if (rc < 0)
+		goto out;
+	rc = dr.rc;
+	if (rc < 0) {
+		pyx_error_set(err, -rc, 0, addr, "out of memory rendering a dict");
+		goto out;
+	}
+	if (dr.more)
+		sb_str(r->b, dr.shown ? ", ..." : "...");
+	sb_str(r->b, "}");
+out:
+	return rc;
+}
+
+static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int depth,
+		    struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &r->d->layout->off;
+	size_t esize = (size_t)o->consts.set_entry_size, shown = 0;
+	size_t max = r->d->limits.max_container_items;
+	unsigned char ents[64 * 32];
+	uint64_t used = 0, mask = 0, table = 0, slots, i = 0;
+	int frozen = strcmp(name, "frozenset") == 0, rc;
+
+	rc = read_size(r->d, addr, o->set_object.used, &used, err);
+	if (rc < 0)
+		goto out;
+	rc = read_size(r->d, addr, o->set_object.mask, &mask, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)o->set_object.table, &table, err);
+	if (rc < 0)
+		goto out;
+	slots = mask + 1;
+	if (esize < 16 || esize > 32 || (slots & mask) || used > slots) {
+		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "set at 0x%llx is inconsistent",
+				   (unsigned long long)addr);
+		goto out;
+	}
+	if (!used) {
+		sb_str(r->b, frozen ? "frozenset()" : "set()");
+		goto out;
+	}
+	if (slots > r->d->limits.max_dict_entries)
+		slots = r->d->limits.max_dict_entries;
+	sb_str(r->b, frozen ? "frozenset({" : "{");
+	while (i < slots && shown < max && !r->b->full) {
+		size_t chunk = slots - i < 64 ? (size_t)(slots - i) : 64;
+		rc = pyx_memsrc_read(r->d->src, table + i * esize, ents, chunk * esize, err);
+		if (rc < 0)
+			goto out;
+		for (size_t j = 0; j < chunk && shown < max; j++) {
+			uint64_t key = pyx_get_u64(ents + j * esize, SETENTRY_KEY);
+			int64_t hash = pyx_get_i64(ents + j * esize, SETENTRY_HASH);
+			if (!key || hash == -1)
+				continue;
+			if (shown++)
+				sb_str(r->b, ", ");
+			rc = repr_item(r, key, depth);
+			if (rc < 0)
+				goto out;
+		}
+		i += chunk;
+	}
+	if (used > shown)
+		sb_str(r->b, shown ? ", ..." : "...");
+	sb_str(r->b, frozen ? "})" : "}");
+out:
+	return rc;
+}
+
+/* Base builtin for a subclass flag, NULL when the object has none. */
+static const char *builtin_of(uint64_t flags)
+{
+	if (flags & TPFLAGS_LONG_SUBCLASS)
+		return "int";
+	if (flags & TPFLAGS_UNICODE_SUBCLASS)
+		return "str";
+	if (flags & TPFLAGS_BYTES_SUBCLASS)
+		return "bytes";
+	if (flags & TPFLAGS_TUPLE_SUBCLASS)
+		return "tuple";
+	if (flags & TPFLAGS_LIST_SUBCLASS)
+		return "list";
+	if (flags & TPFLAGS_DICT_SUBCLASS)
+		return "dict";
+	return NULL;
+}
+
+static int repr_container(struct repr_ctx *r, uint64_t addr, const char *base, const char *name,
+			  int depth, struct pyx_error *err)
+{
+	int rc = 0;
+
+	if (depth <= 0 || on_stack(r, addr) || r->nstack > MAX_REPR_DEPTH) {
+		const char *s = base[0] == 'l' ? "[...]" : base[0] == 't' ? "(...)" : "{...}";
+		sb_str(r->b, s);
+		goto out;
+	}
+	r->stack[r->nstack++] = addr;
+	if (base[0] == 'd')
+		rc = repr_dict(r, addr, depth - 1, err);
+	else if (base[0] == 's' || base[0] == 'f')
+		rc = repr_set(r, addr, name, depth - 1, err);
+	else
+		rc = repr_tuple_list(r, addr, base[0] == 'l', depth - 1, err);
+	r->nstack--;
+out:
+	return rc;
+}
+
+static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
+{
+	struct type_info t;
+	const char *base;
+	int rc, sub;
+
+	if (!addr) {
+		sb_str(r->b, "<NULL>");
+		rc = 0;
+		goto out;
+	}
+	rc = read_type_info(r->d, addr, &t, err);
+	if (rc < 0)
+		goto out;
+	if (strcmp(t.name, "NoneType") == 0) {
+		sb_str(r->b, "None");
+	} else if (strcmp(t.name, "ellipsis") == 0) {
+		sb_str(r->b, "Ellipsis");
+	} else if (strcmp(t.name, "NotImplementedType") == 0) {
+		sb_str(r->b, "NotImplemented");
+	} else if (strcmp(t.name, "float") == 0) {
+		rc = repr_float(r, addr, err);
+	} else if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
+		rc = repr_container(r, addr, "set", t.name, depth, err);
+	} else if (t.flags & TPFLAGS_TYPE_SUBCLASS) {
+		struct type_info self;
+		uint64_t name_addr;
+		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)r->d->layout->off.type_object.tp_name,
+				      &name_addr, err);
+		if (rc == 0)
+			rc = read_cstr(r->d, name_addr, self.name, sizeof self.name, err);
+		if (rc == 0)
+			sb_printf(r->b, "<class '%s'>", self.name);
+	} else if ((base = builtin_of(t.flags))) {
+		/* Subclasses render as Name(<base repr>); bool is int's own. */
+		sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
+		if (sub)
+			sb_printf(r->b, "%s(", t.name);
+		if (base[0] == 'i')
+			rc = repr_long(r, addr, &t, err);
+		else if (base[0] == 's')
+			rc = repr_str(r, addr, err);
+		else if (base[0] == 'b')
+			rc = repr_bytes(r, addr, err);
+		else
+			rc = repr_container(r, addr, base, t.name, depth, err);
+		if (sub)
+			sb_str(r->b, ")");
+	} else {
+		sb_printf(r->b, "<%s object at 0x%llx>", t.name, (unsigned long long)addr);
+	}
+out:
+	return rc;
+}
+
+int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int depth,
+		 const char **out, struct pyx_error *err)
+{
+	struct repr_ctx *r = NULL;
+	struct sb b = {0};
+	int rc;
+
+	if (max_len == 0 || max_len > PYX_MEMSRC_MAX_READ || d->limits.max_string_bytes < 1 ||
+	    d->limits.max_string_bytes > PYX_MEMSRC_MAX_READ) {
+		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0,
+				   "repr length %zu or max_string_bytes out of range", max_len);
+		goto out;
+	}
+	r = pyx_arena_alloc(d->arena, sizeof *r);
+	b.buf = pyx_arena_alloc(d->arena, max_len + 1);
+	if (r) {
+		r->str_buf = pyx_arena_alloc(d->arena, d->limits.max_string_bytes + 1);
+		r->lv = pyx_arena_alloc(d->arena, sizeof *r->lv);
+	}
+	if (!r || !b.buf || !r->str_buf || !r->lv) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a repr");
+		goto out;
+	}
+	b.cap = max_len;
+	r->d = d;
+	r->b = &b;
+	if (depth > MAX_REPR_DEPTH)
+		depth = MAX_REPR_DEPTH;
+	rc = repr_obj(r, obj_addr, depth, err);
+	if (rc < 0)
+		goto out;
+	if (b.full) {
+		/* Cut at a character boundary and mark the cut. */
+		size_t keep = max_len > 3 ? max_len - 3 : 0;
+		while (keep && ((unsigned char)b.buf[keep] & 0xc0) == 0x80)
+			keep--;
+		b.len = keep;
+		b.full = 0;
+		b.cap = max_len;
+		sb_put(&b, "...", max_len - keep < 3 ? max_len - keep : 3);
+	}
+	b.buf[b.len] = '\0';
+	*out = b.buf;
+out:
+	return rc;
+}

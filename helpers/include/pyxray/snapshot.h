@@ -93,7 +93,8 @@ struct pyx_python_syms {
 	uint64_t py_version;	 /* Py_Version (3.11+), 0 when absent */
 	uint64_t tstate_current; /* _PyThreadState_Current (3.6), 0 when absent */
 	uint64_t interp_head;	 /* the static interp_head variable (3.6), 0 when absent */
-	uint32_t version_hex;	 /* when known without Py_Version (from a file name), else 0 */
+	uint32_t version_hex;	 /* when known without Py_Version: major.minor only (low
+				    16 bits zero, from a file name), else 0 */
 	const char *path;	 /* the executable or library that holds them */
 };
 

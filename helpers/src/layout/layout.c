@@ -55,7 +55,9 @@ static void format_version(uint32_t hex, char *buf, size_t len)
 	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
 	const char *tag = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
 
-	if (*tag)
+	if ((hex & 0xffff) == 0) /* only major.minor known (from a file name) */
+		snprintf(buf, len, "%u.%u", hex >> 24, (hex >> 16) & 0xff);
+	else if (*tag)
 		snprintf(buf, len, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff,
 			 tag, serial);
 	else

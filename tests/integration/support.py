@@ -597,7 +597,7 @@ def expected_stacks(t):
         sub = [f("park_in_subinterp", "park_in_subinterp", "PARK:subinterp",
                  SUBINTERP_PART, s),
                f("run", "run", "CALL:subinterp-run", SUBINTERP_PART, s),
-               frame("<module>", "<module>", "<string>", 1, ver)]
+               frame("<module>", "<module>", t.report["subinterp_file"], 1, ver)]
     return {"main": stacks, "sub": sub}
 
 

@@ -27,6 +27,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SUBINTERP_FILE_REPORT = "/tmp/pyxray-subinterp-%d" % os.getpid()
 SYS_READ = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 NAMES_ALWAYS = ("worker-1", "worker-2", "gen-worker", "spinner")
 MARKER = re.compile(r"#\s(PARK|CALL):([\w.-]+)\s*$")
@@ -162,7 +163,7 @@ def host_subinterp(reg, mod, run):
     interp_id = create_legacy_subinterp(mod)
     fd = reg.pipe("subinterp")
     code = ("import sys; sys.path.insert(0, %r); import subinterp_part; "
-            "subinterp_part.run(%d)" % (HERE, fd))
+            "subinterp_part.run(%d, %r)" % (HERE, fd, SUBINTERP_FILE_REPORT))
     run(interp_id, code)  # PARK:subinterp-host
 
 
@@ -269,6 +270,10 @@ def main():
         "subinterpreters": sub is not None,
         "threads": reg.info,
     }
+    if sub is not None:
+        with open(SUBINTERP_FILE_REPORT) as f:
+            report["subinterp_file"] = f.read()
+        os.unlink(SUBINTERP_FILE_REPORT)
     report["threads"]["MainThread"] = {"tid": native_tid(),
                                        "ident": main_thread.ident,
                                        "fd": 0, "name": main_thread.name}

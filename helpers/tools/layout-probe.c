@@ -399,6 +399,9 @@ struct probe_module {
 #define VAL_module_object_size sizeof(PROBE_MODULE)
 #define VAL_module_object_md_dict offsetof(PROBE_MODULE, md_dict)
 
+#define VAL_cell_object_size sizeof(PyCellObject)
+#define VAL_cell_object_ob_ref offsetof(PyCellObject, ob_ref)
+
 /* ---- consts ---- */
 /* enum _frameowner: 3.12 and 3.13 mark the C-stack entry frame with
  * FRAME_OWNED_BY_CSTACK (3); 3.14 marks it FRAME_OWNED_BY_INTERPRETER (3) and

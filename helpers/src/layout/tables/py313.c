@@ -180,6 +180,10 @@ const struct pyx_offsets pyx_table_py313 = {
 		.size = 56,
 		.md_dict = 16,
 	},
+	.cell_object = {
+		.size = 24,
+		.ob_ref = 16,
+	},
 	.consts = {
 		.frame_owned_by_cstack = 3,
 		.frame_owned_by_interpreter = PYX_ABSENT,
@@ -198,5 +202,5 @@ const struct pyx_offsets pyx_table_py313 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 144 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

@@ -207,6 +207,11 @@ const struct pyx_offsets pyx_table_py315 = {
 		.size = 104,
 		.md_dict = 16,
 	},
+	/* PyCellObject, Include/cpython/cellobject.h */
+	.cell_object = {
+		.size = 24,
+		.ob_ref = 16,
+	},
 	/* constants */
 	.consts = {
 		.frame_owned_by_cstack = PYX_ABSENT, /* dropped from enum _frameowner in 3.15 */
@@ -226,5 +231,5 @@ const struct pyx_offsets pyx_table_py315 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 144 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
 	       "fields.def changed: give every new field a value in this table");

@@ -15,7 +15,8 @@
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-	"Usage: pyxray dump [--json] [--nonblocking] [--max-frames N] [--addrs] PID\n"
+	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group] [--max-frames N]\n"
+	"                   [--addrs] PID\n"
 	"       pyxray --help | --version\n"
 	"\n"
 	"Show the Python stack of every thread of every interpreter of a live\n"
@@ -28,6 +29,8 @@ static const char usage_text[] =
 	"  --json            print one JSON document (see docs/json.md)\n"
 	"  --nonblocking     read without stopping the process (stacks may be\n"
 	"                    inconsistent if it is running)\n"
+	"  --locals          show each frame's local variables (bounded reprs)\n"
+	"  --group           print threads with identical stacks once (text)\n"
 	"  --max-frames N    keep at most N frames per thread (default 4096)\n"
 	"  --addrs           show frame and code object addresses (text)\n"
 	"  -h, --help        show this help\n"
@@ -64,6 +67,8 @@ static int cmd_dump(int argc, char **argv)
 		{"nonblocking", no_argument, NULL, 'n'},
 		{"max-frames", required_argument, NULL, 'm'},
 		{"addrs", no_argument, NULL, 'a'},
+		{"locals", no_argument, NULL, 'l'},
+		{"group", no_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -82,6 +87,13 @@ static int cmd_dump(int argc, char **argv)
 			break;
 		case 'a':
 			fmt_flags |= PYX_FMT_ADDRS;
+			break;
+		case 'l':
+			sopts.flags |= PYX_SNAP_LOCALS;
+			fmt_flags |= PYX_FMT_LOCALS;
+			break;
+		case 'g':
+			fmt_flags |= PYX_FMT_GROUP;
 			break;
 		case 'm': {
 			char *end;

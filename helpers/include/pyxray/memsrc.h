@@ -47,6 +47,14 @@ int pyx_memsrc_open_ops(const struct pyx_memsrc_ops *ops, void *ctx, unsigned fl
 int pyx_memsrc_open_live(pid_t pid, unsigned flags, struct pyx_memsrc **out,
 			 struct pyx_error *err);
 
+/* A host's reader: fills len bytes at addr and returns 0, or returns
+ * nonzero when any of them is unreadable. */
+typedef int (*pyx_memsrc_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* Memory read through a host callback (GDB for cores and remote targets). */
+int pyx_memsrc_open_callback(pyx_memsrc_read_fn fn, void *ctx, unsigned flags,
+			     struct pyx_memsrc **out, struct pyx_error *err);
+
 /* A copy of `len` bytes mapped at `base` (used by unit tests). Several
  * regions may be added with pyx_memsrc_image_add. */
 int pyx_memsrc_open_image(struct pyx_memsrc **out, struct pyx_error *err);

@@ -33,6 +33,7 @@ struct pyx_frame {
 	int is_entry;		/* first Python frame entered from C (3.11+), else 0 */
 	uint64_t frame_addr;	/* remote frame address */
 	uint64_t code_addr;	/* remote code object address */
+	uint64_t globals_addr;	/* remote f_globals dict, 0 when unknown */
 	int error;		/* 0, or PYX_E_* when this frame failed to decode */
 	const char *error_msg;	/* NULL unless error */
 	struct pyx_var *locals;	/* with PYX_SNAP_LOCALS, else NULL */
@@ -93,6 +94,8 @@ struct pyx_python_syms {
 	uint64_t py_version;	 /* Py_Version (3.11+), 0 when absent */
 	uint64_t tstate_current; /* _PyThreadState_Current (3.6), 0 when absent */
 	uint64_t interp_head;	 /* the static interp_head variable (3.6), 0 when absent */
+	uint64_t interp_head_fn; /* PyInterpreterState_Head (3.6), when interp_head is not
+				    known: its one load instruction gives interp_head */
 	uint32_t version_hex;	 /* when known without Py_Version: major.minor only (low
 				    16 bits zero, from a file name), else 0 */
 	const char *path;	 /* the executable or library that holds them */
@@ -102,6 +105,16 @@ enum pyx_snapshot_flags {
 	PYX_SNAP_NONBLOCKING = 1u << 0, /* do not stop the target while reading */
 	PYX_SNAP_LOCALS = 1u << 1,	 /* decode each frame's local variables */
 	PYX_SNAP_NO_THREAD_NAMES = 1u << 2, /* skip threading name lookup */
+	PYX_SNAP_KEEP_SOURCE = 1u << 3, /* keep the memory source for pyx_snapshot_lookup */
+};
+
+/* Identity of a process whose memory comes from a host reader (cores,
+ * remote targets): what /proc would say for a live pid. */
+struct pyx_process_info {
+	pid_t pid, ppid;
+	const char *executable;
+	const char *const *argv;
+	size_t argc;
 };
 
 struct pyx_snapshot_opts {
@@ -119,12 +132,34 @@ struct pyx_snapshot_opts {
 int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 			  struct pyx_snapshot **out, struct pyx_error *err);
 
+/* Takes a snapshot through a host's reader (GDB for cores and remote
+ * targets; the host keeps the target stopped). syms gives the relocated
+ * symbol addresses the host knows; info (NULL allowed) the process identity.
+ * With PYX_SNAP_KEEP_SOURCE, fn and ctx must stay valid until the snapshot
+ * is destroyed. Errors as for pyx_snapshot_take_pid. */
+int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_python_syms *syms,
+			     const struct pyx_process_info *info,
+			     const struct pyx_snapshot_opts *opts, struct pyx_snapshot **out,
+			     struct pyx_error *err);
+
+/* Looks `name` up as Python would when reading it in `frame` (one of this
+ * snapshot's frames): locals, then globals, then builtins. *scope is
+ * "local", "global" or "builtin"; *repr a bounded repr. Both live as long as
+ * the snapshot. Needs PYX_SNAP_KEEP_SOURCE; -PYX_E_NOT_FOUND when unbound. */
+int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame,
+			const char *name, const char **scope, const char **repr,
+			struct pyx_error *err);
+
 /* NULL allowed. */
 void pyx_snapshot_destroy(struct pyx_snapshot *snap);
 
 enum pyx_format_flags {
 	PYX_FMT_LOCALS = 1u << 0, /* print locals under each frame (text) */
 	PYX_FMT_ADDRS = 1u << 1,	/* print frame and code addresses (text) */
+	PYX_FMT_GROUP = 1u << 2,	/* threads with identical stacks printed once (text) */
+	PYX_FMT_TRACEBACK = 1u << 3, /* python-gdb.py's py-bt style: File "f", line N, in q */
+	PYX_FMT_SOURCE = 1u << 4,	/* with TRACEBACK: the source line under each frame */
+	PYX_FMT_NO_HEADER = 1u << 5, /* no process and interpreter headers (text) */
 };
 
 /* Text report. Returns 0 or -PYX_E_OS on write errors. */
@@ -134,6 +169,17 @@ int pyx_format_text(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
 /* One JSON document (docs/json.md), newline-terminated. */
 int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
 		    struct pyx_error *err);
+
+/* For hosts that cannot pass a FILE (GDB through ctypes): the text (json 0)
+ * or JSON (json 1) report in a malloc'd string, released with pyx_free.
+ * only_tid >= 0 limits a text report to the thread with that native id. */
+int pyx_format_string(const struct pyx_snapshot *snap, int json, unsigned flags, int64_t only_tid,
+		      char **out, struct pyx_error *err);
+void pyx_free(void *p);
+
+/* The frame at these indices (as in the JSON arrays), or NULL. */
+const struct pyx_frame *pyx_snapshot_frame(const struct pyx_snapshot *snap, size_t proc,
+					   size_t interp, size_t thread, size_t frame);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 
 #include "code.h"
 #include "frames.h"
+#include "locals.h"
 #include "objects.h"
 
 enum { FRAME_BUF_MAX = 1024 };
@@ -95,14 +96,15 @@ static int is_code(struct pyx_decoder *d, uint64_t code_addr)
 }
 
 static int fill_frame(struct pyx_decoder *d, struct pyx_frame *f, uint64_t frame_addr,
-		      uint64_t code_addr, uint64_t pos, int check_type)
+		      uint64_t code_addr, uint64_t pos, uint64_t globals, unsigned flags)
 {
 	struct pyx_error e;
 	struct pyx_code *code;
 	pyx_error_clear(&e);
 	f->frame_addr = frame_addr;
 	f->code_addr = code_addr;
-	if (check_type && !is_code(d, code_addr)) {
+	f->globals_addr = globals;
+	if (!is_code(d, code_addr)) {
 		pyx_error_set(&e, PYX_E_BAD_DATA, 0, code_addr,
 			      "frame 0x%llx: 0x%llx is not a code object",
 			      (unsigned long long)frame_addr, (unsigned long long)code_addr);
@@ -119,11 +121,13 @@ static int fill_frame(struct pyx_decoder *d, struct pyx_frame *f, uint64_t frame
 	f->qualname = code->qualname;
 	f->file = code->filename;
 	f->line = pyx_code_line(d, code, pos);
+	if ((flags & PYX_SNAP_LOCALS) && pyx_locals_read(d, f, &e) < 0 && e.code == PYX_E_NOMEM)
+		return -PYX_E_NOMEM;
 	return 0;
 }
 
-static int walk_objects(struct pyx_decoder *d, uint64_t addr, struct pyx_thread *th,
-			struct pyx_error *err)
+static int walk_objects(struct pyx_decoder *d, uint64_t addr, unsigned flags,
+			struct pyx_thread *th, struct pyx_error *err)
 {
 	const struct pyx_offsets *o = &d->layout->off;
 	unsigned char buf[FRAME_BUF_MAX];
@@ -150,7 +154,11 @@ static int walk_objects(struct pyx_decoder *d, uint64_t addr, struct pyx_thread 
 			break;
 		}
 		int rc = fill_frame(d, f, addr, pyx_get_u64(buf, o->frame_object.f_code),
-				    (uint64_t)(int64_t)pyx_get_i32(buf, o->frame_object.f_lasti), 1);
+				    (uint64_t)(int64_t)pyx_get_i32(buf, o->frame_object.f_lasti),
+				    PYX_HAS(o->frame_object.f_globals)
+					    ? pyx_get_u64(buf, o->frame_object.f_globals)
+					    : 0,
+				    flags);
 		if (rc < 0)
 			return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 		addr = pyx_get_u64(buf, o->frame_object.f_back);
@@ -158,8 +166,8 @@ static int walk_objects(struct pyx_decoder *d, uint64_t addr, struct pyx_thread 
 	return 0;
 }
 
-static int walk_interp(struct pyx_decoder *d, uint64_t addr, struct pyx_thread *th,
-		       struct pyx_error *err)
+static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
+		       struct pyx_thread *th, struct pyx_error *err)
 {
 	const struct pyx_layout *L = d->layout;
 	const struct pyx_offsets *o = &L->off;
@@ -208,8 +216,11 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, struct pyx_thread *
 		struct pyx_frame *f = new_frame(d, th, &cap);
 		if (!f)
 			return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
-		if (fill_frame(d, f, addr, code_addr,
-			       pyx_get_u64(buf, o->interpreter_frame.instr_ptr), 1) < 0)
+		if (fill_frame(d, f, addr, code_addr, pyx_get_u64(buf, o->interpreter_frame.instr_ptr),
+			       PYX_HAS(o->interpreter_frame.globals)
+				       ? pyx_get_u64(buf, o->interpreter_frame.globals)
+				       : 0,
+			       flags) < 0)
 			return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 		if (PYX_HAS(o->interpreter_frame.is_entry))
 			f->is_entry = pyx_get_u8(buf, o->interpreter_frame.is_entry) != 0;
@@ -224,10 +235,9 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, struct pyx_thread *
 int pyx_frames_walk(struct pyx_decoder *d, uint64_t first_frame, unsigned flags,
 		    struct pyx_thread *th, struct pyx_error *err)
 {
-	(void)flags;
 	if (visited_reset(d, d->limits.max_frames * 2) < 0)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	if (d->layout->frame_model == PYX_FRAMES_OBJECT)
-		return walk_objects(d, first_frame, th, err);
-	return walk_interp(d, first_frame, th, err);
+		return walk_objects(d, first_frame, flags, th, err);
+	return walk_interp(d, first_frame, flags, th, err);
 }

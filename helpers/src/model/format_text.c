@@ -1,93 +1,271 @@
 /* SPDX-License-Identifier: MIT */
 /* The human-readable report: one block per process, interpreter and thread,
  * frames innermost first as "qualname (file:line)", the py-spy convention
- * Python engineers already read. */
+ * Python engineers already read; or python-gdb.py's traceback style for
+ * py-bt. Threads with identical stacks can be grouped. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snapshot_priv.h"
 
-static void print_frame(const struct pyx_frame *f, unsigned flags, FILE *out)
+enum { SOURCE_LINE_MAX = 512 };
+
+struct text_ctx {
+	unsigned flags;
+	int64_t only_tid;
+	FILE *out;
+	/* source cache: the last file read */
+	char *src_path;
+	char *src_text;
+	size_t src_len;
+};
+
+/* Line `line` of `path` (from a one-file cache), or NULL. */
+static const char *source_line(struct text_ctx *c, const char *path, int line, size_t *len)
 {
+	if (!c->src_path || strcmp(c->src_path, path)) {
+		free(c->src_path);
+		free(c->src_text);
+		c->src_path = strdup(path);
+		c->src_text = NULL;
+		c->src_len = 0;
+		FILE *f = fopen(path, "r");
+		if (f) {
+			char buf[65536];
+			size_t cap = 0, n;
+			while ((n = fread(buf, 1, sizeof buf, f)) > 0 && c->src_len < (64u << 20)) {
+				if (c->src_len + n > cap) {
+					cap = (c->src_len + n) * 2;
+					char *t = realloc(c->src_text, cap);
+					if (!t)
+						break;
+					c->src_text = t;
+				}
+				memcpy(c->src_text + c->src_len, buf, n);
+				c->src_len += n;
+			}
+			fclose(f);
+		}
+	}
+	if (!c->src_text || line <= 0)
+		return NULL;
+	const char *p = c->src_text, *end = p + c->src_len;
+	for (int i = 1; i < line && p < end; i++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return NULL;
+		p = nl + 1;
+	}
+	if (p >= end)
+		return NULL;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*len = (size_t)((nl ? nl : end) - p);
+	if (*len > SOURCE_LINE_MAX)
+		*len = SOURCE_LINE_MAX;
+	return p;
+}
+
+static void print_locals(struct text_ctx *c, const struct pyx_frame *f, const char *indent)
+{
+	for (size_t i = 0; i < f->nlocals; i++)
+		fprintf(c->out, "%s%s = %s\n", indent, f->locals[i].name,
+			f->locals[i].repr ? f->locals[i].repr : "<unreadable>");
+}
+
+static void print_frame(struct text_ctx *c, const struct pyx_frame *f)
+{
+	FILE *out = c->out;
 	if (f->error) {
 		fprintf(out, "    ??? (frame 0x%" PRIx64 ": %s)\n", f->frame_addr,
 			f->error_msg ? f->error_msg : "undecodable");
+		return;
+	}
+	if (c->flags & PYX_FMT_TRACEBACK) {
+		fprintf(out, "  File \"%s\", line %d, in %s\n", f->file, f->line, f->qualname);
+		size_t len;
+		const char *text;
+		if ((c->flags & PYX_FMT_SOURCE) && (text = source_line(c, f->file, f->line, &len)))
+			fprintf(out, "    %.*s\n", (int)len, text);
+		if (c->flags & PYX_FMT_LOCALS)
+			print_locals(c, f, "      ");
 		return;
 	}
 	if (f->line > 0)
 		fprintf(out, "    %s (%s:%d)", f->qualname, f->file, f->line);
 	else
 		fprintf(out, "    %s (%s)", f->qualname, f->file);
-	if (flags & PYX_FMT_ADDRS)
+	if (c->flags & PYX_FMT_ADDRS)
 		fprintf(out, " [frame 0x%" PRIx64 " code 0x%" PRIx64 "]", f->frame_addr, f->code_addr);
 	fputc('\n', out);
-	if (flags & PYX_FMT_LOCALS)
-		for (size_t i = 0; i < f->nlocals; i++)
-			fprintf(out, "        %s = %s\n", f->locals[i].name,
-				f->locals[i].repr ? f->locals[i].repr : "<unreadable>");
+	if (c->flags & PYX_FMT_LOCALS)
+		print_locals(c, f, "        ");
 }
 
-static void print_thread(const struct pyx_thread *th, unsigned flags, FILE *out)
+static void print_thread_id(struct text_ctx *c, const struct pyx_thread *th)
 {
 	if (th->tid >= 0)
-		fprintf(out, "Thread %" PRId64, th->tid);
+		fprintf(c->out, "%" PRId64, th->tid);
 	else
-		fprintf(out, "Thread 0x%" PRIx64, th->thread_id);
+		fprintf(c->out, "0x%" PRIx64, th->thread_id);
 	if (th->name)
-		fprintf(out, " \"%s\"", th->name);
+		fprintf(c->out, " \"%s\"", th->name);
 	if (th->holds_gil)
-		fputs(" (holds the GIL)", out);
-	fputc('\n', out);
-	for (size_t i = 0; i < th->nframes; i++)
-		print_frame(&th->frames[i], flags, out);
-	if (!th->nframes && !th->truncated)
-		fputs("    (no Python frames)\n", out);
-	if (th->truncated)
-		fprintf(out, "    ... stack cut here: %s\n", th->truncated_msg);
+		fputs(" (holds the GIL)", c->out);
 }
 
-static void print_process(const struct pyx_process *p, unsigned flags, FILE *out)
+static void print_frames(struct text_ctx *c, const struct pyx_thread *th)
 {
-	fprintf(out, "Process %d", (int)p->pid);
-	if (p->ppid)
-		fprintf(out, " (ppid %d)", (int)p->ppid);
-	fputc(':', out);
-	for (size_t i = 0; i < p->argc; i++)
-		fprintf(out, " %s", p->argv[i]);
-	if (!p->argc && p->executable)
-		fprintf(out, " %s", p->executable);
-	fputc('\n', out);
+	if (c->flags & PYX_FMT_TRACEBACK)
+		fputs("Traceback (most recent call first):\n", c->out);
+	for (size_t i = 0; i < th->nframes; i++)
+		print_frame(c, &th->frames[i]);
+	if (!th->nframes && !th->truncated)
+		fputs("    (no Python frames)\n", c->out);
+	if (th->truncated)
+		fprintf(c->out, "    ... stack cut here: %s\n", th->truncated_msg);
+}
+
+static int same_locals(const struct pyx_frame *x, const struct pyx_frame *y)
+{
+	if (x->nlocals != y->nlocals)
+		return 0;
+	for (size_t i = 0; i < x->nlocals; i++) {
+		const char *a = x->locals[i].repr, *b = y->locals[i].repr;
+		if (strcmp(x->locals[i].name, y->locals[i].name) || !a || !b || strcmp(a, b))
+			return 0;
+	}
+	return 1;
+}
+
+/* Identical Python stacks (and locals, when they are shown). */
+static int same_stack(const struct pyx_thread *a, const struct pyx_thread *b, unsigned flags)
+{
+	if (a->nframes != b->nframes || a->truncated != b->truncated)
+		return 0;
+	for (size_t i = 0; i < a->nframes; i++) {
+		const struct pyx_frame *x = &a->frames[i], *y = &b->frames[i];
+		if (x->error || y->error || x->line != y->line || strcmp(x->qualname, y->qualname) ||
+		    strcmp(x->file, y->file))
+			return 0;
+		if ((flags & PYX_FMT_LOCALS) && !same_locals(x, y))
+			return 0;
+	}
+	return 1;
+}
+
+static void print_threads(struct text_ctx *c, const struct pyx_interp *in)
+{
+	char *done = calloc(in->nthreads ? in->nthreads : 1, 1);
+	for (size_t j = 0; j < in->nthreads; j++) {
+		const struct pyx_thread *th = &in->threads[j];
+		if ((done && done[j]) || (c->only_tid >= 0 && th->tid != c->only_tid))
+			continue;
+		size_t same = 0;
+		if ((c->flags & PYX_FMT_GROUP) && done)
+			for (size_t k = j + 1; k < in->nthreads; k++)
+				same += !done[k] && same_stack(th, &in->threads[k], c->flags);
+		if (!(c->flags & PYX_FMT_NO_HEADER) || j)
+			fputc('\n', c->out);
+		if (same) {
+			fprintf(c->out, "%zu threads with this stack: ", same + 1);
+			print_thread_id(c, th);
+			for (size_t k = j + 1; k < in->nthreads; k++)
+				if (!done[k] && same_stack(th, &in->threads[k], c->flags)) {
+					done[k] = 1;
+					fputs(", ", c->out);
+					print_thread_id(c, &in->threads[k]);
+				}
+			fputc('\n', c->out);
+		} else {
+			fputs("Thread ", c->out);
+			print_thread_id(c, th);
+			fputc('\n', c->out);
+		}
+		print_frames(c, th);
+	}
+	free(done);
+}
+
+static void print_process(struct text_ctx *c, const struct pyx_process *p)
+{
+	FILE *out = c->out;
+	if (!(c->flags & PYX_FMT_NO_HEADER)) {
+		fprintf(out, "Process %d", (int)p->pid);
+		if (p->ppid)
+			fprintf(out, " (ppid %d)", (int)p->ppid);
+		fputc(':', out);
+		for (size_t i = 0; i < p->argc; i++)
+			fprintf(out, " %s", p->argv[i]);
+		if (!p->argc && p->executable)
+			fprintf(out, " %s", p->executable);
+		fputc('\n', out);
+	}
 	if (p->error) {
 		fprintf(out, "error: %s\n", p->error_msg);
 		return;
 	}
-	fprintf(out, "Python %s (%s)\n", p->python_version ? p->python_version : "?",
-		p->python_path ? p->python_path : "?");
+	if (!(c->flags & PYX_FMT_NO_HEADER))
+		fprintf(out, "Python %s (%s)\n", p->python_version ? p->python_version : "?",
+			p->python_path ? p->python_path : "?");
 	for (size_t i = 0; i < p->ninterps; i++) {
 		const struct pyx_interp *in = &p->interps[i];
-		if (p->ninterps > 1 || !in->is_main)
+		if (!(c->flags & PYX_FMT_NO_HEADER) && (p->ninterps > 1 || !in->is_main))
 			fprintf(out, "\nInterpreter %" PRId64 "%s\n", in->id,
 				in->is_main ? " (main)" : "");
 		if (in->error)
 			fprintf(out, "error: %s\n", in->error_msg);
-		for (size_t j = 0; j < in->nthreads; j++) {
-			fputc('\n', out);
-			print_thread(&in->threads[j], flags, out);
-		}
+		print_threads(c, in);
 	}
+}
+
+static int format_text(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid,
+		       FILE *out, struct pyx_error *err)
+{
+	struct text_ctx c = {.flags = flags, .only_tid = only_tid, .out = out};
+	for (size_t i = 0; i < snap->nprocs; i++) {
+		if (i)
+			fputc('\n', out);
+		print_process(&c, &snap->procs[i]);
+	}
+	free(c.src_path);
+	free(c.src_text);
+	if (fflush(out) != 0 || ferror(out))
+		return pyx_error_set(err, PYX_E_OS, errno, 0, "writing the report: %s",
+				     strerror(errno));
+	return 0;
 }
 
 int pyx_format_text(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
 		    struct pyx_error *err)
 {
-	for (size_t i = 0; i < snap->nprocs; i++) {
-		if (i)
-			fputc('\n', out);
-		print_process(&snap->procs[i], flags, out);
+	return format_text(snap, flags, -1, out, err);
+}
+
+int pyx_format_string(const struct pyx_snapshot *snap, int json, unsigned flags, int64_t only_tid,
+		      char **out, struct pyx_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return pyx_error_set(err, PYX_E_NOMEM, errno, 0, "out of memory");
+	int rc = json ? pyx_format_json(snap, flags, f, err)
+		      : format_text(snap, flags, only_tid, f, err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = pyx_error_set(err, PYX_E_NOMEM, errno, 0, "out of memory");
+	if (rc < 0) {
+		free(buf);
+		return rc;
 	}
-	if (fflush(out) != 0 || ferror(out))
-		return pyx_error_set(err, PYX_E_OS, errno, 0, "writing the report: %s",
-				     strerror(errno));
+	*out = buf;
 	return 0;
+}
+
+void pyx_free(void *p)
+{
+	free(p);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../decode/code.h"
+#include "../decode/locals.h"
 #include "../decode/runtime.h"
 #include "../target/freeze.h"
 #include "../target/locate.h"
@@ -47,12 +48,18 @@ struct pyx_process *pyx_snapshot_add_process(struct pyx_snapshot *snap)
 	return p;
 }
 
+static void proc_ctx_close(struct pyx_proc_ctx *c);
+
 void pyx_snapshot_destroy(struct pyx_snapshot *snap)
 {
 	if (!snap)
 		return;
-	if (snap->priv)
+	if (snap->priv) {
+		for (size_t i = 0; i < snap->priv->nctxs; i++)
+			proc_ctx_close(snap->priv->ctxs[i]);
+		free(snap->priv->ctxs);
 		pyx_arena_destroy(snap->priv->arena);
+	}
 	free(snap->priv);
 	free(snap);
 }
@@ -135,83 +142,152 @@ static void resolve_tids(struct pyx_memsrc *src, struct pyx_process *proc,
 	free(tasks);
 }
 
+/* Everything needed to decode one process, kept after the snapshot when the
+ * caller asked for later lookups (PYX_SNAP_KEEP_SOURCE). */
+struct pyx_proc_ctx {
+	struct pyx_process *proc;
+	size_t proc_index;
+	struct pyx_memsrc *src;
+	struct pyx_layout layout;
+	struct pyx_decoder d;
+	struct pyx_python_syms syms;
+};
+
+static void proc_ctx_close(struct pyx_proc_ctx *c)
+{
+	if (!c)
+		return;
+	pyx_code_cache_destroy(&c->d);
+	free(c->d.visited);
+	pyx_memsrc_close(c->src);
+	free(c);
+}
+
+static int keep_ctx(struct pyx_snapshot *snap, struct pyx_proc_ctx *c, struct pyx_error *err)
+{
+	struct pyx_snapshot_priv *p = snap->priv;
+	struct pyx_proc_ctx **n = realloc(p->ctxs, (p->nctxs + 1) * sizeof *n);
+	if (!n)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	p->ctxs = n;
+	p->ctxs[p->nctxs++] = c;
+	return 0;
+}
+
+/* Version and layout from the target; then `stop` (may be NULL) runs, and
+ * the interpreters are decoded. Reads that need no stopped target come
+ * first. */
+static int decode_process(struct pyx_proc_ctx *c, struct pyx_arena *arena,
+			  const struct pyx_snapshot_opts *opts,
+			  int (*stop)(void *ctx, struct pyx_error *err), void *stop_ctx,
+			  struct pyx_error *err)
+{
+	unsigned flags = opts ? opts->flags : 0;
+	c->proc->python_path = c->syms.path;
+	int rc = pyx_runtime_detect(c->src, &c->syms, &c->layout, err);
+	if (rc < 0)
+		return rc;
+	if (stop) {
+		rc = stop(stop_ctx, err);
+		if (rc < 0)
+			return rc;
+		pyx_memsrc_invalidate(c->src);
+	}
+	c->d.src = c->src;
+	c->d.layout = &c->layout;
+	c->d.arena = arena;
+	pyx_limits_default(&c->d.limits);
+	if (opts && opts->max_frames)
+		c->d.limits.max_frames = opts->max_frames;
+	rc = pyx_code_cache_create(&c->d, err);
+	if (rc < 0)
+		return rc;
+	return pyx_runtime_decode(&c->d, &c->syms, flags, c->proc, err);
+}
+
+struct live_stop {
+	pid_t pid;
+	struct pyx_freeze fz;
+};
+
+static int live_stop(void *ctx, struct pyx_error *err)
+{
+	struct live_stop *ls = ctx;
+	return pyx_freeze(ls->pid, &ls->fz, err);
+}
+
 static int take_live(struct pyx_snapshot *snap, pid_t pid, const struct pyx_snapshot_opts *opts,
 		     struct pyx_error *err)
 {
 	struct pyx_arena *arena = snap->priv->arena;
-	struct pyx_memsrc *src = NULL;
-	struct pyx_freeze fz;
-	struct pyx_layout layout;
-	struct pyx_python_syms syms;
+	struct live_stop ls;
 	struct pyx_proc_status st;
 	struct pyx_map *maps = NULL;
 	size_t nmaps = 0;
-	struct pyx_decoder d;
-	memset(&fz, 0, sizeof fz);
-	memset(&d, 0, sizeof d);
 	unsigned flags = opts ? opts->flags : 0;
+	memset(&ls, 0, sizeof ls);
+	ls.pid = pid;
 	int rc = pyx_proc_status(pid, &st, err);
 	if (rc < 0)
 		return rc;
-	struct pyx_process *proc = pyx_snapshot_add_process(snap);
-	if (!proc)
+	struct pyx_proc_ctx *c = calloc(1, sizeof *c);
+	if (!c)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	c->proc_index = snap->nprocs;
+	c->proc = pyx_snapshot_add_process(snap);
+	if (!c->proc) {
+		free(c);
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	}
+	struct pyx_process *proc = c->proc;
 	proc->pid = pid;
 	proc->ppid = st.ppid;
 	proc->executable = pyx_proc_exe(pid, arena);
 	pyx_proc_cmdline(pid, arena, &proc->argv, &proc->argc, NULL);
-	if (st.state == 'Z' || st.state == 'X')
-		return pyx_error_set(err, PYX_E_EXITED, 0, 0, "pid %d is a zombie (it has exited)",
-				     (int)pid);
+	if (st.state == 'Z' || st.state == 'X') {
+		rc = pyx_error_set(err, PYX_E_EXITED, 0, 0, "pid %d is a zombie (it has exited)",
+				   (int)pid);
+		goto out;
+	}
 	rc = pyx_proc_maps(pid, arena, &maps, &nmaps, err);
 	if (rc < 0)
 		goto out;
-	rc = pyx_locate_python(pid, maps, nmaps, arena, &syms, err);
+	rc = pyx_locate_python(pid, maps, nmaps, arena, &c->syms, err);
 	if (rc < 0)
 		goto out;
-	proc->python_path = syms.path;
-	rc = pyx_memsrc_open_live(pid, PYX_MEMSRC_CACHE, &src, err);
+	rc = pyx_memsrc_open_live(pid, PYX_MEMSRC_CACHE, &c->src, err);
 	if (rc < 0)
 		goto out;
-	rc = pyx_runtime_detect(src, &syms, &layout, err);
-	if (rc < 0)
-		goto out;
-	if (!(flags & PYX_SNAP_NONBLOCKING)) {
-		rc = pyx_freeze(pid, &fz, err);
-		if (rc < 0)
-			goto out;
-		pyx_memsrc_invalidate(src);
-	}
-	d.src = src;
-	d.layout = &layout;
-	d.arena = arena;
-	pyx_limits_default(&d.limits);
-	if (opts && opts->max_frames)
-		d.limits.max_frames = opts->max_frames;
-	rc = pyx_code_cache_create(&d, err);
-	if (rc < 0)
-		goto out;
-	rc = pyx_runtime_decode(&d, &syms, flags, proc, err);
+	rc = decode_process(c, arena, opts, (flags & PYX_SNAP_NONBLOCKING) ? NULL : live_stop, &ls,
+			    err);
 	if (rc == 0)
-		resolve_tids(src, proc, &fz);
+		resolve_tids(c->src, proc, &ls.fz);
 out:
-	if (fz.n)
-		proc->stopped_us = pyx_thaw(&fz);
-	pyx_code_cache_destroy(&d);
-	free(d.visited);
-	pyx_memsrc_close(src);
+	if (ls.fz.n)
+		proc->stopped_us = pyx_thaw(&ls.fz);
 	if (rc < 0 && err && err->code == PYX_E_FAULT && kill(pid, 0) < 0)
 		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
 				   (int)pid);
+	if (rc == 0 && (flags & PYX_SNAP_KEEP_SOURCE) && keep_ctx(snap, c, err) == 0)
+		return 0;
+	proc_ctx_close(c);
 	return rc;
+}
+
+static struct pyx_snapshot *new_or_error(struct pyx_error *err)
+{
+	struct pyx_snapshot *snap = pyx_snapshot_new();
+	if (!snap)
+		pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	return snap;
 }
 
 int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 			  struct pyx_snapshot **out, struct pyx_error *err)
 {
-	struct pyx_snapshot *snap = pyx_snapshot_new();
+	struct pyx_snapshot *snap = new_or_error(err);
 	if (!snap)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		return -PYX_E_NOMEM;
 	int rc = take_live(snap, pid, opts, err);
 	if (rc < 0) {
 		pyx_snapshot_destroy(snap);
@@ -219,4 +295,99 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 	}
 	*out = snap;
 	return 0;
+}
+
+int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_python_syms *syms,
+			     const struct pyx_process_info *info,
+			     const struct pyx_snapshot_opts *opts, struct pyx_snapshot **out,
+			     struct pyx_error *err)
+{
+	unsigned flags = opts ? opts->flags : 0;
+	struct pyx_snapshot *snap = new_or_error(err);
+	if (!snap)
+		return -PYX_E_NOMEM;
+	struct pyx_arena *arena = snap->priv->arena;
+	int rc;
+	struct pyx_proc_ctx *c = calloc(1, sizeof *c);
+	if (!c || !(c->proc = pyx_snapshot_add_process(snap))) {
+		free(c);
+		pyx_snapshot_destroy(snap);
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	}
+	c->syms = *syms;
+	if (info) {
+		c->proc->pid = info->pid;
+		c->proc->ppid = info->ppid;
+		if (info->executable)
+			c->proc->executable = pyx_arena_strdup(arena, info->executable);
+		if (info->argc) {
+			const char **argv = pyx_arena_calloc(arena, info->argc + 1, sizeof *argv);
+			for (size_t i = 0; argv && i < info->argc; i++)
+				argv[i] = pyx_arena_strdup(arena, info->argv[i] ? info->argv[i] : "");
+			c->proc->argv = argv;
+			c->proc->argc = argv ? info->argc : 0;
+		}
+	}
+	if (syms->path)
+		c->syms.path = pyx_arena_strdup(arena, syms->path);
+	rc = pyx_memsrc_open_callback(fn, ctx, PYX_MEMSRC_CACHE, &c->src, err);
+	if (rc < 0)
+		goto fail;
+	if (!c->syms.runtime && !c->syms.interp_head && c->syms.interp_head_fn) {
+		unsigned char code[8];
+		if (pyx_memsrc_read(c->src, c->syms.interp_head_fn, code, sizeof code, NULL) == 0)
+			c->syms.interp_head = pyx_interp_head_from_code(code, c->syms.interp_head_fn);
+	}
+	rc = decode_process(c, arena, opts, NULL, NULL, err);
+	if (rc < 0)
+		goto fail;
+	if (flags & PYX_SNAP_KEEP_SOURCE) {
+		rc = keep_ctx(snap, c, err);
+		if (rc < 0)
+			goto fail;
+	} else
+		proc_ctx_close(c);
+	*out = snap;
+	return 0;
+fail:
+	proc_ctx_close(c);
+	pyx_snapshot_destroy(snap);
+	return rc;
+}
+
+int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame,
+			const char *name, const char **scope, const char **repr,
+			struct pyx_error *err)
+{
+	struct pyx_snapshot_priv *p = snap->priv;
+	for (size_t i = 0; i < p->nctxs; i++) {
+		struct pyx_proc_ctx *c = p->ctxs[i];
+		struct pyx_process *proc = &snap->procs[c->proc_index];
+		for (size_t j = 0; j < proc->ninterps; j++)
+			for (size_t k = 0; k < proc->interps[j].nthreads; k++) {
+				struct pyx_thread *th = &proc->interps[j].threads[k];
+				if (frame < th->frames || frame >= th->frames + th->nframes)
+					continue;
+				enum pyx_scope sc;
+				int rc = pyx_locals_lookup(&c->d, frame, name, 0, &sc, repr, err);
+				if (rc == 0)
+					*scope = sc == PYX_SCOPE_LOCAL    ? "local"
+						 : sc == PYX_SCOPE_GLOBAL ? "global"
+									  : "builtin";
+				return rc;
+			}
+	}
+	return pyx_error_set(err, PYX_E_INVALID, 0, 0,
+			     "the frame is not in a snapshot taken with PYX_SNAP_KEEP_SOURCE");
+}
+
+const struct pyx_frame *pyx_snapshot_frame(const struct pyx_snapshot *snap, size_t proc,
+					   size_t interp, size_t thread, size_t frame)
+{
+	if (proc >= snap->nprocs || interp >= snap->procs[proc].ninterps)
+		return NULL;
+	const struct pyx_interp *in = &snap->procs[proc].interps[interp];
+	if (thread >= in->nthreads || frame >= in->threads[thread].nframes)
+		return NULL;
+	return &in->threads[thread].frames[frame];
 }

@@ -7,8 +7,12 @@
 
 #include "../util/arena.h"
 
+struct pyx_proc_ctx;
+
 struct pyx_snapshot_priv {
 	struct pyx_arena *arena;
+	struct pyx_proc_ctx **ctxs; /* kept decoders (PYX_SNAP_KEEP_SOURCE) */
+	size_t nctxs;
 };
 
 /* An empty snapshot with its arena; NULL on allocation failure. */

@@ -63,16 +63,21 @@ uint32_t pyx_version_from_rodata(const struct pyx_elf *elf)
 
 /* 3.6: PyInterpreterState_Head is `mov rax, [rip+disp32]; ret` in every
  * x86-64 build we know; anything else means we cannot find interp_head. */
+uint64_t pyx_interp_head_from_code(const unsigned char code[8], uint64_t fn)
+{
+	if (code[0] != 0x48 || code[1] != 0x8b || code[2] != 0x05 || code[7] != 0xc3)
+		return 0;
+	int32_t disp;
+	memcpy(&disp, code + 3, 4);
+	return fn + 7 + (uint64_t)(int64_t)disp;
+}
+
 static uint64_t interp_head_from_code(const struct pyx_elf *elf, uint64_t func)
 {
 	unsigned char code[8];
 	if (pyx_elf_read_vaddr(elf, func, code, sizeof code, NULL) < 0)
 		return 0;
-	if (code[0] != 0x48 || code[1] != 0x8b || code[2] != 0x05 || code[7] != 0xc3)
-		return 0;
-	int32_t disp;
-	memcpy(&disp, code + 3, 4);
-	return func + 7 + (uint64_t)(int64_t)disp;
+	return pyx_interp_head_from_code(code, func);
 }
 
 /* Returns 1 and fills *out when this object holds an interpreter. */

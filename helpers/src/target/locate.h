@@ -22,6 +22,10 @@ int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
  * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none. */
 uint32_t pyx_version_from_filename(const char *path);
 
+/* interp_head from the 8 code bytes of PyInterpreterState_Head at fn (3.6):
+ * `mov rax, [rip+disp32]; ret`; 0 when the code is not that. */
+uint64_t pyx_interp_head_from_code(const unsigned char code[8], uint64_t fn);
+
 struct pyx_elf;
 /* major.minor found in an object's read-only data ("python3.X" search
  * paths), for interpreters without Py_Version whose file names do not tell;

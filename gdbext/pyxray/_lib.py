@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: MIT
+"""The one binding to libpyxray (ctypes). Everything the GDB extension knows
+about CPython comes through here, one coarse call per snapshot: the C side
+reads and decodes, and hands back JSON or formatted text.
+
+Errors from the library become PyxrayError, whose message is the library's
+one-line description; commands turn it into gdb.GdbError.
+"""
+import ctypes
+import json
+import os
+from typing import Callable, List, Optional, Sequence
+
+# enum pyx_snapshot_flags / pyx_format_flags (helpers/include/pyxray/snapshot.h)
+SNAP_NONBLOCKING = 1 << 0
+SNAP_LOCALS = 1 << 1
+SNAP_NO_THREAD_NAMES = 1 << 2
+SNAP_KEEP_SOURCE = 1 << 3
+
+FMT_LOCALS = 1 << 0
+FMT_ADDRS = 1 << 1
+FMT_GROUP = 1 << 2
+FMT_TRACEBACK = 1 << 3
+FMT_SOURCE = 1 << 4
+FMT_NO_HEADER = 1 << 5
+
+# errors.def
+E_FAULT, E_BAD_DATA, E_UNSUPPORTED_VERSION, E_PERM, E_OS, E_NOMEM = 1, 2, 3, 4, 5, 6
+E_LIMIT, E_NOT_PYTHON, E_NO_PROCESS, E_EXITED, E_INVALID, E_NOT_FOUND = 7, 8, 9, 10, 11, 12
+E_NOT_INITIALIZED = 13
+
+
+class PyxrayError(Exception):
+    """A libpyxray failure: .code is the PYX_E_* value, str() the message."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class _Error(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("sys_errno", ctypes.c_int),
+                ("addr", ctypes.c_uint64), ("msg", ctypes.c_char * 384)]
+
+
+class _Syms(ctypes.Structure):
+    _fields_ = [("runtime", ctypes.c_uint64), ("py_version", ctypes.c_uint64),
+                ("tstate_current", ctypes.c_uint64), ("interp_head", ctypes.c_uint64),
+                ("interp_head_fn", ctypes.c_uint64), ("version_hex", ctypes.c_uint32),
+                ("path", ctypes.c_char_p)]
+
+
+class _ProcInfo(ctypes.Structure):
+    _fields_ = [("pid", ctypes.c_int), ("ppid", ctypes.c_int),
+                ("executable", ctypes.c_char_p),
+                ("argv", ctypes.POINTER(ctypes.c_char_p)), ("argc", ctypes.c_size_t)]
+
+
+class _Opts(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t)]
+
+
+READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
+                           ctypes.c_size_t)
+
+
+def _library_candidates() -> List[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    names = []
+    env = os.environ.get("PYXRAY_LIBRARY")
+    if env:
+        names.append(env)
+    try:
+        from . import _config  # written by `make install`
+        names.append(_config.LIBRARY)
+    except ImportError:
+        pass
+    # The build tree: gdbext/pyxray -> top/.libs
+    top = os.path.dirname(os.path.dirname(here))
+    names.append(os.path.join(top, ".libs", "libpyxray.so"))
+    names.append("libpyxray.so.0")
+    return names
+
+
+def _load() -> ctypes.CDLL:
+    errors = []
+    for name in _library_candidates():
+        try:
+            lib = ctypes.CDLL(name)
+            break
+        except OSError as e:
+            errors.append(str(e))
+    else:
+        raise PyxrayError(E_NOT_FOUND, "cannot load libpyxray (%s); build it with "
+                          "'./dev build' or set PYXRAY_LIBRARY" % "; ".join(errors))
+    u64, p = ctypes.c_uint64, ctypes.c_void_p
+    lib.pyx_snapshot_take_pid.argtypes = [ctypes.c_int, ctypes.POINTER(_Opts),
+                                          ctypes.POINTER(p), ctypes.POINTER(_Error)]
+    lib.pyx_snapshot_take_reader.argtypes = [READ_FN, p, ctypes.POINTER(_Syms),
+                                             ctypes.POINTER(_ProcInfo), ctypes.POINTER(_Opts),
+                                             ctypes.POINTER(p), ctypes.POINTER(_Error)]
+    lib.pyx_snapshot_destroy.argtypes = [p]
+    lib.pyx_snapshot_destroy.restype = None
+    lib.pyx_format_string.argtypes = [p, ctypes.c_int, ctypes.c_uint, ctypes.c_int64,
+                                      ctypes.POINTER(p), ctypes.POINTER(_Error)]
+    lib.pyx_free.argtypes = [p]
+    lib.pyx_free.restype = None
+    lib.pyx_snapshot_frame.argtypes = [p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t,
+                                       ctypes.c_size_t]
+    lib.pyx_snapshot_frame.restype = p
+    lib.pyx_snapshot_lookup.argtypes = [p, p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
+                                        ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Error)]
+    lib.pyx_version.restype = ctypes.c_char_p
+    del u64
+    return lib
+
+
+_lib: Optional[ctypes.CDLL] = None
+
+
+def lib() -> ctypes.CDLL:
+    global _lib
+    if _lib is None:
+        _lib = _load()
+    return _lib
+
+
+def _raise(err: _Error) -> None:
+    raise PyxrayError(err.code, err.msg.decode("utf-8", "replace"))
+
+
+def version() -> str:
+    return lib().pyx_version().decode()
+
+
+class Snapshot:
+    """A decoded snapshot: processes -> interpreters -> threads -> frames.
+
+    .data is the parsed JSON (docs/json.md). text() and json_text() format in
+    C. lookup() needs keep_source=True at creation. Close it (or use `with`)
+    to free the C side; a reader callback passed at creation is kept alive
+    until then.
+    """
+
+    def __init__(self, handle: int, keep: Sequence[object] = ()):
+        self._h = ctypes.c_void_p(handle)
+        self._keep = list(keep)
+        self.data = json.loads(self.json_text())
+
+    def close(self) -> None:
+        if self._h:
+            lib().pyx_snapshot_destroy(self._h)
+            self._h = None
+            self._keep = []
+
+    def __enter__(self) -> "Snapshot":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone
+            pass
+
+    def _format(self, as_json: bool, flags: int, only_tid: int) -> str:
+        out = ctypes.c_void_p()
+        err = _Error()
+        if lib().pyx_format_string(self._h, 1 if as_json else 0, flags, only_tid,
+                                   ctypes.byref(out), ctypes.byref(err)) < 0:
+            _raise(err)
+        try:
+            return ctypes.string_at(out).decode("utf-8", "replace")
+        finally:
+            lib().pyx_free(out)
+
+    def text(self, flags: int = 0, only_tid: int = -1) -> str:
+        return self._format(False, flags, only_tid)
+
+    def json_text(self) -> str:
+        return self._format(True, 0, -1)
+
+    def lookup(self, proc: int, interp: int, thread: int, frame: int, name: str):
+        """(scope, repr) of `name` read in that frame: scope is "local",
+        "global" or "builtin". Raises PyxrayError (E_NOT_FOUND if unbound)."""
+        f = lib().pyx_snapshot_frame(self._h, proc, interp, thread, frame)
+        if not f:
+            raise PyxrayError(E_INVALID, "no such frame")
+        scope, rep, err = ctypes.c_char_p(), ctypes.c_char_p(), _Error()
+        if lib().pyx_snapshot_lookup(self._h, f, name.encode(), ctypes.byref(scope),
+                                     ctypes.byref(rep), ctypes.byref(err)) < 0:
+            _raise(err)
+        return scope.value.decode(), rep.value.decode("utf-8", "replace")
+
+
+def _opts(flags: int, max_frames: int) -> _Opts:
+    return _Opts(flags, max_frames)
+
+
+def snapshot_pid(pid: int, flags: int = SNAP_NONBLOCKING, max_frames: int = 0) -> Snapshot:
+    """Snapshot of a live local process read directly by pid. Inside GDB the
+    inferior is already stopped, so the default is not to stop it again."""
+    h, err = ctypes.c_void_p(), _Error()
+    opts = _opts(flags, max_frames)
+    if lib().pyx_snapshot_take_pid(pid, ctypes.byref(opts), ctypes.byref(h),
+                                   ctypes.byref(err)) < 0:
+        _raise(err)
+    return Snapshot(h.value)
+
+
+Reader = Callable[[int, int], Optional[bytes]]
+
+
+def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
+                    tstate_current: int = 0, interp_head: int = 0, interp_head_fn: int = 0,
+                    version_hex: int = 0, path: Optional[str] = None, pid: int = 0,
+                    ppid: int = 0, executable: Optional[str] = None,
+                    argv: Sequence[str] = (), flags: int = 0,
+                    max_frames: int = 0) -> Snapshot:
+    """Snapshot through `read(addr, length) -> bytes or None` (GDB memory
+    for cores and remote targets). Symbol addresses are relocated ones."""
+
+    def c_read(_ctx, addr, buf, length):
+        try:
+            data = read(addr, length)
+        except Exception:  # any failure to read is a fault for the decoder
+            return -1
+        if data is None or len(data) != length:
+            return -1
+        ctypes.memmove(buf, data, length)
+        return 0
+
+    cb = READ_FN(c_read)
+    syms = _Syms(runtime, py_version, tstate_current, interp_head, interp_head_fn, version_hex,
+                 path.encode() if path else None)
+    arr = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in argv], None)
+    info = _ProcInfo(pid, ppid, executable.encode() if executable else None, arr, len(argv))
+    h, err = ctypes.c_void_p(), _Error()
+    opts = _opts(flags, max_frames)
+    if lib().pyx_snapshot_take_reader(cb, None, ctypes.byref(syms), ctypes.byref(info),
+                                      ctypes.byref(opts), ctypes.byref(h),
+                                      ctypes.byref(err)) < 0:
+        _raise(err)
+    return Snapshot(h.value, keep=(cb, syms, arr, info))

@@ -15,8 +15,9 @@
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group] [--max-frames N]\n"
-	"                   [--addrs] PID\n"
+	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
+	"                   [--children] [--depth N] [--max-frames N] [--addrs] PID\n"
+	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray --help | --version\n"
 	"\n"
 	"Show the Python stack of every thread of every interpreter of a live\n"
@@ -24,13 +25,21 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  dump PID          print the Python stacks of process PID\n"
+	"  ps PID            list PID and its descendants: Python version, state,\n"
+	"                    threads, sub-interpreters, GIL holder (read without\n"
+	"                    stopping them)\n"
 	"\n"
 	"Options for dump:\n"
 	"  --json            print one JSON document (see docs/json.md)\n"
 	"  --nonblocking     read without stopping the process (stacks may be\n"
 	"                    inconsistent if it is running)\n"
 	"  --locals          show each frame's local variables (bounded reprs)\n"
-	"  --group           print threads with identical stacks once (text)\n"
+	"  --group           print threads (and processes) with identical stacks once;\n"
+	"                    on by default with --children\n"
+	"  --no-group        print every thread and process on its own\n"
+	"  --children        every descendant process too (multiprocessing pools,\n"
+	"                    subprocesses), each stopped only while it is read\n"
+	"  --depth N         with --children or ps: at most N levels below PID\n"
 	"  --max-frames N    keep at most N frames per thread (default 4096)\n"
 	"  --addrs           show frame and code object addresses (text)\n"
 	"  -h, --help        show this help\n"
@@ -69,10 +78,13 @@ static int cmd_dump(int argc, char **argv)
 		{"addrs", no_argument, NULL, 'a'},
 		{"locals", no_argument, NULL, 'l'},
 		{"group", no_argument, NULL, 'g'},
+		{"no-group", no_argument, NULL, 'G'},
+		{"children", no_argument, NULL, 'c'},
+		{"depth", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	int json = 0, c;
+	int json = 0, c, group = -1;
 	unsigned fmt_flags = 0;
 	struct pyx_snapshot_opts sopts = {0};
 	optind = 1;
@@ -93,8 +105,23 @@ static int cmd_dump(int argc, char **argv)
 			fmt_flags |= PYX_FMT_LOCALS;
 			break;
 		case 'g':
-			fmt_flags |= PYX_FMT_GROUP;
+			group = 1;
 			break;
+		case 'G':
+			group = 0;
+			break;
+		case 'c':
+			sopts.flags |= PYX_SNAP_CHILDREN;
+			break;
+		case 'd': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 1000)
+				return usage_error("--depth takes a number from 1 to 1000, not '%s'",
+						   optarg);
+			sopts.max_depth = (int)v;
+			break;
+		}
 		case 'm': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -118,6 +145,10 @@ static int cmd_dump(int argc, char **argv)
 	pid_t pid;
 	if (parse_pid(argv[optind], &pid) < 0)
 		return usage_error("'%s' is not a process id", argv[optind]);
+	if (sopts.max_depth && !(sopts.flags & PYX_SNAP_CHILDREN))
+		return usage_error("--depth goes with --children");
+	if (group == 1 || (group == -1 && (sopts.flags & PYX_SNAP_CHILDREN)))
+		fmt_flags |= PYX_FMT_GROUP;
 
 	struct pyx_error err;
 	struct pyx_snapshot *snap = NULL;
@@ -128,6 +159,62 @@ static int cmd_dump(int argc, char **argv)
 	}
 	int rc = json ? pyx_format_json(snap, fmt_flags, stdout, &err)
 		      : pyx_format_text(snap, fmt_flags, stdout, &err);
+	pyx_snapshot_destroy(snap);
+	if (rc < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"depth", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	int json = 0, c;
+	struct pyx_snapshot_opts sopts = {.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'd': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 1000)
+				return usage_error("--depth takes a number from 1 to 1000, not '%s'",
+						   optarg);
+			sopts.max_depth = (int)v;
+			break;
+		}
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("unknown option '%s' for ps", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("ps needs a process id");
+	if (optind + 1 < argc)
+		return usage_error("ps takes one process id, got extra '%s'", argv[optind + 1]);
+	pid_t pid;
+	if (parse_pid(argv[optind], &pid) < 0)
+		return usage_error("'%s' is not a process id", argv[optind]);
+	struct pyx_error err;
+	struct pyx_snapshot *snap = NULL;
+	pyx_error_clear(&err);
+	if (pyx_snapshot_take_pid(pid, &sopts, &snap, &err) < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	int rc = json ? pyx_format_json(snap, 0, stdout, &err) : pyx_format_ps(snap, stdout, &err);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
 		fprintf(stderr, "pyxray: %s\n", err.msg);
@@ -151,5 +238,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "dump"))
 		return cmd_dump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ps"))
+		return cmd_ps(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

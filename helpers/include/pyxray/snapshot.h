@@ -66,6 +66,10 @@ struct pyx_process {
 	pid_t pid;		/* 0 when unknown (a bare memory image) */
 	pid_t ppid;
 	const char *executable;	/* NULL when unknown */
+	const char *role;	/* multiprocessing name ("ForkPoolWorker-3"), NULL when none */
+	char state;		/* /proc state: 'R', 'S', 'D', 'T', 't', 'Z'; 0 when unknown */
+	int depth;		/* 0 for the process asked for, 1 for its children, ... */
+	int is_python;		/* an interpreter was found */
 	const char **argv;	/* argc entries */
 	size_t argc;
 	const char *python_version; /* "3.11.7" */
@@ -106,6 +110,7 @@ enum pyx_snapshot_flags {
 	PYX_SNAP_LOCALS = 1u << 1,	 /* decode each frame's local variables */
 	PYX_SNAP_NO_THREAD_NAMES = 1u << 2, /* skip threading name lookup */
 	PYX_SNAP_KEEP_SOURCE = 1u << 3, /* keep the memory source for pyx_snapshot_lookup */
+	PYX_SNAP_CHILDREN = 1u << 4,	 /* every descendant process too (pyx_snapshot_take_pid) */
 };
 
 /* Identity of a process whose memory comes from a host reader (cores,
@@ -115,16 +120,25 @@ struct pyx_process_info {
 	const char *executable;
 	const char *const *argv;
 	size_t argc;
+	const pid_t *tids;	/* the process's threads (LWPs), NULL allowed: before 3.11
+				   CPython keeps no native thread id, and these map its
+				   thread ids (pthread_t) to LWPs */
+	size_t ntids;
 };
 
 struct pyx_snapshot_opts {
 	unsigned flags;		/* PYX_SNAP_* */
 	size_t max_frames;	/* 0: default (4096 per thread) */
+	int max_depth;		/* with PYX_SNAP_CHILDREN: 0 no limit, 1 children only, ... */
 };
 
 /* Takes a snapshot of a live process. Stops every thread of the target
  * (ptrace seize + interrupt) while it reads, then resumes and detaches,
- * unless PYX_SNAP_NONBLOCKING. Fails (with a one-line message in *err) with
+ * unless PYX_SNAP_NONBLOCKING. With PYX_SNAP_CHILDREN every descendant
+ * follows the process asked for (breadth first), each stopped only while it
+ * is read; a descendant that cannot be read (not Python, exited, a zombie)
+ * is kept with its error and the rest go on, and the call fails only when
+ * the first process does not exist. Fails (with a one-line message in *err) with
  * -PYX_E_NO_PROCESS, -PYX_E_PERM, -PYX_E_NOT_PYTHON,
  * -PYX_E_UNSUPPORTED_VERSION, -PYX_E_EXITED, -PYX_E_NOMEM. Decode failures
  * inside the process (a bad frame chain) are kept in the snapshot instead.
@@ -169,6 +183,10 @@ int pyx_format_text(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
 /* One JSON document (docs/json.md), newline-terminated. */
 int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
 		    struct pyx_error *err);
+
+/* One line per process: pid (indented by depth), ppid, Python version,
+ * state, threads, sub-interpreters, GIL holder, command (pyxray ps). */
+int pyx_format_ps(const struct pyx_snapshot *snap, FILE *out, struct pyx_error *err);
 
 /* For hosts that cannot pass a FILE (GDB through ctypes): the text (json 0)
  * or JSON (json 1) report in a malloc'd string, released with pyx_free.

@@ -64,4 +64,14 @@ int pyx_thread_names(struct pyx_decoder *d, uint64_t interp_addr,
 		     void (*fn)(void *ctx, uint64_t ident, const char *name), void *ctx,
 		     struct pyx_error *err);
 
+/* sys.modules[module_name].<name> of the interpreter at interp_addr;
+ * -PYX_E_NOT_FOUND when the module or the global is absent. */
+int pyx_module_global(struct pyx_decoder *d, uint64_t interp_addr, const char *module_name,
+		      const char *name, uint64_t *out, struct pyx_error *err);
+
+/* multiprocessing's name for this process (current_process().name), when
+ * multiprocessing is imported; -PYX_E_NOT_FOUND otherwise. */
+int pyx_process_name(struct pyx_decoder *d, uint64_t interp_addr, const char **out,
+		     struct pyx_error *err);
+
 #endif

@@ -195,6 +195,7 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 	size_t isize = (size_t)o->interpreter_state.size, cap = 0;
 	int rc;
 	proc->version_hex = L->version_hex;
+	proc->is_python = 1;
 	proc->python_version = syms->py_version
 				       ? pyx_version_string(d->arena, L->version_hex)
 				       : pyx_arena_printf(d->arena, "%u.%u", L->version_hex >> 24,
@@ -274,6 +275,10 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 		if (!(flags & PYX_SNAP_NO_THREAD_NAMES)) {
 			struct name_ctx nc = {in};
 			pyx_thread_names(d, interp, on_thread_name, &nc, NULL);
+			const char *role = NULL;
+			if (in->id == 0 && pyx_process_name(d, interp, &role, NULL) == 0 &&
+			    strcmp(role, "MainProcess"))
+				proc->role = role;
 		}
 		interp = pyx_get_u64(ibuf, o->interpreter_state.next);
 	}

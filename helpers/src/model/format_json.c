@@ -92,9 +92,23 @@ static void jthread(FILE *out, const struct pyx_thread *th, unsigned flags)
 	fputc('}', out);
 }
 
-static void jprocess(FILE *out, const struct pyx_process *p, unsigned flags)
+static void jprocess(FILE *out, const struct pyx_snapshot *snap, const struct pyx_process *p,
+		     unsigned flags)
 {
-	fprintf(out, "{\"pid\": %d, \"ppid\": %d, \"python_version\": ", (int)p->pid, (int)p->ppid);
+	fprintf(out, "{\"pid\": %d, \"ppid\": %d, \"depth\": %d, \"python\": %s", (int)p->pid,
+		(int)p->ppid, p->depth, p->is_python ? "true" : "false");
+	fputs(", \"state\": ", out);
+	jstr(out, pyx_state_name(p->state));
+	fputs(", \"role\": ", out);
+	jstr(out, p->role);
+	fputs(", \"children\": [", out);
+	int first = 1;
+	for (size_t i = 0; i < snap->nprocs; i++)
+		if (snap->procs[i].ppid == p->pid && &snap->procs[i] != p) {
+			fprintf(out, first ? "%d" : ", %d", (int)snap->procs[i].pid);
+			first = 0;
+		}
+	fputs("], \"python_version\": ", out);
 	jstr(out, p->python_version);
 	fputs(", \"executable\": ", out);
 	jstr(out, p->executable);
@@ -142,7 +156,7 @@ int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		if (i)
 			fputs(", ", out);
-		jprocess(out, &snap->procs[i], flags);
+		jprocess(out, snap, &snap->procs[i], flags);
 	}
 	fputs("]}\n", out);
 	if (fflush(out) != 0 || ferror(out))

@@ -190,23 +190,38 @@ static void print_threads(struct text_ctx *c, const struct pyx_interp *in)
 	free(done);
 }
 
-static void print_process(struct text_ctx *c, const struct pyx_process *p)
+static void print_process_id(struct text_ctx *c, const struct pyx_process *p)
+{
+	fprintf(c->out, "%d", (int)p->pid);
+	if (p->role)
+		fprintf(c->out, " \"%s\"", p->role);
+}
+
+static void print_process_header(struct text_ctx *c, const struct pyx_process *p)
 {
 	FILE *out = c->out;
-	if (!(c->flags & PYX_FMT_NO_HEADER)) {
-		fprintf(out, "Process %d", (int)p->pid);
-		if (p->ppid)
-			fprintf(out, " (ppid %d)", (int)p->ppid);
-		fputc(':', out);
-		for (size_t i = 0; i < p->argc; i++)
-			fprintf(out, " %s", p->argv[i]);
-		if (!p->argc && p->executable)
-			fprintf(out, " %s", p->executable);
-		fputc('\n', out);
-	}
+	fputs("Process ", out);
+	print_process_id(c, p);
+	if (p->ppid)
+		fprintf(out, " (ppid %d)", (int)p->ppid);
+	fputc(':', out);
+	for (size_t i = 0; i < p->argc; i++)
+		fprintf(out, " %s", p->argv[i]);
+	if (!p->argc && p->executable)
+		fprintf(out, " %s", p->executable);
+	fputc('\n', out);
+}
+
+static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
+{
+	FILE *out = c->out;
 	if (p->error) {
-		fprintf(out, "error: %s\n", p->error_msg);
-		return;
+		if (p->error == PYX_E_NOT_PYTHON)
+			fputs("(not a Python process)\n", out);
+		else
+			fprintf(out, "error: %s\n", p->error_msg);
+		if (!p->ninterps)
+			return;
 	}
 	if (!(c->flags & PYX_FMT_NO_HEADER))
 		fprintf(out, "Python %s (%s)\n", p->python_version ? p->python_version : "?",
@@ -222,15 +237,64 @@ static void print_process(struct text_ctx *c, const struct pyx_process *p)
 	}
 }
 
+/* Two processes whose every thread has the same Python stack. */
+static int same_process(const struct pyx_process *a, const struct pyx_process *b, unsigned flags)
+{
+	if (a->error || b->error || !a->is_python || !b->is_python || a->ninterps != b->ninterps ||
+	    !a->python_version || !b->python_version ||
+	    strcmp(a->python_version, b->python_version))
+		return 0;
+	for (size_t i = 0; i < a->ninterps; i++) {
+		const struct pyx_interp *x = &a->interps[i], *y = &b->interps[i];
+		if (x->nthreads != y->nthreads || x->error || y->error)
+			return 0;
+		for (size_t j = 0; j < x->nthreads; j++)
+			if (!same_stack(&x->threads[j], &y->threads[j], flags))
+				return 0;
+	}
+	return 1;
+}
+
+static void print_processes(struct text_ctx *c, const struct pyx_snapshot *snap)
+{
+	char *done = calloc(snap->nprocs ? snap->nprocs : 1, 1);
+	int group = (c->flags & PYX_FMT_GROUP) && snap->nprocs > 1 && done;
+	for (size_t i = 0, shown = 0; i < snap->nprocs; i++) {
+		const struct pyx_process *p = &snap->procs[i];
+		if (done && done[i])
+			continue;
+		if (shown++)
+			fputc('\n', c->out);
+		size_t same = 0;
+		for (size_t k = i + 1; group && k < snap->nprocs; k++)
+			same += !done[k] && same_process(p, &snap->procs[k], c->flags);
+		if (!same) {
+			if (!(c->flags & PYX_FMT_NO_HEADER))
+				print_process_header(c, p);
+			print_process_body(c, p);
+			continue;
+		}
+		fprintf(c->out, "%zu processes with these stacks: ", same + 1);
+		print_process_id(c, p);
+		for (size_t k = i + 1; k < snap->nprocs; k++)
+			if (!done[k] && same_process(p, &snap->procs[k], c->flags)) {
+				done[k] = 1;
+				fputs(", ", c->out);
+				print_process_id(c, &snap->procs[k]);
+			}
+		fputc('\n', c->out);
+		fprintf(c->out, "(threads of pid %d shown)\n", (int)p->pid);
+		print_process_header(c, p);
+		print_process_body(c, p);
+	}
+	free(done);
+}
+
 static int format_text(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid,
 		       FILE *out, struct pyx_error *err)
 {
 	struct text_ctx c = {.flags = flags, .only_tid = only_tid, .out = out};
-	for (size_t i = 0; i < snap->nprocs; i++) {
-		if (i)
-			fputc('\n', out);
-		print_process(&c, &snap->procs[i]);
-	}
+	print_processes(&c, snap);
 	free(c.src_path);
 	free(c.src_text);
 	if (fflush(out) != 0 || ferror(out))

@@ -216,8 +216,8 @@ static int live_stop(void *ctx, struct pyx_error *err)
 	return pyx_freeze(ls->pid, &ls->fz, err);
 }
 
-static int take_live(struct pyx_snapshot *snap, pid_t pid, const struct pyx_snapshot_opts *opts,
-		     struct pyx_error *err)
+static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
+		     const struct pyx_snapshot_opts *opts, struct pyx_error *err)
 {
 	struct pyx_arena *arena = snap->priv->arena;
 	struct live_stop ls;
@@ -227,9 +227,6 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, const struct pyx_snap
 	unsigned flags = opts ? opts->flags : 0;
 	memset(&ls, 0, sizeof ls);
 	ls.pid = pid;
-	int rc = pyx_proc_status(pid, &st, err);
-	if (rc < 0)
-		return rc;
 	struct pyx_proc_ctx *c = calloc(1, sizeof *c);
 	if (!c)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
@@ -241,7 +238,12 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, const struct pyx_snap
 	}
 	struct pyx_process *proc = c->proc;
 	proc->pid = pid;
+	proc->depth = depth;
+	int rc = pyx_proc_status(pid, &st, err);
+	if (rc < 0)
+		goto out;
 	proc->ppid = st.ppid;
+	proc->state = st.state;
 	proc->executable = pyx_proc_exe(pid, arena);
 	pyx_proc_cmdline(pid, arena, &proc->argv, &proc->argc, NULL);
 	if (st.state == 'Z' || st.state == 'X') {
@@ -268,6 +270,10 @@ out:
 	if (rc < 0 && err && err->code == PYX_E_FAULT && kill(pid, 0) < 0)
 		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
 				   (int)pid);
+	if (rc < 0 && err) {
+		proc->error = err->code;
+		proc->error_msg = pyx_arena_strdup(arena, err->msg);
+	}
 	if (rc == 0 && (flags & PYX_SNAP_KEEP_SOURCE) && keep_ctx(snap, c, err) == 0)
 		return 0;
 	proc_ctx_close(c);
@@ -288,10 +294,36 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 	struct pyx_snapshot *snap = new_or_error(err);
 	if (!snap)
 		return -PYX_E_NOMEM;
-	int rc = take_live(snap, pid, opts, err);
-	if (rc < 0) {
+	int rc = take_live(snap, pid, 0, opts, err);
+	if (rc < 0 && (!(opts && (opts->flags & PYX_SNAP_CHILDREN)) || rc == -PYX_E_NO_PROCESS ||
+		       rc == -PYX_E_NOMEM || rc == -PYX_E_PERM)) {
 		pyx_snapshot_destroy(snap);
 		return rc;
+	}
+	if (opts && (opts->flags & PYX_SNAP_CHILDREN)) {
+		pid_t *kids = NULL;
+		int *depth = NULL;
+		size_t n = 0;
+		struct pyx_error e;
+		pyx_error_clear(&e);
+		if (pyx_proc_descendants(pid, opts->max_depth, &kids, &depth, &n, &e) < 0) {
+			/* The tree is incomplete; say so on the first process. */
+			snap->procs[0].error = e.code;
+			snap->procs[0].error_msg = pyx_arena_strdup(snap->priv->arena, e.msg);
+		}
+		for (size_t i = 0; i < n; i++) {
+			pyx_error_clear(&e);
+			rc = take_live(snap, kids[i], depth[i], opts, &e);
+			if (rc == -PYX_E_NOMEM) {
+				free(kids);
+				free(depth);
+				pyx_snapshot_destroy(snap);
+				*err = e;
+				return rc;
+			}
+		}
+		free(kids);
+		free(depth);
 	}
 	*out = snap;
 	return 0;
@@ -341,6 +373,8 @@ int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_
 	rc = decode_process(c, arena, opts, NULL, NULL, err);
 	if (rc < 0)
 		goto fail;
+	if (info && info->ntids)
+		resolve_tids_by_memory(c->src, c->proc, info->tids, info->ntids);
 	if (flags & PYX_SNAP_KEEP_SOURCE) {
 		rc = keep_ctx(snap, c, err);
 		if (rc < 0)
@@ -390,4 +424,27 @@ const struct pyx_frame *pyx_snapshot_frame(const struct pyx_snapshot *snap, size
 	if (thread >= in->nthreads || frame >= in->threads[thread].nframes)
 		return NULL;
 	return &in->threads[thread].frames[frame];
+}
+
+const char *pyx_state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "disk-sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "tracing-stop";
+	case 'Z':
+		return "zombie";
+	case 'X':
+		return "dead";
+	case 'I':
+		return "idle";
+	}
+	return NULL;
 }

@@ -21,6 +21,10 @@ struct pyx_snapshot *pyx_snapshot_new(void);
 /* Appends a zeroed process record (arena memory); NULL on failure. */
 struct pyx_process *pyx_snapshot_add_process(struct pyx_snapshot *snap);
 
+/* "running", "sleeping", "stopped", "zombie"... for a /proc state letter;
+ * NULL when unknown. */
+const char *pyx_state_name(char state);
+
 /* Arena of a snapshot. */
 struct pyx_arena *pyx_snapshot_arena(struct pyx_snapshot *snap);
 

@@ -270,3 +270,107 @@ const char *pyx_proc_file_path(pid_t pid, const char *path, struct pyx_arena *ar
 		return rooted;
 	return path;
 }
+
+/* ppid from /proc/PID/stat; the comm field may hold spaces and parentheses,
+ * so parse after the last ')'. */
+static pid_t stat_ppid(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	char state;
+	int ppid;
+	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+		return -1;
+	return (pid_t)ppid;
+}
+
+struct pp {
+	pid_t pid, ppid;
+};
+
+int pyx_proc_descendants(pid_t root, int max_depth, pid_t **out, int **depth_out, size_t *out_n,
+			 struct pyx_error *err)
+{
+	DIR *dir = opendir("/proc");
+	if (!dir)
+		return pyx_error_set(err, PYX_E_OS, errno, 0, "cannot list /proc: %s", strerror(errno));
+	size_t n = 0, cap = 256, nout = 0;
+	struct pp *all = malloc(cap * sizeof *all);
+	pid_t *res = NULL;
+	int *depth = NULL, rc = 0;
+	struct dirent *de;
+	while (all && (de = readdir(dir))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid_t pid = (pid_t)atoi(de->d_name);
+		pid_t ppid = stat_ppid(pid);
+		if (ppid < 0)
+			continue;
+		if (n == cap) {
+			struct pp *na = realloc(all, cap * 2 * sizeof *all);
+			if (!na) {
+				free(all);
+				all = NULL;
+				break;
+			}
+			all = na;
+			cap *= 2;
+		}
+		all[n++] = (struct pp){pid, ppid};
+	}
+	closedir(dir);
+	res = malloc(PYX_PROC_MAX_TREE * sizeof *res);
+	depth = malloc(PYX_PROC_MAX_TREE * sizeof *depth);
+	if (!all || !res || !depth) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	/* Breadth first: res[] is the queue; children sorted by pid per parent. */
+	for (size_t head = 0, parent_i = (size_t)-1;; head++) {
+		pid_t parent = parent_i == (size_t)-1 ? root : res[parent_i];
+		int d = parent_i == (size_t)-1 ? 0 : depth[parent_i];
+		if (!max_depth || d < max_depth) {
+			size_t first = nout;
+			for (size_t i = 0; i < n; i++) {
+				if (all[i].ppid != parent || all[i].pid == root)
+					continue;
+				if (nout == PYX_PROC_MAX_TREE) {
+					rc = pyx_error_set(err, PYX_E_LIMIT, 0, 0,
+							   "pid %d has over %d descendants", (int)root,
+							   PYX_PROC_MAX_TREE);
+					goto out;
+				}
+				res[nout] = all[i].pid;
+				depth[nout++] = d + 1;
+			}
+			for (size_t i = first + 1; i < nout; i++) /* insertion sort by pid */
+				for (size_t j = i; j > first && res[j - 1] > res[j]; j--) {
+					pid_t t = res[j];
+					res[j] = res[j - 1];
+					res[j - 1] = t;
+				}
+		}
+		parent_i = head;
+		if (head >= nout)
+			break;
+	}
+	*out = res;
+	*depth_out = depth;
+	*out_n = nout;
+	res = NULL;
+	depth = NULL;
+out:
+	free(all);
+	free(res);
+	free(depth);
+	return rc;
+}

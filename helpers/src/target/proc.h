@@ -45,6 +45,14 @@ struct pyx_proc_status {
 /* Parses /proc/PID/status. -PYX_E_NO_PROCESS when the pid is gone. */
 int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *err);
 
+/* Descendants of root (not root itself), breadth first, each with its depth
+ * (children 1, grandchildren 2, ...), at most max_depth deep (0: no limit)
+ * and PYX_PROC_MAX_TREE processes. One scan of /proc: processes started
+ * meanwhile may be missed, ones that exit meanwhile are simply gone. */
+enum { PYX_PROC_MAX_TREE = 4096 };
+int pyx_proc_descendants(pid_t root, int max_depth, pid_t **out, int **depth_out, size_t *out_n,
+			 struct pyx_error *err);
+
 /* Path to open a file the process maps, seen from inside its mount
  * namespace ("/proc/PID/root" + path) when that exists, else path. */
 const char *pyx_proc_file_path(pid_t pid, const char *path, struct pyx_arena *arena);

@@ -83,7 +83,6 @@ static void decoder_deinit(struct pyx_decoder *d)
 {
 	pyx_code_cache_destroy(d);
 	pyx_arena_destroy(d->arena);
-	free(d->visited);
 }
 
 /* Builds <module> -> middle -> inner (innermost), with a C-stack shim below
@@ -155,6 +154,15 @@ static void test_damage(int minor)
 	/* c: a frame whose code is not a code object, above a good one */
 	uint64_t n2 = make_frame(&w, w.codes[2], 0, 0, 0);
 	uint64_t n1 = make_frame(&w, w.env.str_type, 0, n2, 0);
+	/* e: a tail of 5 frames into a loop of 7 */
+	uint64_t ring[7], tail = 0;
+	ring[6] = make_frame(&w, w.codes[0], 0, 0, 0);
+	for (int i = 5; i >= 0; i--)
+		ring[i] = make_frame(&w, w.codes[i % 3], 0, ring[i + 1], 0);
+	timg_put_u64(&w.img, ring[6] + (uint64_t)back, ring[0]);
+	tail = ring[0];
+	for (int i = 0; i < 5; i++)
+		tail = make_frame(&w, w.codes[1], 0, tail, 0);
 	/* d: a deep chain */
 	uint64_t deep = 0;
 	for (int i = 0; i < 50; i++)
@@ -171,6 +179,12 @@ static void test_damage(int minor)
 	is_int(th.nframes, 2, "3.%d loop: the two real frames are kept", minor);
 	is_int(th.truncated, PYX_E_BAD_DATA, "3.%d loop: chain marked as cut", minor);
 	ok(th.truncated_msg && strstr(th.truncated_msg, "loop"), "3.%d loop: says why", minor);
+
+	memset(&th, 0, sizeof th);
+	pyx_frames_walk(&d, tail, 0, &th, &err);
+	is_int(th.truncated, PYX_E_BAD_DATA, "3.%d long loop: found", minor);
+	ok(th.nframes >= 12 && th.nframes <= 5 + 3 * 7,
+	   "3.%d long loop: cut within three turns (%zu frames)", minor, th.nframes);
 
 	memset(&th, 0, sizeof th);
 	pyx_frames_walk(&d, g1, 0, &th, &err);

@@ -87,6 +87,27 @@ static void test_cache(void)
 	free(c);
 }
 
+/* A host reading a core has a file's sections, not whole pages: a page that
+ * is readable only in part still serves the bytes that are there. */
+static void test_partial_page(void)
+{
+	struct counting *c = calloc(1, sizeof *c);
+	c->base = 0x400800; /* the page at 0x400000 is readable from its middle on */
+	for (size_t i = 0; i < sizeof c->mem; i++)
+		c->mem[i] = (unsigned char)i;
+	struct pyx_memsrc *src;
+	struct pyx_error err;
+	is_int(pyx_memsrc_open_ops(&counting_ops, c, PYX_MEMSRC_CACHE, &src, &err), 0, "open cached");
+	unsigned char buf[8];
+	ok(pyx_memsrc_read(src, c->base + 16, buf, 8, &err) == 0 && buf[0] == 16,
+	   "partial page: the readable bytes are read");
+	is_int(pyx_memsrc_read(src, c->base - 8, buf, 8, &err), -PYX_E_FAULT,
+	       "partial page: bytes before the readable part fault");
+	ok(err.addr == c->base - 8, "partial page: fault address reported");
+	pyx_memsrc_close(src);
+	free(c);
+}
+
 static void test_self(void)
 {
 	struct pyx_memsrc *src;
@@ -112,6 +133,7 @@ int main(void)
 {
 	test_image();
 	test_cache();
+	test_partial_page();
 	test_self();
 	return tap_done();
 }

@@ -35,8 +35,6 @@ struct pyx_decoder {
 	struct pyx_code_cache *codes;	/* code object address -> decoded names, lines */
 	uint64_t str_type_addr;		/* remote PyUnicode_Type once seen, or 0 */
 	uint64_t code_type_addr;	/* remote PyCode_Type once seen, or 0 */
-	uint64_t *visited;		/* frame addresses seen in one walk (cycle check) */
-	size_t visited_cap;
 };
 
 /* Sets default limits. */

@@ -16,34 +16,31 @@
 
 enum { FRAME_BUF_MAX = 1024 };
 
-/* Visited-set of frame addresses for cycle detection (open addressing). */
-static int visited_reset(struct pyx_decoder *d, size_t max)
+/* Cycle detection in O(1) memory (Brent): compare each frame address with a
+ * saved one that moves to the current frame at every power of two steps, so
+ * a loop is found within about twice its length plus the tail before it. */
+struct cycle {
+	uint64_t saved;
+	size_t power, steps;
+};
+
+static void cycle_init(struct cycle *c)
 {
-	size_t cap = 64;
-	while (cap < max * 2)
-		cap *= 2;
-	if (cap > d->visited_cap) {
-		uint64_t *v = realloc(d->visited, cap * sizeof *v);
-		if (!v)
-			return -1;
-		d->visited = v;
-		d->visited_cap = cap;
-	}
-	memset(d->visited, 0, d->visited_cap * sizeof *d->visited);
-	return 0;
+	c->saved = 0;
+	c->power = 1;
+	c->steps = 0;
 }
 
-/* Returns 1 when addr was seen before, else records it. */
-static int visited_check(struct pyx_decoder *d, uint64_t addr)
+/* Returns 1 when addr closes a loop. */
+static int cycle_check(struct cycle *c, uint64_t addr)
 {
-	size_t mask = d->visited_cap - 1;
-	size_t s = (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull >> 20) & mask;
-	while (d->visited[s]) {
-		if (d->visited[s] == addr)
-			return 1;
-		s = (s + 1) & mask;
+	if (addr == c->saved)
+		return 1;
+	if (++c->steps == c->power) {
+		c->saved = addr;
+		c->power *= 2;
+		c->steps = 0;
 	}
-	d->visited[s] = addr;
 	return 0;
 }
 
@@ -132,6 +129,8 @@ static int walk_objects(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 	const struct pyx_offsets *o = &d->layout->off;
 	unsigned char buf[FRAME_BUF_MAX];
 	size_t size = (size_t)o->frame_object.size, cap = 0;
+	struct cycle cyc;
+	cycle_init(&cyc);
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad frame size %zu", size);
 	while (addr) {
@@ -140,7 +139,7 @@ static int walk_objects(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 			truncate_chain(d, th, PYX_E_LIMIT, "stack deeper than the frame limit");
 			break;
 		}
-		if (visited_check(d, addr)) {
+		if (cycle_check(&cyc, addr)) {
 			truncate_chain(d, th, PYX_E_BAD_DATA, "frame chain loops back on itself");
 			break;
 		}
@@ -177,6 +176,8 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad frame size %zu", size);
 	size_t steps = 0;
+	struct cycle cyc;
+	cycle_init(&cyc);
 	struct pyx_frame *last = NULL; /* last Python frame, to mark entries */
 	while (addr) {
 		struct pyx_error e;
@@ -185,7 +186,7 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 			truncate_chain(d, th, PYX_E_LIMIT, "stack deeper than the frame limit");
 			break;
 		}
-		if (visited_check(d, addr)) {
+		if (cycle_check(&cyc, addr)) {
 			truncate_chain(d, th, PYX_E_BAD_DATA, "frame chain loops back on itself");
 			break;
 		}
@@ -235,8 +236,6 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 int pyx_frames_walk(struct pyx_decoder *d, uint64_t first_frame, unsigned flags,
 		    struct pyx_thread *th, struct pyx_error *err)
 {
-	if (visited_reset(d, d->limits.max_frames * 2) < 0)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	if (d->layout->frame_model == PYX_FRAMES_OBJECT)
 		return walk_objects(d, first_frame, flags, th, err);
 	return walk_interp(d, first_frame, flags, th, err);

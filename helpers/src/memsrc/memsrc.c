@@ -109,6 +109,18 @@ int pyx_memsrc_read(struct pyx_memsrc *src, uint64_t addr, void *buf, size_t len
 		size_t n = len < in_page ? len : in_page;
 		const unsigned char *data = NULL;
 		int rc = cached_page(src, page, &data, err);
+		if (rc == -PYX_E_FAULT && n < PAGE_SIZE) {
+			/* A page may be readable only in part: a host reading a
+			 * core has the bytes of a file's sections, not whole pages
+			 * of the segments the core left out. Read just these. */
+			rc = backend_read(src, addr, dst, n, err);
+			if (rc == 0) {
+				dst += n;
+				addr += n;
+				len -= n;
+				continue;
+			}
+		}
 		if (rc < 0) {
 			/* Report the exact range the caller asked for. */
 			if (err)

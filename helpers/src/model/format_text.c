@@ -16,6 +16,7 @@ struct text_ctx {
 	unsigned flags;
 	int64_t only_tid;
 	FILE *out;
+	size_t threads_printed; /* without headers, a blank line separates threads */
 	/* source cache: the last file read */
 	char *src_path;
 	char *src_text;
@@ -168,8 +169,9 @@ static void print_threads(struct text_ctx *c, const struct pyx_interp *in)
 		if ((c->flags & PYX_FMT_GROUP) && done)
 			for (size_t k = j + 1; k < in->nthreads; k++)
 				same += !done[k] && same_stack(th, &in->threads[k], c->flags);
-		if (!(c->flags & PYX_FMT_NO_HEADER) || j)
+		if (!(c->flags & PYX_FMT_NO_HEADER) || c->threads_printed)
 			fputc('\n', c->out);
+		c->threads_printed++;
 		if (same) {
 			fprintf(c->out, "%zu threads with this stack: ", same + 1);
 			print_thread_id(c, th);

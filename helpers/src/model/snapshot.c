@@ -58,6 +58,7 @@ void pyx_snapshot_destroy(struct pyx_snapshot *snap)
 		for (size_t i = 0; i < snap->priv->nctxs; i++)
 			proc_ctx_close(snap->priv->ctxs[i]);
 		free(snap->priv->ctxs);
+		pyx_locate_cache_destroy(snap->priv->files);
 		pyx_arena_destroy(snap->priv->arena);
 	}
 	free(snap->priv);
@@ -158,7 +159,6 @@ static void proc_ctx_close(struct pyx_proc_ctx *c)
 	if (!c)
 		return;
 	pyx_code_cache_destroy(&c->d);
-	free(c->d.visited);
 	pyx_memsrc_close(c->src);
 	free(c);
 }
@@ -254,7 +254,9 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 	rc = pyx_proc_maps(pid, arena, &maps, &nmaps, err);
 	if (rc < 0)
 		goto out;
-	rc = pyx_locate_python(pid, maps, nmaps, arena, &c->syms, err);
+	if (!snap->priv->files)
+		snap->priv->files = pyx_locate_cache_create();
+	rc = pyx_locate_python(pid, maps, nmaps, arena, snap->priv->files, &c->syms, err);
 	if (rc < 0)
 		goto out;
 	rc = pyx_memsrc_open_live(pid, PYX_MEMSRC_CACHE, &c->src, err);

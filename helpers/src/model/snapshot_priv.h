@@ -13,6 +13,7 @@ struct pyx_snapshot_priv {
 	struct pyx_arena *arena;
 	struct pyx_proc_ctx **ctxs; /* kept decoders (PYX_SNAP_KEEP_SOURCE) */
 	size_t nctxs;
+	struct pyx_locate_cache *files; /* ELF lookups shared by a tree's processes */
 };
 
 /* An empty snapshot with its arena; NULL on allocation failure. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "elf.h"
 #include "locate.h"
@@ -80,17 +81,45 @@ static uint64_t interp_head_from_code(const struct pyx_elf *elf, uint64_t func)
 	return pyx_interp_head_from_code(code, func);
 }
 
-/* Returns 1 and fills *out when this object holds an interpreter. */
-static int probe_object(const char *open_path, const char *path, uint64_t map_start,
-			struct pyx_python_syms *out)
+/* What one ELF file says, before relocation; cached per file. */
+struct probe {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	time_t mtime;
+	int found;
+	int is_dyn;
+	uint64_t base_vaddr;
+	uint64_t runtime, py_version, tstate_current, interp_head; /* 0 when absent */
+	uint32_t version_hex;
+};
+
+struct pyx_locate_cache {
+	struct probe *probes;
+	size_t n, cap;
+};
+
+struct pyx_locate_cache *pyx_locate_cache_create(void)
+{
+	return calloc(1, sizeof(struct pyx_locate_cache));
+}
+
+void pyx_locate_cache_destroy(struct pyx_locate_cache *cache)
+{
+	if (!cache)
+		return;
+	free(cache->probes);
+	free(cache);
+}
+
+static void probe_file(const char *open_path, const char *path, struct probe *r)
 {
 	struct pyx_elf *elf = NULL;
+	r->found = 0;
 	if (pyx_elf_open(open_path, &elf, NULL) < 0)
-		return 0;
-	int found = 0;
-	uint64_t bias = map_start - pyx_elf_base_vaddr(elf);
-	if (!pyx_elf_is_dyn(elf))
-		bias = 0;
+		return;
+	r->is_dyn = pyx_elf_is_dyn(elf);
+	r->base_vaddr = pyx_elf_base_vaddr(elf);
 	uint64_t runtime = 0, version = 0, tcur = 0, head_fn = 0, head = 0;
 	int has_runtime = pyx_elf_symbol(elf, "_PyRuntime", &runtime) == 0;
 	int has_version = pyx_elf_symbol(elf, "Py_Version", &version) == 0;
@@ -101,19 +130,65 @@ static int probe_object(const char *open_path, const char *path, uint64_t map_st
 			head = interp_head_from_code(elf, head_fn);
 	}
 	if (has_runtime || (has_tcur && head)) {
-		memset(out, 0, sizeof *out);
-		out->runtime = has_runtime ? runtime + bias : 0;
-		out->py_version = has_version ? version + bias : 0;
-		out->tstate_current = has_tcur ? tcur + bias : 0;
-		out->interp_head = head ? head + bias : 0;
-		out->path = path;
-		out->version_hex = pyx_version_from_filename(path);
-		if (!out->version_hex && !has_version)
-			out->version_hex = pyx_version_from_rodata(elf);
-		found = 1;
+		r->found = 1;
+		r->runtime = has_runtime ? runtime : 0;
+		r->py_version = has_version ? version : 0;
+		r->tstate_current = has_tcur ? tcur : 0;
+		r->interp_head = head;
+		r->version_hex = pyx_version_from_filename(path);
+		if (!r->version_hex && !has_version)
+			r->version_hex = pyx_version_from_rodata(elf);
 	}
 	pyx_elf_close(elf);
-	return found;
+}
+
+/* The probe of a file, from the cache when the same file (device, inode,
+ * size, mtime) was probed before: every worker of a pool maps the same
+ * libraries. */
+static const struct probe *probe_object(struct pyx_locate_cache *cache, const char *open_path,
+					const char *path, struct probe *local)
+{
+	struct stat st;
+	if (stat(open_path, &st) < 0)
+		return NULL;
+	for (size_t i = 0; cache && i < cache->n; i++) {
+		const struct probe *p = &cache->probes[i];
+		if (p->dev == st.st_dev && p->ino == st.st_ino && p->size == st.st_size &&
+		    p->mtime == st.st_mtime)
+			return p;
+	}
+	memset(local, 0, sizeof *local);
+	local->dev = st.st_dev;
+	local->ino = st.st_ino;
+	local->size = st.st_size;
+	local->mtime = st.st_mtime;
+	probe_file(open_path, path, local);
+	if (cache) {
+		if (cache->n == cache->cap) {
+			size_t ncap = cache->cap ? cache->cap * 2 : 32;
+			struct probe *np = realloc(cache->probes, ncap * sizeof *np);
+			if (!np)
+				return local;
+			cache->probes = np;
+			cache->cap = ncap;
+		}
+		cache->probes[cache->n] = *local;
+		return &cache->probes[cache->n++];
+	}
+	return local;
+}
+
+static void relocate(const struct probe *p, uint64_t map_start, const char *path,
+		     struct pyx_python_syms *out)
+{
+	uint64_t bias = p->is_dyn ? map_start - p->base_vaddr : 0;
+	memset(out, 0, sizeof *out);
+	out->runtime = p->runtime ? p->runtime + bias : 0;
+	out->py_version = p->py_version ? p->py_version + bias : 0;
+	out->tstate_current = p->tstate_current ? p->tstate_current + bias : 0;
+	out->interp_head = p->interp_head ? p->interp_head + bias : 0;
+	out->version_hex = p->version_hex;
+	out->path = path;
 }
 
 static int path_rank(const char *path, const char *exe)
@@ -130,8 +205,8 @@ static int path_rank(const char *path, const char *exe)
 }
 
 int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
-		      struct pyx_arena *arena, struct pyx_python_syms *out,
-		      struct pyx_error *err)
+		      struct pyx_arena *arena, struct pyx_locate_cache *cache,
+		      struct pyx_python_syms *out, struct pyx_error *err)
 {
 	const char *exe = pyx_proc_exe(pid, arena);
 	/* Candidates in rank order: the executable, libpython, other
@@ -149,7 +224,10 @@ int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
 			if (seen)
 				continue;
 			const char *open_path = pyx_proc_file_path(pid, m->path, arena);
-			if (probe_object(open_path, m->path, m->start, out)) {
+			struct probe local;
+			const struct probe *p = probe_object(cache, open_path, m->path, &local);
+			if (p && p->found) {
+				relocate(p, m->start, m->path, out);
 				if (!out->version_hex && exe)
 					out->version_hex = pyx_version_from_filename(exe);
 				return 0;

@@ -12,11 +12,17 @@
 #include "../util/arena.h"
 #include "proc.h"
 
+/* What ELF files said, kept across the processes of one snapshot (the
+ * workers of a pool map the same files). */
+struct pyx_locate_cache;
+struct pyx_locate_cache *pyx_locate_cache_create(void); /* NULL on failure */
+void pyx_locate_cache_destroy(struct pyx_locate_cache *cache); /* NULL allowed */
+
 /* Fills *out from the mappings of pid. -PYX_E_NOT_PYTHON (message names the
- * executable) when no mapped object holds an interpreter. */
+ * executable) when no mapped object holds an interpreter. cache may be NULL. */
 int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
-		      struct pyx_arena *arena, struct pyx_python_syms *out,
-		      struct pyx_error *err);
+		      struct pyx_arena *arena, struct pyx_locate_cache *cache,
+		      struct pyx_python_syms *out, struct pyx_error *err);
 
 /* PY_VERSION_HEX of major.minor guessed from a file name such as
  * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none. */

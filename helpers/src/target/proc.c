@@ -81,6 +81,57 @@ out:
 	return rc;
 }
 
+static int parse_hex(const char **p, uint64_t *out)
+{
+	uint64_t v = 0;
+	int digits = 0;
+	for (;; (*p)++, digits++) {
+		char c = **p;
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			break;
+		if (digits == 16)
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return digits ? 0 : -1;
+}
+
+static const char *skip_field(const char *p)
+{
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/* One line of /proc/PID/maps: "start-end perms offset dev inode   path".
+ * Hand-parsed: sscanf was half of a 32-process tree dump's instructions. */
+static int parse_map_line(const char *line, struct pyx_map *m, const char **path)
+{
+	const char *p = line;
+	if (parse_hex(&p, &m->start) < 0 || *p++ != '-' || parse_hex(&p, &m->end) < 0 || *p++ != ' ')
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (!p[i])
+			return -1;
+		m->perms[i] = p[i];
+	}
+	m->perms[4] = '\0';
+	p = skip_field(p);
+	if (parse_hex(&p, &m->offset) < 0)
+		return -1;
+	p = skip_field(skip_field(skip_field(p))); /* to dev, past dev, past inode */
+	*path = p;
+	return 0;
+}
+
 int pyx_proc_maps(pid_t pid, struct pyx_arena *arena, struct pyx_map **out, size_t *out_n,
 		  struct pyx_error *err)
 {
@@ -91,15 +142,14 @@ int pyx_proc_maps(pid_t pid, struct pyx_arena *arena, struct pyx_map **out, size
 	if (rc < 0)
 		return rc;
 	maps = pyx_arena_calloc(arena, cap, sizeof *maps);
+	const char *last_path = NULL;
 	for (char *line = text, *next; maps && line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		unsigned long long start, end, offset;
-		char perms[8];
-		int path_at = 0;
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset,
-			   &path_at) < 4)
+		struct pyx_map m;
+		const char *path;
+		if (parse_map_line(line, &m, &path) < 0)
 			continue;
 		if (n == PYX_PROC_MAX_MAPS) {
 			rc = pyx_error_set(err, PYX_E_LIMIT, 0, 0, "pid %d has over %d mappings",
@@ -112,13 +162,14 @@ int pyx_proc_maps(pid_t pid, struct pyx_arena *arena, struct pyx_map **out, size
 			if (!maps)
 				break;
 		}
-		struct pyx_map *m = &maps[n++];
-		m->start = start;
-		m->end = end;
-		m->offset = offset;
-		memcpy(m->perms, perms, 4);
-		const char *p = path_at ? line + path_at : "";
-		m->path = *p ? pyx_arena_strdup(arena, p) : NULL;
+		/* Consecutive mappings of one file share its path string. */
+		if (!*path)
+			m.path = NULL;
+		else if (last_path && !strcmp(last_path, path))
+			m.path = last_path;
+		else
+			m.path = last_path = pyx_arena_strdup(arena, path);
+		maps[n++] = m;
 	}
 	if (!maps) {
 		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");

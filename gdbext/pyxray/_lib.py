@@ -53,11 +53,13 @@ class _Syms(ctypes.Structure):
 class _ProcInfo(ctypes.Structure):
     _fields_ = [("pid", ctypes.c_int), ("ppid", ctypes.c_int),
                 ("executable", ctypes.c_char_p),
-                ("argv", ctypes.POINTER(ctypes.c_char_p)), ("argc", ctypes.c_size_t)]
+                ("argv", ctypes.POINTER(ctypes.c_char_p)), ("argc", ctypes.c_size_t),
+                ("tids", ctypes.POINTER(ctypes.c_int)), ("ntids", ctypes.c_size_t)]
 
 
 class _Opts(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t)]
+    _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t),
+                ("max_depth", ctypes.c_int)]
 
 
 READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
@@ -145,7 +147,14 @@ class Snapshot:
     def __init__(self, handle: int, keep: Sequence[object] = ()):
         self._h = ctypes.c_void_p(handle)
         self._keep = list(keep)
-        self.data = json.loads(self.json_text())
+        self._data = None
+
+    @property
+    def data(self) -> dict:
+        """The parsed JSON, made on first use: a text report needs none."""
+        if self._data is None:
+            self._data = json.loads(self.json_text())
+        return self._data
 
     def close(self) -> None:
         if self._h:
@@ -166,6 +175,8 @@ class Snapshot:
             pass
 
     def _format(self, as_json: bool, flags: int, only_tid: int) -> str:
+        if not self._h:
+            raise PyxrayError(E_INVALID, "the snapshot was closed")
         out = ctypes.c_void_p()
         err = _Error()
         if lib().pyx_format_string(self._h, 1 if as_json else 0, flags, only_tid,
@@ -218,9 +229,10 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
                     version_hex: int = 0, path: Optional[str] = None, pid: int = 0,
                     ppid: int = 0, executable: Optional[str] = None,
                     argv: Sequence[str] = (), flags: int = 0,
-                    max_frames: int = 0) -> Snapshot:
+                    max_frames: int = 0, tids: Sequence[int] = ()) -> Snapshot:
     """Snapshot through `read(addr, length) -> bytes or None` (GDB memory
-    for cores and remote targets). Symbol addresses are relocated ones."""
+    for cores and remote targets). Symbol addresses are relocated ones.
+    tids (the process's LWPs) give threads their native ids before 3.11."""
 
     def c_read(_ctx, addr, buf, length):
         try:
@@ -236,11 +248,13 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
     syms = _Syms(runtime, py_version, tstate_current, interp_head, interp_head_fn, version_hex,
                  path.encode() if path else None)
     arr = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in argv], None)
-    info = _ProcInfo(pid, ppid, executable.encode() if executable else None, arr, len(argv))
+    tid_arr = (ctypes.c_int * (len(tids) + 1))(*tids)
+    info = _ProcInfo(pid, ppid, executable.encode() if executable else None, arr, len(argv),
+                     tid_arr, len(tids))
     h, err = ctypes.c_void_p(), _Error()
     opts = _opts(flags, max_frames)
     if lib().pyx_snapshot_take_reader(cb, None, ctypes.byref(syms), ctypes.byref(info),
                                       ctypes.byref(opts), ctypes.byref(h),
                                       ctypes.byref(err)) < 0:
         _raise(err)
-    return Snapshot(h.value, keep=(cb, syms, arr, info))
+    return Snapshot(h.value, keep=(cb, syms, arr, tid_arr, info))

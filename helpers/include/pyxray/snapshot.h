@@ -173,7 +173,8 @@ enum pyx_format_flags {
 	PYX_FMT_GROUP = 1u << 2,	/* threads with identical stacks printed once (text) */
 	PYX_FMT_TRACEBACK = 1u << 3, /* python-gdb.py's py-bt style: File "f", line N, in q */
 	PYX_FMT_SOURCE = 1u << 4,	/* with TRACEBACK: the source line under each frame */
-	PYX_FMT_NO_HEADER = 1u << 5, /* no process and interpreter headers (text) */
+	PYX_FMT_NO_HEADER = 1u << 5, /* no process and interpreter headers (text); with
+				      only_tid, no thread header either */
 };
 
 /* Text report. Returns 0 or -PYX_E_OS on write errors. */
@@ -190,7 +191,8 @@ int pyx_format_ps(const struct pyx_snapshot *snap, FILE *out, struct pyx_error *
 
 /* For hosts that cannot pass a FILE (GDB through ctypes): the text (json 0)
  * or JSON (json 1) report in a malloc'd string, released with pyx_free.
- * only_tid >= 0 limits a text report to the thread with that native id. */
+ * only_tid >= 0 limits the report to the thread with that native id (JSON:
+ * every process and interpreter, only that thread). */
 int pyx_format_string(const struct pyx_snapshot *snap, int json, unsigned flags, int64_t only_tid,
 		      char **out, struct pyx_error *err);
 void pyx_free(void *p);

@@ -93,7 +93,7 @@ static void jthread(FILE *out, const struct pyx_thread *th, unsigned flags)
 }
 
 static void jprocess(FILE *out, const struct pyx_snapshot *snap, const struct pyx_process *p,
-		     unsigned flags)
+		     unsigned flags, int64_t only_tid)
 {
 	fprintf(out, "{\"pid\": %d, \"ppid\": %d, \"depth\": %d, \"python\": %s", (int)p->pid,
 		(int)p->ppid, p->depth, p->is_python ? "true" : "false");
@@ -139,8 +139,10 @@ static void jprocess(FILE *out, const struct pyx_snapshot *snap, const struct py
 			jstr(out, in->error_msg);
 		}
 		fputs(", \"threads\": [", out);
-		for (size_t j = 0; j < in->nthreads; j++) {
-			if (j)
+		for (size_t j = 0, shown = 0; j < in->nthreads; j++) {
+			if (only_tid >= 0 && in->threads[j].tid != only_tid)
+				continue;
+			if (shown++)
 				fputs(", ", out);
 			jthread(out, &in->threads[j], flags);
 		}
@@ -149,18 +151,24 @@ static void jprocess(FILE *out, const struct pyx_snapshot *snap, const struct py
 	fputs("]}", out);
 }
 
-int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
-		    struct pyx_error *err)
+int pyx_format_json_thread(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid,
+			   FILE *out, struct pyx_error *err)
 {
 	fprintf(out, "{\"schema_version\": %d, \"processes\": [", snap->schema_version);
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		if (i)
 			fputs(", ", out);
-		jprocess(out, snap, &snap->procs[i], flags);
+		jprocess(out, snap, &snap->procs[i], flags, only_tid);
 	}
 	fputs("]}\n", out);
 	if (fflush(out) != 0 || ferror(out))
 		return pyx_error_set(err, PYX_E_OS, errno, 0, "writing the report: %s",
 				     strerror(errno));
 	return 0;
+}
+
+int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
+		    struct pyx_error *err)
+{
+	return pyx_format_json_thread(snap, flags, -1, out, err);
 }

@@ -182,7 +182,9 @@ static void print_threads(struct text_ctx *c, const struct pyx_interp *in)
 					print_thread_id(c, &in->threads[k]);
 				}
 			fputc('\n', c->out);
-		} else {
+		} else if (!(c->flags & PYX_FMT_NO_HEADER) || c->only_tid < 0) {
+			/* A caller that names the thread and wants no headers (GDB's
+			 * py-bt) gets python-gdb.py's layout: the traceback alone. */
 			fputs("Thread ", c->out);
 			print_thread_id(c, th);
 			fputc('\n', c->out);
@@ -319,7 +321,7 @@ int pyx_format_string(const struct pyx_snapshot *snap, int json, unsigned flags,
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return pyx_error_set(err, PYX_E_NOMEM, errno, 0, "out of memory");
-	int rc = json ? pyx_format_json(snap, flags, f, err)
+	int rc = json ? pyx_format_json_thread(snap, flags, only_tid, f, err)
 		      : format_text(snap, flags, only_tid, f, err);
 	if (fclose(f) != 0 && rc == 0)
 		rc = pyx_error_set(err, PYX_E_NOMEM, errno, 0, "out of memory");

@@ -26,6 +26,11 @@ struct pyx_process *pyx_snapshot_add_process(struct pyx_snapshot *snap);
  * NULL when unknown. */
 const char *pyx_state_name(char state);
 
+/* The JSON report limited to the thread(s) with native id only_tid (every
+ * thread when negative); processes and interpreters are all kept. */
+int pyx_format_json_thread(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid,
+			   FILE *out, struct pyx_error *err);
+
 /* Arena of a snapshot. */
 struct pyx_arena *pyx_snapshot_arena(struct pyx_snapshot *snap);
 

@@ -1,0 +1,533 @@
+# SPDX-License-Identifier: MIT
+"""GDB commands: py-bt-all and py-ps over every inferior, and python-gdb.py's
+py-bt, py-bt-full, py-list, py-up, py-down, py-locals and py-print on the
+selected thread and Python frame; each also as a `pyxray` subcommand.
+
+Stacks come from the snapshot the target module caches per stop, and their
+text from the C formatter. CPython's python-gdb.py registers commands with
+the same names when an interpreter's objfile loads; ours are registered
+again after it (see reregister_after_python_gdb).
+"""
+import json
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import gdb
+
+from . import _lib, target
+
+# ---- options ----
+
+
+def _parse_options(cmd: "PyxrayCommand", arg: str) -> Tuple[Dict[str, bool], List[str]]:
+    """(set options, other words); unknown options raise with the usage."""
+    seen = {name: False for name in cmd.options}
+    rest = []
+    for word in gdb.string_to_argv(arg):
+        if word.startswith("--") and word in seen:
+            seen[word] = True
+        elif word.startswith("-") and not word.lstrip("-").isdigit():
+            raise gdb.GdbError("%s: unknown option '%s'. %s" % (cmd.user_name, word, cmd.usage))
+        else:
+            rest.append(word)
+    return seen, rest
+
+
+def _usage_of(doc: str) -> str:
+    for line in doc.splitlines():
+        if line.strip().startswith("Usage:"):
+            return line.strip()
+    return ""
+
+
+class PyxrayCommand(gdb.Command):
+    """Base: a command registered under its py-* name or as `pyxray SUB`."""
+
+    options: Sequence[str] = ()
+    # py-* name; the `pyxray` subcommand drops the "py-" prefix
+    py_name = ""
+
+    def __init__(self, name: str):
+        super().__init__(name, gdb.COMMAND_STACK)
+        self.user_name = name
+        self.usage = _usage_of(self.__doc__ or "")
+
+    def complete(self, text: str, word: Optional[str]):
+        if not self.options:
+            return gdb.COMPLETE_NONE
+        prefix = text.split(" ")[-1] if text else ""
+        word = word or ""
+        cut = len(prefix) - len(word)
+        if cut < 0:
+            cut = 0
+        return [o[cut:] for o in self.options if o.startswith(prefix)]
+
+    def bad_usage(self, why: str) -> gdb.GdbError:
+        return gdb.GdbError("%s: %s. %s" % (self.user_name, why, self.usage))
+
+
+# ---- the selected thread and Python frame ----
+
+class _Selected:
+    """The selected Python frame: an index into the selected thread's Python
+    frames (0 = innermost), reset when the program runs or the thread
+    changes."""
+    key: Optional[Tuple[int, int]] = None
+    index = 0
+
+
+def _reset_selection(*_args) -> None:
+    _Selected.key = None
+    _Selected.index = 0
+
+
+def _selected_thread() -> gdb.InferiorThread:
+    thread = gdb.selected_thread()
+    inf = gdb.selected_inferior()
+    if thread is None or not inf.pid:
+        raise target.TargetError(target.NO_PROCESS)
+    return thread
+
+
+def _thread_key(thread: gdb.InferiorThread) -> Tuple[int, int]:
+    return (thread.inferior.num, thread.ptid[1])
+
+
+def _check_thread(*_args) -> None:
+    thread = gdb.selected_thread()
+    if thread is not None and _Selected.key is not None and _thread_key(thread) != _Selected.key:
+        _reset_selection()
+
+
+# py-locals and py-print ask for both, so that using one after the other
+# decodes the process once.
+VARIABLE_FLAGS = _lib.SNAP_LOCALS | _lib.SNAP_KEEP_SOURCE
+
+
+class PyFrame:
+    """One Python frame of the selected thread, with its indices in the
+    snapshot (for Snapshot.lookup)."""
+
+    def __init__(self, interp: int, thread: int, frame: int, data: dict):
+        self.interp, self.thread, self.frame, self.data = interp, thread, frame, data
+
+
+def _python_frames(snap: _lib.Snapshot, lwp: int) -> List[PyFrame]:
+    """The Python frames of the thread with this LWP, innermost first. A
+    thread that entered sub-interpreters has a thread state in each: the
+    later interpreters' frames are the inner ones."""
+    proc = snap.data["processes"][0]
+    frames = []
+    interps = proc.get("interpreters", [])
+    for i in reversed(range(len(interps))):
+        for t, th in enumerate(interps[i].get("threads", [])):
+            if th.get("tid") == lwp:
+                frames.extend(PyFrame(i, t, f, fr) for f, fr in enumerate(th.get("frames", [])))
+    return frames
+
+
+def _no_python_frame(thread: gdb.InferiorThread) -> gdb.GdbError:
+    return gdb.GdbError("Unable to locate python frame: thread %d (LWP %d) has no Python frames"
+                        % (thread.num, thread.ptid[1]))
+
+
+def _selected_frames(flags: int = 0) -> Tuple[_lib.Snapshot, List[PyFrame], gdb.InferiorThread]:
+    thread = _selected_thread()
+    snap = target.snapshot(thread.inferior, flags)
+    frames = _python_frames(snap, thread.ptid[1])
+    if not frames:
+        raise _no_python_frame(thread)
+    key = _thread_key(thread)
+    if _Selected.key != key:
+        _Selected.key, _Selected.index = key, 0
+    if _Selected.index >= len(frames):
+        _Selected.index = len(frames) - 1
+    return snap, frames, thread
+
+
+def _source_lines(path: str) -> Optional[List[str]]:
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as f:
+            return f.readlines()
+    except OSError:
+        return None
+
+
+def _frame_line(index: int, fr: dict) -> str:
+    """'#N qualname (file:line)' and the source line under it, as py-up prints."""
+    if fr.get("error"):
+        return "#%d ??? (%s)\n" % (index, fr["error"])
+    line = fr.get("line", 0)
+    where = "%s:%d" % (fr["file"], line) if line > 0 else fr["file"]
+    out = "#%d %s (%s)\n" % (index, fr["qualname"], where)
+    lines = _source_lines(fr["file"]) if line > 0 else None
+    if lines and line <= len(lines):
+        out += "    %s\n" % lines[line - 1].strip()
+    return out
+
+
+# ---- commands ----
+
+class PyBtAll(PyxrayCommand):
+    """Print the Python stack of every thread of every inferior.
+
+Usage: py-bt-all [--json] [--group] [--locals]
+
+Every inferior GDB holds (live, core or remote) that runs Python: each
+interpreter and thread, innermost frame first; the GIL holder is marked.
+Inferiors without Python get one line saying so.
+  --json    one JSON document for all inferiors (the format of docs/json.md)
+  --group   threads with identical stacks are printed once
+  --locals  each frame's local variables too"""
+
+    options = ("--json", "--group", "--locals")
+    py_name = "py-bt-all"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        opts, rest = _parse_options(self, arg)
+        if rest:
+            raise self.bad_usage("unexpected argument '%s'" % rest[0])
+        flags = _lib.SNAP_LOCALS if opts["--locals"] else 0
+        entries = target.python_inferiors(flags)
+        if opts["--json"]:
+            gdb.write(_json_document(entries, opts["--locals"]))
+            return
+        fmt = (_lib.FMT_GROUP if opts["--group"] else 0) | \
+              (_lib.FMT_LOCALS if opts["--locals"] else 0)
+        parts = []
+        for entry in entries:
+            if entry.snapshot is not None:
+                parts.append(entry.snapshot.text(fmt))
+            else:
+                parts.append("%s\n" % entry.error)
+        gdb.write("\n".join(parts))
+
+
+def _json_document(entries: List[target.Entry], with_locals: bool) -> str:
+    """{"schema_version": 1, "processes": [...]} over every inferior; one that
+    could not be read is a process carrying its "error"."""
+    procs = []
+    for entry in entries:
+        if entry.snapshot is not None:
+            procs.extend(processes(entry.snapshot, with_locals))
+        else:
+            procs.append(_error_process(entry))
+    return json.dumps({"schema_version": _lib_schema(entries), "processes": procs}) + "\n"
+
+
+def processes(snap: _lib.Snapshot, with_locals: bool) -> List[dict]:
+    """The snapshot's processes as in its JSON; without locals unless asked
+    for (the snapshot cached at this stop may carry them for py-locals)."""
+    procs = snap.data["processes"]
+    if with_locals:
+        return procs
+    return [dict(p, interpreters=[
+        dict(it, threads=[
+            dict(th, frames=[{k: v for k, v in fr.items() if k != "locals"}
+                             for fr in th.get("frames", [])])
+            for th in it.get("threads", [])])
+        for it in p.get("interpreters", [])]) for p in procs]
+
+
+def _lib_schema(entries: List[target.Entry]) -> int:
+    for entry in entries:
+        if entry.snapshot is not None:
+            return entry.snapshot.data.get("schema_version", 1)
+    return 1
+
+
+def _error_process(entry: target.Entry) -> dict:
+    inf = entry.inferior
+    exe = target.executable(inf)
+    return {"pid": inf.pid, "ppid": 0, "python": False, "python_version": None,
+            "executable": exe, "argv": [], "python_path": None, "error": str(entry.error),
+            "interpreters": []}
+
+
+class PyBt(PyxrayCommand):
+    """Print the Python stack of the selected thread, as python-gdb.py's py-bt.
+
+Usage: py-bt
+
+Frames innermost first, in the traceback style, with each frame's source line."""
+
+    py_name = "py-bt"
+    fmt = _lib.FMT_TRACEBACK | _lib.FMT_SOURCE | _lib.FMT_NO_HEADER
+    snap_flags = 0
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        if arg.strip():
+            raise self.bad_usage("unexpected argument '%s'" % arg.strip())
+        thread = _selected_thread()
+        snap = target.snapshot(thread.inferior, self.snap_flags)
+        text = snap.text(self.fmt, thread.ptid[1])
+        # The text tells whether the thread has frames; the parsed snapshot
+        # (slower on deep stacks) is needed only to be sure it has none.
+        if '\n  File "' not in text and not _python_frames(snap, thread.ptid[1]):
+            raise _no_python_frame(thread)
+        gdb.write(text)
+
+
+class PyBtFull(PyBt):
+    """Print the Python stack of the selected thread with each frame's locals.
+
+Usage: py-bt-full
+
+As py-bt, with the local variables under each frame."""
+
+    py_name = "py-bt-full"
+    fmt = PyBt.fmt | _lib.FMT_LOCALS
+    snap_flags = _lib.SNAP_LOCALS
+
+
+class PyList(PyxrayCommand):
+    """List the source around the selected Python frame's line.
+
+Usage: py-list [N | START,END]
+
+Without arguments: five lines either side of the current line, which is
+marked with '>'. N lists from line N, START,END that range."""
+
+    py_name = "py-list"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        start = end = None
+        text = arg.strip()
+        if text:
+            parts = [p.strip() for p in text.split(",")]
+            try:
+                nums = [int(p) for p in parts]
+            except ValueError:
+                raise self.bad_usage("bad range '%s'" % text)
+            if len(nums) == 1:
+                start, end = nums[0], nums[0] + 10
+            elif len(nums) == 2:
+                start, end = nums
+            else:
+                raise self.bad_usage("bad range '%s'" % text)
+        _, frames, _ = _selected_frames()
+        fr = frames[_Selected.index].data
+        if fr.get("error"):
+            raise gdb.GdbError("Unable to read information on python frame: %s" % fr["error"])
+        lineno = fr.get("line", 0)
+        if start is None:
+            start, end = lineno - 5, lineno + 5
+        start = max(start, 1)
+        try:
+            with open(fr["file"], "r", encoding="utf-8", errors="replace") as f:
+                lines = f.readlines()
+        except OSError as e:
+            raise gdb.GdbError("Unable to open %s: %s" % (fr["file"], e.strerror or e))
+        out = []
+        for i, line in enumerate(lines[start - 1:end]):
+            num = str(i + start)
+            if i + start == lineno:
+                num = ">" + num
+            out.append("%4s    %s" % (num, line if line.endswith("\n") else line + "\n"))
+        gdb.write("".join(out))
+
+
+class _PyMove(PyxrayCommand):
+    step = 1
+    end_message = ""
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        count = 1
+        if arg.strip():
+            try:
+                count = int(arg.strip())
+            except ValueError:
+                raise self.bad_usage("bad count '%s'" % arg.strip())
+        _, frames, _ = _selected_frames()
+        new = _Selected.index + self.step * count
+        if new < 0 or new >= len(frames):
+            gdb.write(self.end_message + "\n")
+            return
+        _Selected.index = new
+        gdb.write(_frame_line(new, frames[new].data))
+
+
+class PyUp(_PyMove):
+    """Select and print the Python frame that called the selected one.
+
+Usage: py-up [N]
+
+Moves N frames (default 1) towards the outermost Python frame."""
+
+    py_name = "py-up"
+    step = 1
+    end_message = "Unable to find an older Python frame"
+
+
+class PyDown(_PyMove):
+    """Select and print the Python frame called by the selected one.
+
+Usage: py-down [N]
+
+Moves N frames (default 1) towards the innermost Python frame."""
+
+    py_name = "py-down"
+    step = -1
+    end_message = "Unable to find a newer Python frame"
+
+
+class PyLocals(PyxrayCommand):
+    """Print the local variables of the selected Python frame.
+
+Usage: py-locals
+
+One 'name = repr' line per argument, local, cell and free variable."""
+
+    py_name = "py-locals"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        if arg.strip():
+            raise self.bad_usage("unexpected argument '%s'" % arg.strip())
+        _, frames, _ = _selected_frames(VARIABLE_FLAGS)
+        fr = frames[_Selected.index].data
+        if fr.get("error"):
+            raise gdb.GdbError("Unable to read information on python frame: %s" % fr["error"])
+        out = ["%s = %s\n" % (v["name"], v["repr"] if v.get("repr") is not None
+                              else "<unreadable>") for v in fr.get("locals") or ()]
+        gdb.write("".join(out))
+
+
+class PyPrint(PyxrayCommand):
+    """Print a Python variable as the selected Python frame sees it.
+
+Usage: py-print NAME
+
+Looks NAME up in the frame's locals, then its globals, then the builtins,
+and prints 'local|global|builtin 'NAME' = repr'."""
+
+    py_name = "py-print"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        words = arg.split()
+        if len(words) != 1:
+            raise self.bad_usage("expected one NAME")
+        name = words[0]
+        snap, frames, _ = _selected_frames(VARIABLE_FLAGS)
+        fr = frames[_Selected.index]
+        try:
+            scope, rep = snap.lookup(0, fr.interp, fr.thread, fr.frame, name)
+        except _lib.PyxrayError as e:
+            if e.code == _lib.E_NOT_FOUND:  # an error, so that scripts see it
+                raise gdb.GdbError("%r not found" % name)
+            raise gdb.GdbError(str(e))
+        gdb.write("%s %r = %s\n" % (scope, name, rep))
+
+
+class PyPs(PyxrayCommand):
+    """List every Python interpreter GDB can see, per inferior.
+
+Usage: py-ps
+
+Per inferior: pid, executable, Python version, thread count, the
+sub-interpreters with their thread counts, and the thread holding the GIL."""
+
+    py_name = "py-ps"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        if arg.strip():
+            raise self.bad_usage("unexpected argument '%s'" % arg.strip())
+        gdb.write("".join(_ps_text(e) for e in target.python_inferiors()))
+
+
+def _thread_label(th: dict) -> str:
+    label = str(th["tid"]) if th.get("tid", -1) >= 0 else hex(th.get("thread_id", 0))
+    if th.get("name"):
+        label += ' "%s"' % th["name"]
+    return label
+
+
+def _ps_text(entry: target.Entry) -> str:
+    inf = entry.inferior
+    if entry.snapshot is None:
+        return "%s\n" % entry.error
+    out = []
+    for proc in entry.snapshot.data["processes"]:
+        exe = proc.get("executable") or target.executable(inf) or "?"
+        kind = {"core": "core", "native": "process"}.get(target.connection_type(inf), "remote")
+        out.append("Inferior %d (%s %d): %s\n" % (inf.num, kind, proc["pid"], exe))
+        if proc.get("error"):
+            out.append("  error: %s\n" % proc["error"])
+            continue
+        interps = proc.get("interpreters", [])
+        threads = [th for it in interps for th in it.get("threads", [])]
+        out.append("  Python %s (%s)\n" % (proc.get("python_version") or "?",
+                                           proc.get("python_path") or "?"))
+        holder = [th for th in threads if th.get("holds_gil")]
+        # One OS thread has a thread state in each interpreter it entered.
+        nthreads = len({th["tid"] if th.get("tid", -1) >= 0 else th.get("thread_id")
+                        for th in threads})
+        out.append("  %d thread%s; GIL: %s\n"
+                   % (nthreads, "" if nthreads == 1 else "s",
+                      "held by thread " + _thread_label(holder[0]) if holder else "not held"))
+        if len(interps) > 1 or (interps and not interps[0].get("main")):
+            for it in interps:
+                n = len(it.get("threads", []))
+                out.append("  interpreter %d%s: %d thread%s\n"
+                           % (it["id"], " (main)" if it.get("main") else "", n,
+                              "" if n == 1 else "s"))
+    return "".join(out)
+
+
+COMMANDS = (PyBtAll, PyBt, PyBtFull, PyList, PyUp, PyDown, PyLocals, PyPrint, PyPs)
+
+
+class PyxrayPrefix(gdb.Command):
+    """pyxray: Python stacks and variables from CPython's memory.
+
+Usage: pyxray SUBCOMMAND [ARGS]
+
+Every py-* command is also a subcommand here (pyxray bt-all, pyxray bt,
+pyxray ps, ...), for when another extension owns the py-* names."""
+
+    def __init__(self):
+        super().__init__("pyxray", gdb.COMMAND_STACK, gdb.COMPLETE_COMMAND, prefix=True)
+
+
+_registered: List[gdb.Command] = []
+
+
+def register() -> None:
+    """Registers (again) every command; GDB replaces a command registered
+    under a name it already has."""
+    _registered.clear()
+    _registered.append(PyxrayPrefix())
+    for cls in COMMANDS:
+        _registered.append(cls(cls.py_name))
+        _registered.append(cls("pyxray " + cls.py_name[3:]))
+
+
+# python-gdb.py (CPython's Tools/gdb/libpython.py) runs in __main__ and
+# defines these classes when it registers its py-* commands.
+_PYTHON_GDB_CLASSES = ("PyBacktrace", "PyBacktraceFull", "PyList", "PyUp", "PyDown",
+                       "PyPrint", "PyLocals")
+_python_gdb_seen: Tuple[int, ...] = ()
+
+
+def _python_gdb_fingerprint() -> Tuple[int, ...]:
+    import __main__
+    names = vars(__main__)
+    return tuple(id(names.get(n)) for n in _PYTHON_GDB_CLASSES)
+
+
+def reregister_after_python_gdb(*_args) -> None:
+    """After python-gdb.py (re)loaded, take our names back."""
+    global _python_gdb_seen
+    seen = _python_gdb_fingerprint()
+    if seen != _python_gdb_seen:
+        _python_gdb_seen = seen
+        register()
+
+
+def install() -> None:
+    global _python_gdb_seen
+    register()
+    _python_gdb_seen = _python_gdb_fingerprint()
+    gdb.events.new_objfile.connect(reregister_after_python_gdb)
+    gdb.events.cont.connect(_reset_selection)
+    gdb.events.exited.connect(_reset_selection)
+    gdb.events.before_prompt.connect(_check_thread)
+    gdb.events.before_prompt.connect(reregister_after_python_gdb)

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+"""MI commands for frontends: -py-bt-all (every inferior's processes, as in
+the JSON of docs/json.md, as MI tuples and lists) and -py-ps (one tuple per
+interpreter GDB can see).
+
+  -py-bt-all [--locals]
+  ^done,processes=[{pid="4242",python_version="3.11.7",...,interpreters=[...]}]
+  -py-ps
+  ^done,inferiors=[{inferior="1",pid="4242",python_version="3.11.7",...}]
+"""
+from typing import Any, List
+
+import gdb
+
+from . import _lib, commands, target
+
+
+def _mi_value(value: Any) -> Any:
+    """JSON values as MI ones: objects -> tuples, arrays -> lists, scalars ->
+    strings (true/false for booleans); nulls are left out."""
+    if isinstance(value, dict):
+        return {k: _mi_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_mi_value(v) for v in value if v is not None]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _processes(flags: int) -> List[dict]:
+    procs = []
+    for entry in target.python_inferiors(flags):
+        if entry.snapshot is not None:
+            for proc in commands.processes(entry.snapshot, bool(flags & _lib.SNAP_LOCALS)):
+                procs.append(dict(proc, inferior=entry.inferior.num))
+        else:
+            procs.append({"inferior": entry.inferior.num, "pid": entry.inferior.pid,
+                          "executable": target.executable(entry.inferior),
+                          "error": str(entry.error), "interpreters": []})
+    return procs
+
+
+def _options(name: str, argv: List[str], allowed: tuple) -> set:
+    bad = [a for a in argv if a not in allowed]
+    if bad:
+        raise gdb.GdbError("%s: unknown argument '%s'. Usage: %s %s"
+                           % (name, bad[0], name, " ".join("[%s]" % a for a in allowed)))
+    return set(argv)
+
+
+if hasattr(gdb, "MICommand"):
+
+    class PyBtAllMI(gdb.MICommand):
+        """-py-bt-all [--locals]: the Python stacks of every inferior."""
+
+        def __init__(self):
+            super().__init__("-py-bt-all")
+
+        def invoke(self, argv):
+            opts = _options("-py-bt-all", argv, ("--locals",))
+            flags = _lib.SNAP_LOCALS if "--locals" in opts else 0
+            return {"processes": _mi_value(_processes(flags))}
+
+    class PyPsMI(gdb.MICommand):
+        """-py-ps: every Python interpreter GDB can see."""
+
+        def __init__(self):
+            super().__init__("-py-ps")
+
+        def invoke(self, argv):
+            _options("-py-ps", argv, ())
+            out = []
+            for proc in _processes(0):
+                interps = proc.get("interpreters", [])
+                threads = [th for it in interps for th in it.get("threads", [])]
+                holder = next((th for th in threads if th.get("holds_gil")), None)
+                row = {"inferior": proc["inferior"], "pid": proc["pid"],
+                       "executable": proc.get("executable"),
+                       "python_version": proc.get("python_version"),
+                       "python_path": proc.get("python_path"),
+                       # one OS thread has a thread state per interpreter it entered
+                       "threads": len({th["tid"] if th.get("tid", -1) >= 0
+                                       else th.get("thread_id") for th in threads}),
+                       "gil_holder": holder.get("tid") if holder else None,
+                       "error": proc.get("error"),
+                       "interpreters": [{"id": it["id"], "main": it.get("main", False),
+                                         "threads": len(it.get("threads", []))}
+                                        for it in interps]}
+                out.append(row)
+            return {"inferiors": _mi_value(out)}
+
+
+_registered: List[Any] = []
+
+
+def install() -> None:
+    if hasattr(gdb, "MICommand"):
+        _registered[:] = [PyBtAllMI(), PyPsMI()]

@@ -148,6 +148,7 @@ class Snapshot:
         self._h = ctypes.c_void_p(handle)
         self._keep = list(keep)
         self._data = None
+        self._threads = {}
 
     @property
     def data(self) -> dict:
@@ -155,6 +156,17 @@ class Snapshot:
         if self._data is None:
             self._data = json.loads(self.json_text())
         return self._data
+
+    def thread_data(self, tid: int) -> dict:
+        """The JSON document limited to the thread(s) with native id tid
+        (every process and interpreter kept): what a per-thread consumer
+        such as the frame filter needs, without formatting and parsing the
+        whole snapshot. Made once per tid."""
+        if self._data is not None:
+            return self._data
+        if tid not in self._threads:
+            self._threads[tid] = json.loads(self._format(True, 0, tid))
+        return self._threads[tid]
 
     def close(self) -> None:
         if self._h:

@@ -108,13 +108,23 @@ def _thread_stacks(data: dict, thread: "gdb.InferiorThread") -> List[List[dict]]
 def python_groups(thread: "gdb.InferiorThread") -> List[List[dict]]:
     """Runs of Python frames per native eval call for thread, innermost
     first (see group_frames)."""
-    data = target.snapshot().data
+    snap = target.snapshot()
+    _pid, lwp, tid = thread.ptid
+    # One thread's frames as data: formatting and parsing the whole snapshot
+    # was most of the filter's cost on deep multi-threaded stacks.
+    data = snap.thread_data(lwp or tid) if (lwp or tid) else snap.data
     version = (0, 0)
     procs = data.get("processes", [])
     if procs:
         version = _version(procs[0].get("python_version") or "0.0")
+    stacks = _thread_stacks(data, thread)
+    if not stacks and data is not snap.data:
+        # The decoder may not know this thread's LWP (no native id before
+        # 3.11 on some targets): match on pthread_t over every thread.
+        data = snap.data
+        stacks = _thread_stacks(data, thread)
     groups = []
-    for frames in _thread_stacks(data, thread):
+    for frames in stacks:
         groups.extend(group_frames(frames, version))
     return groups
 

@@ -69,6 +69,55 @@ static int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
+/* A number option in lo..hi; -1 (after printing the usage error) otherwise. */
+static long number_arg(const char *option, const char *arg, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v < lo || v > hi) {
+		usage_error("%s takes a number from %ld to %ld, not '%s'", option, lo, hi, arg);
+		return -1;
+	}
+	return v;
+}
+
+/* The one PID operand of a command; 0 or the usage exit status. */
+static int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid)
+{
+	if (optind >= argc)
+		return usage_error("%s needs a process id", cmd);
+	if (optind + 1 < argc)
+		return usage_error("%s takes one process id, got extra '%s'", cmd, argv[optind + 1]);
+	if (parse_pid(argv[optind], pid) < 0)
+		return usage_error("'%s' is not a process id", argv[optind]);
+	return 0;
+}
+
+enum report { REPORT_TEXT, REPORT_JSON, REPORT_PS };
+
+/* Takes the snapshot and prints it; the command's exit status. */
+static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum report report,
+			  unsigned fmt_flags)
+{
+	struct pyx_error err;
+	struct pyx_snapshot *snap = NULL;
+	pyx_error_clear(&err);
+	if (pyx_snapshot_take_pid(pid, sopts, &snap, &err) < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	int rc = report == REPORT_JSON ? pyx_format_json(snap, fmt_flags, stdout, &err)
+		 : report == REPORT_PS ? pyx_format_ps(snap, stdout, &err)
+				       : pyx_format_text(snap, fmt_flags, stdout, &err);
+	pyx_snapshot_destroy(snap);
+	if (rc < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 static int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -84,7 +133,8 @@ static int cmd_dump(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	int json = 0, c, group = -1;
+	int json = 0, c, group = -1, rc;
+	long depth, frames;
 	unsigned fmt_flags = 0;
 	struct pyx_snapshot_opts sopts = {0};
 	optind = 1;
@@ -113,24 +163,16 @@ static int cmd_dump(int argc, char **argv)
 		case 'c':
 			sopts.flags |= PYX_SNAP_CHILDREN;
 			break;
-		case 'd': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v <= 0 || v > 1000)
-				return usage_error("--depth takes a number from 1 to 1000, not '%s'",
-						   optarg);
-			sopts.max_depth = (int)v;
+		case 'd':
+			if ((depth = number_arg("--depth", optarg, 1, 1000)) < 0)
+				return EXIT_USAGE;
+			sopts.max_depth = (int)depth;
 			break;
-		}
-		case 'm': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v <= 0 || v > 1000000)
-				return usage_error("--max-frames takes a number from 1 to 1000000, not '%s'",
-						   optarg);
-			sopts.max_frames = (size_t)v;
+		case 'm':
+			if ((frames = number_arg("--max-frames", optarg, 1, 1000000)) < 0)
+				return EXIT_USAGE;
+			sopts.max_frames = (size_t)frames;
 			break;
-		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -138,33 +180,14 @@ static int cmd_dump(int argc, char **argv)
 			return usage_error("unknown option '%s' for dump", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("dump needs a process id");
-	if (optind + 1 < argc)
-		return usage_error("dump takes one process id, got extra '%s'", argv[optind + 1]);
 	pid_t pid;
-	if (parse_pid(argv[optind], &pid) < 0)
-		return usage_error("'%s' is not a process id", argv[optind]);
+	if ((rc = pid_operand("dump", argc, argv, &pid)) != 0)
+		return rc;
 	if (sopts.max_depth && !(sopts.flags & PYX_SNAP_CHILDREN))
 		return usage_error("--depth goes with --children");
 	if (group == 1 || (group == -1 && (sopts.flags & PYX_SNAP_CHILDREN)))
 		fmt_flags |= PYX_FMT_GROUP;
-
-	struct pyx_error err;
-	struct pyx_snapshot *snap = NULL;
-	pyx_error_clear(&err);
-	if (pyx_snapshot_take_pid(pid, &sopts, &snap, &err) < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
-		return EXIT_RUNTIME;
-	}
-	int rc = json ? pyx_format_json(snap, fmt_flags, stdout, &err)
-		      : pyx_format_text(snap, fmt_flags, stdout, &err);
-	pyx_snapshot_destroy(snap);
-	if (rc < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
-		return EXIT_RUNTIME;
-	}
-	return 0;
+	return take_and_print(pid, &sopts, json ? REPORT_JSON : REPORT_TEXT, fmt_flags);
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -175,7 +198,8 @@ static int cmd_ps(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	int json = 0, c;
+	int json = 0, c, rc;
+	long depth;
 	struct pyx_snapshot_opts sopts = {.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING};
 	optind = 1;
 	opterr = 0;
@@ -184,15 +208,11 @@ static int cmd_ps(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'd': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v <= 0 || v > 1000)
-				return usage_error("--depth takes a number from 1 to 1000, not '%s'",
-						   optarg);
-			sopts.max_depth = (int)v;
+		case 'd':
+			if ((depth = number_arg("--depth", optarg, 1, 1000)) < 0)
+				return EXIT_USAGE;
+			sopts.max_depth = (int)depth;
 			break;
-		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -200,27 +220,10 @@ static int cmd_ps(int argc, char **argv)
 			return usage_error("unknown option '%s' for ps", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("ps needs a process id");
-	if (optind + 1 < argc)
-		return usage_error("ps takes one process id, got extra '%s'", argv[optind + 1]);
 	pid_t pid;
-	if (parse_pid(argv[optind], &pid) < 0)
-		return usage_error("'%s' is not a process id", argv[optind]);
-	struct pyx_error err;
-	struct pyx_snapshot *snap = NULL;
-	pyx_error_clear(&err);
-	if (pyx_snapshot_take_pid(pid, &sopts, &snap, &err) < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
-		return EXIT_RUNTIME;
-	}
-	int rc = json ? pyx_format_json(snap, 0, stdout, &err) : pyx_format_ps(snap, stdout, &err);
-	pyx_snapshot_destroy(snap);
-	if (rc < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
-		return EXIT_RUNTIME;
-	}
-	return 0;
+	if ((rc = pid_operand("ps", argc, argv, &pid)) != 0)
+		return rc;
+	return take_and_print(pid, &sopts, json ? REPORT_JSON : REPORT_PS, 0);
 }
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../decode/code.h"
 #include "../decode/locals.h"
@@ -244,6 +245,10 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 		goto out;
 	proc->ppid = st.ppid;
 	proc->state = st.state;
+	/* A debugger's own inferior: it holds it stopped, and a second seize
+	 * would fail (EPERM). TracerPid is the tracing task, GDB's main thread. */
+	if ((flags & PYX_SNAP_HELD_BY_CALLER) && st.tracer && st.tracer == getpid())
+		flags |= PYX_SNAP_NONBLOCKING;
 	proc->executable = pyx_proc_exe(pid, arena);
 	pyx_proc_cmdline(pid, arena, &proc->argv, &proc->argc, NULL);
 	if (st.state == 'Z' || st.state == 'X') {
@@ -257,6 +262,15 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 	if (!snap->priv->files)
 		snap->priv->files = pyx_locate_cache_create();
 	rc = pyx_locate_python(pid, maps, nmaps, arena, snap->priv->files, &c->syms, err);
+	if (rc == -PYX_E_NOT_PYTHON) {
+		/* An exiting process loses its mappings before it is gone: do not
+		 * call it non-Python. */
+		struct pyx_proc_status now;
+		if (pyx_proc_status(pid, &now, NULL) < 0 || now.state == 'Z' || now.state == 'X' ||
+		    (!nmaps && !proc->executable))
+			rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0,
+					   "pid %d exited while being read", (int)pid);
+	}
 	if (rc < 0)
 		goto out;
 	rc = pyx_memsrc_open_live(pid, PYX_MEMSRC_CACHE, &c->src, err);

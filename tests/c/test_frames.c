@@ -163,6 +163,12 @@ static void test_damage(int minor)
 	tail = ring[0];
 	for (int i = 0; i < 5; i++)
 		tail = make_frame(&w, w.codes[1], 0, tail, 0);
+	/* f: 3.12+'s _Py_InitCleanup shim ("__init__" in file "__init__")
+	 * between two frames is not shown */
+	uint64_t shim_code = pyobj_code(&w.env, "__init__", "__init__", "__init__", 0, NULL, 0, 4);
+	uint64_t s2 = make_frame(&w, w.codes[2], 0, 0, 0);
+	uint64_t s1 = make_frame(&w, shim_code, 0, s2, 0);
+	uint64_t s0 = make_frame(&w, w.codes[0], 0, s1, 0);
 	/* d: a deep chain */
 	uint64_t deep = 0;
 	for (int i = 0; i < 50; i++)
@@ -199,6 +205,15 @@ static void test_damage(int minor)
 	ok(th.nframes == 2 && th.frames[0].error == PYX_E_BAD_DATA &&
 		   !strcmp(th.frames[1].function, "<module>"),
 	   "3.%d not-code: placeholder then the good frame", minor);
+
+	memset(&th, 0, sizeof th);
+	pyx_frames_walk(&d, s0, 0, &th, &err);
+	if (w.L.frame_model == PYX_FRAMES_INTERP)
+		ok(th.nframes == 2 && !strcmp(th.frames[0].function, "inner") &&
+			   !strcmp(th.frames[1].function, "<module>"),
+		   "3.%d init-cleanup shim frame skipped", minor);
+	else
+		is_int(th.nframes, 3, "3.%d no shim skipping before 3.11", minor);
 
 	memset(&th, 0, sizeof th);
 	d.limits.max_frames = 20;

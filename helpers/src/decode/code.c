@@ -228,6 +228,11 @@ int pyx_code_get(struct pyx_decoder *d, uint64_t addr, struct pyx_code **out,
 	}
 	if (PYX_HAS(o->code_object.co_code_adaptive))
 		code->code_start = addr + (uint64_t)o->code_object.co_code_adaptive;
+	/* 3.12+ runs the end of a class call's __init__ in a static shim code
+	 * object, _Py_InitCleanup (Python/specialize.c), named "__init__" with
+	 * file name "__init__" and no locations: it is not a Python frame. */
+	code->is_shim = L->frame_model == PYX_FRAMES_INTERP && !strcmp(code->filename, "__init__") &&
+			!strcmp(code->name, "__init__");
 	if (cache_put(d->codes, code) < 0)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	*out = code;

@@ -22,6 +22,7 @@ struct pyx_code {
 	const uint8_t *localkinds; /* 3.11+ co_localspluskinds, else NULL */
 	int argcount;
 	int last_offset, last_line; /* memo of the last line lookup */
+	int is_shim;		/* an interpreter-made shim, not user code (see code.c) */
 };
 
 /* Creates/destroys the per-decoder cache (destroy accepts NULL). */

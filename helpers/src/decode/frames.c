@@ -114,6 +114,10 @@ static int fill_frame(struct pyx_decoder *d, struct pyx_frame *f, uint64_t frame
 		frame_error(d, f, &e);
 		return 0;
 	}
+	if (code->is_shim) {
+		f->function = NULL; /* dropped by the caller */
+		return 0;
+	}
 	f->function = code->name;
 	f->qualname = code->qualname;
 	f->file = code->filename;
@@ -223,6 +227,11 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 				       : 0,
 			       flags) < 0)
 			return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		if (!f->function) { /* an interpreter shim: not shown */
+			th->nframes--;
+			addr = prev;
+			continue;
+		}
 		if (PYX_HAS(o->interpreter_frame.is_entry))
 			f->is_entry = pyx_get_u8(buf, o->interpreter_frame.is_entry) != 0;
 		last = f;

@@ -2,12 +2,12 @@
 """pyxray for GDB: Python stacks, locals and interpreters of live processes,
 cores and remote targets, decoded by libpyxray without CPython debug
 symbols. Importing the package registers the commands (py-bt-all, py-bt,
-py-ps, ... and the `pyxray` prefix), the MI commands and, when present, the
-frame filter.
+py-ps, py-attach-children, py-follow-forks, ... and the `pyxray` prefix),
+the MI commands and, when present, the frame filter.
 """
 import gdb
 
-from . import commands, mi
+from . import attach, commands, forks, mi  # noqa: F401  (attach, forks add commands)
 
 commands.install()
 mi.install()

@@ -6,16 +6,23 @@ reads and decodes, and hands back JSON or formatted text.
 Errors from the library become PyxrayError, whose message is the library's
 one-line description; commands turn it into gdb.GdbError.
 """
-import ctypes
-import json
+from __future__ import annotations
+
 import os
-from typing import Callable, List, Optional, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
+    from typing import Callable, List, Optional, Sequence
+    Reader = Callable[[int, int], Optional[bytes]]
+
 
 # enum pyx_snapshot_flags / pyx_format_flags (helpers/include/pyxray/snapshot.h)
 SNAP_NONBLOCKING = 1 << 0
 SNAP_LOCALS = 1 << 1
 SNAP_NO_THREAD_NAMES = 1 << 2
 SNAP_KEEP_SOURCE = 1 << 3
+SNAP_CHILDREN = 1 << 4
+SNAP_HELD_BY_CALLER = 1 << 5
 
 FMT_LOCALS = 1 << 0
 FMT_ADDRS = 1 << 1
@@ -38,32 +45,40 @@ class PyxrayError(Exception):
         self.code = code
 
 
-class _Error(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_int), ("sys_errno", ctypes.c_int),
-                ("addr", ctypes.c_uint64), ("msg", ctypes.c_char * 384)]
+# ctypes and the library's structures are defined on the first call into the
+# library (_define_types): importing ctypes is a third of the extension's
+# load time, and an installed pyxray loads into every GDB session, most of
+# which never decode a Python stack.
+ctypes = None
+_Error = _Syms = _ProcInfo = _Opts = READ_FN = None
 
 
-class _Syms(ctypes.Structure):
-    _fields_ = [("runtime", ctypes.c_uint64), ("py_version", ctypes.c_uint64),
-                ("tstate_current", ctypes.c_uint64), ("interp_head", ctypes.c_uint64),
-                ("interp_head_fn", ctypes.c_uint64), ("version_hex", ctypes.c_uint32),
-                ("path", ctypes.c_char_p)]
+def _define_types() -> None:
+    global ctypes, _Error, _Syms, _ProcInfo, _Opts, READ_FN
+    import ctypes
 
+    class _Error(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_int), ("sys_errno", ctypes.c_int),
+                    ("addr", ctypes.c_uint64), ("msg", ctypes.c_char * 384)]
 
-class _ProcInfo(ctypes.Structure):
-    _fields_ = [("pid", ctypes.c_int), ("ppid", ctypes.c_int),
-                ("executable", ctypes.c_char_p),
-                ("argv", ctypes.POINTER(ctypes.c_char_p)), ("argc", ctypes.c_size_t),
-                ("tids", ctypes.POINTER(ctypes.c_int)), ("ntids", ctypes.c_size_t)]
+    class _Syms(ctypes.Structure):
+        _fields_ = [("runtime", ctypes.c_uint64), ("py_version", ctypes.c_uint64),
+                    ("tstate_current", ctypes.c_uint64), ("interp_head", ctypes.c_uint64),
+                    ("interp_head_fn", ctypes.c_uint64), ("version_hex", ctypes.c_uint32),
+                    ("path", ctypes.c_char_p)]
 
+    class _ProcInfo(ctypes.Structure):
+        _fields_ = [("pid", ctypes.c_int), ("ppid", ctypes.c_int),
+                    ("executable", ctypes.c_char_p),
+                    ("argv", ctypes.POINTER(ctypes.c_char_p)), ("argc", ctypes.c_size_t),
+                    ("tids", ctypes.POINTER(ctypes.c_int)), ("ntids", ctypes.c_size_t)]
 
-class _Opts(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t),
-                ("max_depth", ctypes.c_int)]
+    class _Opts(ctypes.Structure):
+        _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t),
+                    ("max_depth", ctypes.c_int)]
 
-
-READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
-                           ctypes.c_size_t)
+    READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
+                               ctypes.c_size_t)
 
 
 def _library_candidates() -> List[str]:
@@ -121,8 +136,10 @@ _lib: Optional[ctypes.CDLL] = None
 
 
 def lib() -> ctypes.CDLL:
+    """The loaded library; call it before using ctypes or the structures."""
     global _lib
     if _lib is None:
+        _define_types()
         _lib = _load()
     return _lib
 
@@ -154,6 +171,7 @@ class Snapshot:
     def data(self) -> dict:
         """The parsed JSON, made on first use: a text report needs none."""
         if self._data is None:
+            import json  # on first use: a text report needs none
             self._data = json.loads(self.json_text())
         return self._data
 
@@ -165,6 +183,7 @@ class Snapshot:
         if self._data is not None:
             return self._data
         if tid not in self._threads:
+            import json
             self._threads[tid] = json.loads(self._format(True, 0, tid))
         return self._threads[tid]
 
@@ -218,22 +237,24 @@ class Snapshot:
         return scope.value.decode(), rep.value.decode("utf-8", "replace")
 
 
-def _opts(flags: int, max_frames: int) -> _Opts:
-    return _Opts(flags, max_frames)
+def _opts(flags: int, max_frames: int, max_depth: int = 0) -> _Opts:
+    return _Opts(flags, max_frames, max_depth)
 
 
-def snapshot_pid(pid: int, flags: int = SNAP_NONBLOCKING, max_frames: int = 0) -> Snapshot:
+def snapshot_pid(pid: int, flags: int = SNAP_NONBLOCKING, max_frames: int = 0,
+                 max_depth: int = 0) -> Snapshot:
     """Snapshot of a live local process read directly by pid. Inside GDB the
-    inferior is already stopped, so the default is not to stop it again."""
+    inferior is already stopped, so the default is not to stop it again.
+    With SNAP_CHILDREN its descendants follow (at most max_depth levels, 0:
+    all), each stopped while read; SNAP_HELD_BY_CALLER reads GDB's own
+    inferiors among them without stopping them."""
+    c = lib()
     h, err = ctypes.c_void_p(), _Error()
-    opts = _opts(flags, max_frames)
-    if lib().pyx_snapshot_take_pid(pid, ctypes.byref(opts), ctypes.byref(h),
+    opts = _opts(flags, max_frames, max_depth)
+    if c.pyx_snapshot_take_pid(pid, ctypes.byref(opts), ctypes.byref(h),
                                    ctypes.byref(err)) < 0:
         _raise(err)
     return Snapshot(h.value)
-
-
-Reader = Callable[[int, int], Optional[bytes]]
 
 
 def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
@@ -256,6 +277,7 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
         ctypes.memmove(buf, data, length)
         return 0
 
+    c = lib()
     cb = READ_FN(c_read)
     syms = _Syms(runtime, py_version, tstate_current, interp_head, interp_head_fn, version_hex,
                  path.encode() if path else None)
@@ -265,8 +287,8 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
                      tid_arr, len(tids))
     h, err = ctypes.c_void_p(), _Error()
     opts = _opts(flags, max_frames)
-    if lib().pyx_snapshot_take_reader(cb, None, ctypes.byref(syms), ctypes.byref(info),
-                                      ctypes.byref(opts), ctypes.byref(h),
-                                      ctypes.byref(err)) < 0:
+    if c.pyx_snapshot_take_reader(cb, None, ctypes.byref(syms), ctypes.byref(info),
+                                  ctypes.byref(opts), ctypes.byref(h),
+                                  ctypes.byref(err)) < 0:
         _raise(err)
     return Snapshot(h.value, keep=(cb, syms, arr, tid_arr, info))

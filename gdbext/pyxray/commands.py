@@ -6,14 +6,19 @@ selected thread and Python frame; each also as a `pyxray` subcommand.
 Stacks come from the snapshot the target module caches per stop, and their
 text from the C formatter. CPython's python-gdb.py registers commands with
 the same names when an interpreter's objfile loads; ours are registered
-again after it (see reregister_after_python_gdb).
+again after it (see _displaced).
 """
-import json
-from typing import Dict, List, Optional, Sequence, Tuple
+from __future__ import annotations
+
+import sys
 
 import gdb
 
-from . import _lib, target
+from . import _lib, target, tree
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
+    from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 # ---- options ----
 
@@ -63,6 +68,10 @@ class PyxrayCommand(gdb.Command):
 
     def bad_usage(self, why: str) -> gdb.GdbError:
         return gdb.GdbError("%s: %s. %s" % (self.user_name, why, self.usage))
+
+    def __del__(self) -> None:
+        # GDB released the command: another one took its name.
+        _displaced(self)
 
 
 # ---- the selected thread and Python frame ----
@@ -168,41 +177,69 @@ def _frame_line(index: int, fr: dict) -> str:
 # ---- commands ----
 
 class PyBtAll(PyxrayCommand):
-    """Print the Python stack of every thread of every inferior.
+    """Print the Python stack of every thread of every inferior and its descendants.
 
-Usage: py-bt-all [--json] [--group] [--locals]
+Usage: py-bt-all [--json] [--group | --no-group] [--locals] [--no-children] [--depth N] [--attach]
 
 Every inferior GDB holds (live, core or remote) that runs Python: each
 interpreter and thread, innermost frame first; the GIL holder is marked.
-Inferiors without Python get one line saying so.
-  --json    one JSON document for all inferiors (the format of docs/json.md)
-  --group   threads with identical stacks are printed once
-  --locals  each frame's local variables too"""
+A live inferior's descendant processes (multiprocessing workers of every
+start method, the forkserver, subprocess children, a worker's own pool)
+follow it, as `pyxray dump --children` prints them: each is stopped only
+while it is read and does not become an inferior. Non-Python descendants,
+zombies and processes that exit meanwhile are listed as such.
+  --json         one JSON document for all inferiors (the format of docs/json.md)
+  --group        threads (and processes) with identical stacks are printed once;
+                 on by default when there are descendants
+  --no-group     print every thread and process on its own
+  --locals       each frame's local variables too
+  --no-children  only the inferiors themselves
+  --depth N      at most N levels of descendants below an inferior
+  --attach       first make every descendant Python process an inferior
+                 (py-attach-children)"""
 
-    options = ("--json", "--group", "--locals")
+    options = ("--json", "--group", "--no-group", "--locals", "--no-children", "--depth",
+               "--attach")
     py_name = "py-bt-all"
 
     def invoke(self, arg: str, from_tty: bool) -> None:
         opts, rest = _parse_options(self, arg)
+        depth = _depth_option(self, opts, rest)
         if rest:
             raise self.bad_usage("unexpected argument '%s'" % rest[0])
+        if opts["--group"] and opts["--no-group"]:
+            raise self.bad_usage("--group and --no-group together")
+        if opts["--attach"]:
+            from . import attach
+            attach.attach_children(depth, quiet=opts["--json"])
         flags = _lib.SNAP_LOCALS if opts["--locals"] else 0
-        entries = target.python_inferiors(flags)
+        entries = tree.entries(flags, not opts["--no-children"], depth)
         if opts["--json"]:
             gdb.write(_json_document(entries, opts["--locals"]))
             return
-        fmt = (_lib.FMT_GROUP if opts["--group"] else 0) | \
-              (_lib.FMT_LOCALS if opts["--locals"] else 0)
+        base = _lib.FMT_LOCALS if opts["--locals"] else 0
         parts = []
         for entry in entries:
             if entry.snapshot is not None:
-                parts.append(entry.snapshot.text(fmt))
+                group = opts["--group"] or (entry.tree and not opts["--no-group"])
+                parts.append(entry.snapshot.text(base | (_lib.FMT_GROUP if group else 0)))
             else:
                 parts.append("%s\n" % entry.error)
         gdb.write("\n".join(parts))
 
 
-def _json_document(entries: List[target.Entry], with_locals: bool) -> str:
+def _depth_option(cmd: PyxrayCommand, opts: Dict[str, bool], rest: List[str]) -> int:
+    """N of --depth N (taken out of rest), 0 without it."""
+    if not opts.get("--depth"):
+        return 0
+    if not rest or not rest[0].isdigit() or not 1 <= int(rest[0]) <= 1000:
+        raise cmd.bad_usage("--depth takes a number from 1 to 1000")
+    if opts.get("--no-children"):
+        raise cmd.bad_usage("--depth goes without --no-children")
+    return int(rest.pop(0))
+
+
+def _json_document(entries: Sequence[target.Entry], with_locals: bool) -> str:
     """{"schema_version": 1, "processes": [...]} over every inferior; one that
     could not be read is a process carrying its "error"."""
     procs = []
@@ -211,6 +248,8 @@ def _json_document(entries: List[target.Entry], with_locals: bool) -> str:
             procs.extend(processes(entry.snapshot, with_locals))
         else:
             procs.append(_error_process(entry))
+    import json  # on first use
+
     return json.dumps({"schema_version": _lib_schema(entries), "processes": procs}) + "\n"
 
 
@@ -228,7 +267,7 @@ def processes(snap: _lib.Snapshot, with_locals: bool) -> List[dict]:
         for it in p.get("interpreters", [])]) for p in procs]
 
 
-def _lib_schema(entries: List[target.Entry]) -> int:
+def _lib_schema(entries: Sequence[target.Entry]) -> int:
     for entry in entries:
         if entry.snapshot is not None:
             return entry.snapshot.data.get("schema_version", 1)
@@ -418,19 +457,44 @@ and prints 'local|global|builtin 'NAME' = repr'."""
 
 
 class PyPs(PyxrayCommand):
-    """List every Python interpreter GDB can see, per inferior.
+    """List every Python interpreter GDB can see, per inferior, and each live inferior's process tree.
 
-Usage: py-ps
+Usage: py-ps [--no-children] [--depth N]
 
 Per inferior: pid, executable, Python version, thread count, the
-sub-interpreters with their thread counts, and the thread holding the GIL."""
+sub-interpreters with their thread counts, and the thread holding the GIL.
+A live inferior with descendants is followed by its process tree, as
+`pyxray ps` lists it (nothing is stopped): pid (indented by depth), ppid,
+Python version, state, threads, sub-interpreters, GIL holder, the GDB
+inferior number (INF) of the processes GDB holds, and the command with its
+multiprocessing name. Inferiors inside another one's tree appear only there.
+  --no-children  only the inferiors themselves
+  --depth N      at most N levels of descendants"""
 
+    options = ("--no-children", "--depth")
     py_name = "py-ps"
 
     def invoke(self, arg: str, from_tty: bool) -> None:
-        if arg.strip():
-            raise self.bad_usage("unexpected argument '%s'" % arg.strip())
-        gdb.write("".join(_ps_text(e) for e in target.python_inferiors()))
+        opts, rest = _parse_options(self, arg)
+        depth = _depth_option(self, opts, rest)
+        if rest:
+            raise self.bad_usage("unexpected argument '%s'" % rest[0])
+        out = []
+        for entry in tree.entries(0, not opts["--no-children"], depth, nonblocking=True):
+            if not entry.tree:
+                out.append(_ps_text(entry))
+                continue
+            # The inferior's own lines come from the snapshot cached at this
+            # stop, as without a tree; the table from the tree's.
+            try:
+                out.append(_ps_text(target.Entry(entry.inferior,
+                                                 target.snapshot(entry.inferior), None)))
+            except target.TargetError as e:
+                out.append("%s\n" % e)
+            n = len(entry.snapshot.data["processes"])
+            out.append("  process tree (%d processes):\n" % n)
+            out.append(tree.ps_table(entry.snapshot, "  "))
+        gdb.write("".join(out))
 
 
 def _thread_label(th: dict) -> str:
@@ -473,6 +537,9 @@ def _ps_text(entry: target.Entry) -> str:
 
 
 COMMANDS = (PyBtAll, PyBt, PyBtFull, PyList, PyUp, PyDown, PyLocals, PyPrint, PyPs)
+# Commands of other modules (attach.py, forks.py), appended when they are
+# imported, before install(): registered with these.
+EXTRA_COMMANDS: List[type] = []
 
 
 class PyxrayPrefix(gdb.Command):
@@ -487,47 +554,80 @@ pyxray ps, ...), for when another extension owns the py-* names."""
         super().__init__("pyxray", gdb.COMMAND_STACK, gdb.COMPLETE_COMMAND, prefix=True)
 
 
-_registered: List[gdb.Command] = []
+def register(names: Optional[Set[str]] = None) -> None:
+    """Registers (again) every command, or only the py-* ones in `names`;
+    GDB replaces a command registered under a name it already has. GDB
+    holds the only reference to each, so that one dropped because another
+    command took its name is finalized (PyxrayCommand.__del__)."""
+    _Takeover.registering = True
+    try:
+        if names is None:
+            PyxrayPrefix()
+        for cls in COMMANDS + tuple(EXTRA_COMMANDS):
+            if names is None or cls.py_name in names:
+                cls(cls.py_name)
+            if names is None:
+                cls("pyxray " + cls.py_name[3:])
+    finally:
+        _Takeover.registering = False
 
 
-def register() -> None:
-    """Registers (again) every command; GDB replaces a command registered
-    under a name it already has."""
-    _registered.clear()
-    _registered.append(PyxrayPrefix())
-    for cls in COMMANDS:
-        _registered.append(cls(cls.py_name))
-        _registered.append(cls("pyxray " + cls.py_name[3:]))
+# The classes python-gdb.py (CPython's Tools/gdb/libpython.py, run in
+# __main__) registers our py-* names with.
+_PYTHON_GDB_CLASSES = {"py-bt": "PyBacktrace", "py-bt-full": "PyBacktraceFull",
+                       "py-list": "PyList", "py-up": "PyUp", "py-down": "PyDown",
+                       "py-print": "PyPrint", "py-locals": "PyLocals"}
 
 
-# python-gdb.py (CPython's Tools/gdb/libpython.py) runs in __main__ and
-# defines these classes when it registers its py-* commands.
-_PYTHON_GDB_CLASSES = ("PyBacktrace", "PyBacktraceFull", "PyList", "PyUp", "PyDown",
-                       "PyPrint", "PyLocals")
-_python_gdb_seen: Tuple[int, ...] = ()
+class _Takeover:
+    registering = False       # register() is replacing our own commands
+    names: Set[str] = set()   # py-* names python-gdb.py holds, running our code
+    running = 0               # python-gdb.py commands running our code, nested
 
 
-def _python_gdb_fingerprint() -> Tuple[int, ...]:
-    import __main__
-    names = vars(__main__)
-    return tuple(id(names.get(n)) for n in _PYTHON_GDB_CLASSES)
+def _displaced(cmd: PyxrayCommand) -> None:
+    """GDB dropped our py-* command `cmd` for another one. When that is
+    python-gdb.py's, its command runs our code from now on (GDB looks
+    `invoke` up at each call), and take_back registers ours again at the
+    next safe point. GDB loads the auto-load scripts of the files on its
+    command line after every startup script and before the -ex commands,
+    with no event in between: this moment, inside python-gdb.py's
+    registration, is the only one pyxray gets (no GDB state may change
+    here: GDB is deleting our command)."""
+    if _Takeover.registering or getattr(cmd, "user_name", None) != cmd.py_name:
+        return
+    main = sys.modules.get("__main__")
+    cls = getattr(main, _PYTHON_GDB_CLASSES.get(cmd.py_name, ""), None)
+    if not (isinstance(cls, type) and issubclass(cls, gdb.Command)
+            and cls.__module__ == "__main__"):
+        return  # another extension's command: it keeps the name
+
+    def invoke(_self, arg: str, from_tty: bool) -> None:
+        _Takeover.running += 1
+        try:
+            cmd.invoke(arg, from_tty)
+        finally:
+            _Takeover.running -= 1
+
+    cls.invoke = invoke
+    _Takeover.names.add(cmd.py_name)
 
 
-def reregister_after_python_gdb(*_args) -> None:
-    """After python-gdb.py (re)loaded, take our names back."""
-    global _python_gdb_seen
-    seen = _python_gdb_fingerprint()
-    if seen != _python_gdb_seen:
-        _python_gdb_seen = seen
-        register()
+def take_back(*_args) -> None:
+    """Registers ours again under the names python-gdb.py took: before a
+    prompt and on a new objfile (`run`, `attach`, a new shared library).
+    Not while one of python-gdb.py's commands runs: GDB is using it. (Not
+    through gdb.post_event either: GDB 13 crashes at exit on an event
+    still queued, as in `gdb -batch`.)"""
+    if _Takeover.names and not _Takeover.running:
+        names, _Takeover.names = _Takeover.names, set()
+        register(names)
 
 
 def install() -> None:
-    global _python_gdb_seen
     register()
-    _python_gdb_seen = _python_gdb_fingerprint()
-    gdb.events.new_objfile.connect(reregister_after_python_gdb)
+    gdb.events.new_objfile.connect(take_back)
     gdb.events.cont.connect(_reset_selection)
     gdb.events.exited.connect(_reset_selection)
     gdb.events.before_prompt.connect(_check_thread)
-    gdb.events.before_prompt.connect(reregister_after_python_gdb)
+    gdb.events.before_prompt.connect(take_back)

@@ -24,14 +24,19 @@ is made absolute for Python frames (co_filename joined to a live process's
 working directory when relative), which is what a frontend that falls back
 to `file` needs to open the source.
 """
+from __future__ import annotations
+
 import itertools
 import os
-from typing import Iterable, Iterator, List, Optional
 
 import gdb
 from gdb.FrameDecorator import FrameDecorator
 
 from . import target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
+    from typing import Iterable, Iterator, List, Optional
 
 # The C function that runs Python bytecode. 3.6-3.8 may also show
 # PyEval_EvalFrameEx, a wrapper that calls it through interp->eval_frame

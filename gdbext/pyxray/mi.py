@@ -8,11 +8,15 @@ interpreter GDB can see).
   -py-ps
   ^done,inferiors=[{inferior="1",pid="4242",python_version="3.11.7",...}]
 """
-from typing import Any, List
+from __future__ import annotations
 
 import gdb
 
 from . import _lib, commands, target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
+    from typing import Any, List
 
 
 def _mi_value(value: Any) -> Any:

@@ -8,13 +8,19 @@ snapshot per inferior is kept until the program runs again, so several
 commands at one stop decode once. Errors are TargetError (a gdb.GdbError):
 one line, never a traceback.
 """
+from __future__ import annotations
+
+import collections
 import os
 import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import gdb
 
 from . import _lib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
+    from typing import Dict, List, Optional, Tuple
 
 NO_PROCESS = "No process: run the program, attach with 'attach PID', or load a core file"
 
@@ -28,11 +34,10 @@ class TargetError(gdb.GdbError):
         self.code = code
 
 
-class Entry(NamedTuple):
-    """One inferior with a process: its snapshot, or why there is none."""
-    inferior: gdb.Inferior
-    snapshot: Optional[_lib.Snapshot]
-    error: Optional[TargetError]
+class Entry(collections.namedtuple("Entry", "inferior snapshot error")):
+    """One inferior with a process (gdb.Inferior): its snapshot
+    (_lib.Snapshot or None), or why there is none (TargetError or None)."""
+    __slots__ = ()
 
 
 # inferior.num -> (identity, flags, max_frames, snapshot or TargetError)

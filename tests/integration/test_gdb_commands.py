@@ -686,12 +686,39 @@ def python_gdb_script(v):
     return path if os.path.exists(path) else None
 
 
-@pytest.mark.parametrize("order", ["python-gdb-first", "python-gdb-after"])
+# How pyxray and python-gdb.py get into the session, and which loads last:
+#   python-gdb-first  `-x EXT PYTHON -p PID`: GDB loads the objfiles' scripts
+#                     before any -x, so ours come after.
+#   python-gdb-after  `-x EXT -ex 'attach PID'`: python-gdb.py loads with the
+#                     new objfile, after us.
+#   startup-attach    `-iex 'source EXT' PYTHON -p PID`, as an installed
+#                     pyxray loads from the system gdbinit directory: GDB
+#                     loads python-gdb.py after us and right before the -ex
+#                     and -x commands, with no event in between.
+#   startup-core      the same on a core (`PYTHON CORE`).
+#   startup-run       the same with `--args PYTHON gdb_target.py` and `run`.
+PYTHON_GDB_ORDERS = ("python-gdb-first", "python-gdb-after", "startup-attach",
+                     "startup-core", "startup-run")
+
+
+def _gcore(t, workdir):
+    prefix = os.path.join(workdir, "gcore-python-gdb-%s" % t.variant.id)
+    res = subprocess.run(["gcore", "-o", prefix, str(t.pid)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=gdb_support.GDB_TIMEOUT)
+    path = "%s.%d" % (prefix, t.pid)
+    assert res.returncode == 0 and os.path.exists(path), res.stdout[-3000:]
+    gdb_support.after_session(t)
+    return path
+
+
+@pytest.mark.parametrize("order", PYTHON_GDB_ORDERS)
 def test_with_python_gdb_loaded(sv, workdir, order):
     """CPython's python-gdb.py defines py-bt, py-list, py-up... too; ours
-    stay in force whichever loads last. Told apart by what python-gdb.py
-    never prints: qualnames (3.11+), our "#N qualname (file:line)" frame
-    lines and our capitalised "Python" in the end-of-stack message."""
+    stay in force whichever loads last, in every way GDB can load it. Told
+    apart by what python-gdb.py never prints: qualnames (3.11+), our "#N
+    qualname (file:line)" frame lines and our capitalised "Python" in the
+    end-of-stack message."""
     if sv.kind != "base":
         pytest.skip("%s: only pyenv builds ship python-gdb.py next to the "
                     "executable" % sv.id)
@@ -699,36 +726,91 @@ def test_with_python_gdb_loaded(sv, workdir, order):
     if script is None:
         pytest.skip("no %s-gdb.py next to %s" % (os.path.realpath(
             sv.interp.exe), sv.interp.exe))
-    t = support.start_target(sv, workdir)
+    exe = os.path.realpath(sv.interp.exe)
+    args = ["-iex", "set auto-load safe-path /"]
+    ext = True
+    if order.startswith("startup-"):
+        args += ["-iex", "source %s" % gdb_support.ext_path()]
+        ext = False
+    t = core = None
+    s = Session()
     try:
-        t.wait_ready()
-        t.wait_parked()
-        exp = support.expected_stacks(t)["main"]["worker-1"]
-        s = Session()
-        s.lwp("select", t.report["threads"]["worker-1"]["tid"])
+        if order == "startup-run":
+            frames = values_frames(sv, "signal")
+            argv, env = gdb_support.program_argv(
+                sv, workdir, gdb_support.GDB_TARGET,
+                ["--stop", "signal", "--report",
+                 os.path.join(workdir, "python-gdb-run-%s.json" % sv.id)])
+            for k, v in env.items():
+                args += ["-ex", "set environment %s=%s" % (k, v)]
+            args += ["-ex", "run", "--args"] + argv
+        else:
+            t = gdb_support.start_program(sv, workdir, support.TARGET,
+                                          extra_env={"MALLOC_ARENA_MAX": "1"})
+            t.wait_ready()
+            t.wait_parked()
+            frames = support.expected_stacks(t)["main"]["worker-1"]
+            s.lwp("select", t.report["threads"]["worker-1"]["tid"])
+            if order == "python-gdb-after":
+                args += ["-ex", "attach %d" % t.pid]
+            elif order == "startup-core":
+                core = _gcore(t, workdir)
+                args += [exe, core]
+            else:
+                args += [exe, "-p", str(t.pid)]
         s.cmd("scripts", "info auto-load python-scripts")
         s.cmd("bt", "py-bt")
         s.cmd("up", "py-up")
         s.cmd("down", "py-down")
         s.cmd("newest", "py-down")
         s.cmd("bt-all", "py-bt-all")
-        args = ["-iex", "set auto-load safe-path /"]
-        if order == "python-gdb-first":
-            args += [os.path.realpath(sv.interp.exe), "-p", str(t.pid)]
-        else:
-            args += ["-ex", "attach %d" % t.pid]
-        s.execute(args, workdir)
+        s.cmd("pyxray bt", "pyxray bt")
+        s.execute(args, workdir, ext=ext)
         scripts = s.out("scripts")
         assert re.search(r"^Yes\s+%s" % re.escape(script), scripts, re.M), \
             ("python-gdb.py did not load: the test would prove nothing",
              scripts)
-        assert bt_lines(s.out("bt")) == gdb_support.traceback_text(exp)
-        check_moved(s.out("up"), 1, exp[1])
-        check_moved(s.out("down"), 0, exp[0])
+        assert bt_lines(s.out("bt")) == gdb_support.traceback_text(frames)
+        assert s.out("pyxray bt") == s.out("bt")
+        check_moved(s.out("up"), 1, frames[1])
+        check_moved(s.out("down"), 0, frames[0])
         newest = s["newest"]
         assert "Unable to find a newer Python frame" in \
             newest.get("out", "") + newest.get("error", ""), newest
-        assert '"worker-1"' in s.out("bt-all")
+        assert re.search(r'^Thread \d+ "MainThread"', s.out("bt-all"), re.M)
+        if t is not None:
+            gdb_support.after_session(t)
+    finally:
+        if t is not None:
+            t.kill()
+        if core is not None and os.path.exists(core):
+            os.unlink(core)
+
+
+def test_python_gdb_loaded_at_startup_interactive(sv, workdir):
+    """At a prompt the names are registered again: `help py-bt` is ours."""
+    if sv.kind != "base" or python_gdb_script(sv) is None:
+        pytest.skip("%s: no python-gdb.py next to the executable" % sv.id)
+    t = gdb_support.start_program(sv, workdir, support.TARGET)
+    try:
+        t.wait_ready()
+        t.wait_parked()
+        tid = t.report["threads"]["worker-1"]["tid"]
+        commands = os.path.join(workdir, "interactive-%s.gdb" % sv.id)
+        with open(commands, "w") as f:
+            f.write("python [th.switch() for th in gdb.selected_inferior()"
+                    ".threads() if th.ptid[1] == %d]\n"
+                    "help py-bt\npy-bt\npy-up\nquit\n" % tid)
+        with open(commands) as stdin:
+            run = gdb_support.run_gdb(
+                ["-iex", "set auto-load safe-path /",
+                 "-iex", "source %s" % gdb_support.ext_path(),
+                 os.path.realpath(sv.interp.exe), "-p", str(t.pid)],
+                ext=False, batch=False, stdin=stdin)
+        frames = support.expected_stacks(t)["main"]["worker-1"]
+        assert "Print the Python stack of the selected thread" in run.out, run
+        assert 'in %s\n' % frames[0]["qualname"] in run.out, run
+        assert "#1 %s (" % frames[1]["qualname"] in run.out, run
         gdb_support.after_session(t)
     finally:
         t.kill()

@@ -111,6 +111,11 @@ enum pyx_snapshot_flags {
 	PYX_SNAP_NO_THREAD_NAMES = 1u << 2, /* skip threading name lookup */
 	PYX_SNAP_KEEP_SOURCE = 1u << 3, /* keep the memory source for pyx_snapshot_lookup */
 	PYX_SNAP_CHILDREN = 1u << 4,	 /* every descendant process too (pyx_snapshot_take_pid) */
+	/* A process the caller itself traces (a debugger's inferior, which its
+	 * tracer holds stopped) is read without being stopped again; ptrace
+	 * could not seize it anyway. The others, descendants included, are
+	 * still stopped while read unless PYX_SNAP_NONBLOCKING. */
+	PYX_SNAP_HELD_BY_CALLER = 1u << 5,
 };
 
 /* Identity of a process whose memory comes from a host reader (cores,

@@ -282,6 +282,12 @@ int pyx_code_line(struct pyx_decoder *d, struct pyx_code *code, uint64_t pos)
 	default:
 		line = pyx_line_locations(code->linetable, code->linetable_len, code->firstlineno,
 					  offset);
+		/* A thread caught between instructions can sit on a unit with no
+		 * location (an inline cache or an artificial instruction): show
+		 * the line of the instruction before it, as a traceback would. */
+		for (int back = 1; !line && back <= 16 && offset - back >= 0; back++)
+			line = pyx_line_locations(code->linetable, code->linetable_len,
+						  code->firstlineno, offset - back);
 		break;
 	}
 	code->last_offset = offset;

@@ -118,9 +118,11 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum
 	return 0;
 }
 
-static int cmd_dump(int argc, char **argv)
+/* `dump` and `ps`: one option parser, ps taking a subset (it always covers
+ * the tree and never stops a process). */
+static int cmd_report(const char *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option dump_opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"nonblocking", no_argument, NULL, 'n'},
 		{"max-frames", required_argument, NULL, 'm'},
@@ -133,13 +135,22 @@ static int cmd_dump(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
+	static const struct option ps_opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"depth", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	int ps = !strcmp(cmd, "ps");
 	int json = 0, c, group = -1, rc;
 	long depth, frames;
 	unsigned fmt_flags = 0;
 	struct pyx_snapshot_opts sopts = {0};
+	if (ps)
+		sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+h", ps ? ps_opts : dump_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -177,53 +188,18 @@ static int cmd_dump(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			return usage_error("unknown option '%s' for dump", argv[optind - 1]);
+			return usage_error("unknown option '%s' for %s", argv[optind - 1], cmd);
 		}
 	}
-	pid_t pid;
-	if ((rc = pid_operand("dump", argc, argv, &pid)) != 0)
+	pid_t pid = 0;
+	if ((rc = pid_operand(cmd, argc, argv, &pid)) != 0)
 		return rc;
 	if (sopts.max_depth && !(sopts.flags & PYX_SNAP_CHILDREN))
 		return usage_error("--depth goes with --children");
 	if (group == 1 || (group == -1 && (sopts.flags & PYX_SNAP_CHILDREN)))
 		fmt_flags |= PYX_FMT_GROUP;
-	return take_and_print(pid, &sopts, json ? REPORT_JSON : REPORT_TEXT, fmt_flags);
-}
-
-static int cmd_ps(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"depth", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
-	};
-	int json = 0, c, rc;
-	long depth;
-	struct pyx_snapshot_opts sopts = {.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'd':
-			if ((depth = number_arg("--depth", optarg, 1, 1000)) < 0)
-				return EXIT_USAGE;
-			sopts.max_depth = (int)depth;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			return usage_error("unknown option '%s' for ps", argv[optind - 1]);
-		}
-	}
-	pid_t pid;
-	if ((rc = pid_operand("ps", argc, argv, &pid)) != 0)
-		return rc;
-	return take_and_print(pid, &sopts, json ? REPORT_JSON : REPORT_PS, 0);
+	enum report report = json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
+	return take_and_print(pid, &sopts, report, ps ? 0 : fmt_flags);
 }
 
 int main(int argc, char **argv)
@@ -239,9 +215,7 @@ int main(int argc, char **argv)
 		printf("pyxray %s\n", pyx_version());
 		return 0;
 	}
-	if (!strcmp(cmd, "dump"))
-		return cmd_dump(argc - 1, argv + 1);
-	if (!strcmp(cmd, "ps"))
-		return cmd_ps(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dump") || !strcmp(cmd, "ps"))
+		return cmd_report(cmd, argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -185,6 +185,25 @@ out:
 	return rc;
 }
 
+/* The part of PyInterpreterState the decoder reads: up to its last field we
+ * use. The whole structure is 195-346 KiB on 3.12+; copying it for six
+ * pointers cost more than the rest of a small process's dump. */
+static size_t interp_read_size(const struct pyx_offsets *o)
+{
+	const int32_t used[] = {
+		o->interpreter_state.id,	    o->interpreter_state.next,
+		o->interpreter_state.threads_head, o->interpreter_state.sysdict,
+		o->interpreter_state.ceval_gil,
+	};
+	size_t end = 0;
+	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+		if (PYX_HAS(used[i]) && (size_t)used[i] + 8 > end)
+			end = (size_t)used[i] + 8;
+	if (end > (size_t)o->interpreter_state.size)
+		return (size_t)o->interpreter_state.size; /* caught as bad below */
+	return end;
+}
+
 int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms,
 		       unsigned flags, struct pyx_process *proc, struct pyx_error *err)
 {
@@ -192,7 +211,7 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 	const struct pyx_offsets *o = &L->off;
 	uint64_t interp = 0, main_interp = 0;
 	unsigned char *ibuf = NULL;
-	size_t isize = (size_t)o->interpreter_state.size, cap = 0;
+	size_t isize = interp_read_size(o), cap = 0;
 	int rc;
 	proc->version_hex = L->version_hex;
 	proc->is_python = 1;
@@ -256,7 +275,7 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 		in->id = PYX_HAS(o->interpreter_state.id) ? pyx_get_i64(ibuf, o->interpreter_state.id)
 							   : (int64_t)index;
 		uint64_t holder = gil_holder(d, syms, interp, ibuf);
-		if (!syms->py_version && index == 0) {
+		if (!syms->py_version && index == 0 && PYX_HAS(o->interpreter_state.sysdict)) {
 			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict));
 			if (v)
 				proc->python_version = v;

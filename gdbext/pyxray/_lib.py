@@ -128,7 +128,6 @@ def _load() -> ctypes.CDLL:
     lib.pyx_snapshot_lookup.argtypes = [p, p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
                                         ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Error)]
     lib.pyx_version.restype = ctypes.c_char_p
-    del u64
     return lib
 
 
@@ -227,6 +226,8 @@ class Snapshot:
     def lookup(self, proc: int, interp: int, thread: int, frame: int, name: str):
         """(scope, repr) of `name` read in that frame: scope is "local",
         "global" or "builtin". Raises PyxrayError (E_NOT_FOUND if unbound)."""
+        if not self._h:
+            raise PyxrayError(E_INVALID, "the snapshot was closed")
         f = lib().pyx_snapshot_frame(self._h, proc, interp, thread, frame)
         if not f:
             raise PyxrayError(E_INVALID, "no such frame")
@@ -267,10 +268,17 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
     for cores and remote targets). Symbol addresses are relocated ones.
     tids (the process's LWPs) give threads their native ids before 3.11."""
 
+    interrupted = []
+
     def c_read(_ctx, addr, buf, length):
+        if interrupted:
+            return -1
         try:
             data = read(addr, length)
         except Exception:  # any failure to read is a fault for the decoder
+            return -1
+        except BaseException as e:  # Ctrl-C: stop reading, re-raise below
+            interrupted.append(e)
             return -1
         if data is None or len(data) != length:
             return -1
@@ -287,8 +295,13 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
                      tid_arr, len(tids))
     h, err = ctypes.c_void_p(), _Error()
     opts = _opts(flags, max_frames)
-    if c.pyx_snapshot_take_reader(cb, None, ctypes.byref(syms), ctypes.byref(info),
-                                  ctypes.byref(opts), ctypes.byref(h),
-                                  ctypes.byref(err)) < 0:
+    failed = c.pyx_snapshot_take_reader(cb, None, ctypes.byref(syms), ctypes.byref(info),
+                                        ctypes.byref(opts), ctypes.byref(h),
+                                        ctypes.byref(err)) < 0
+    if interrupted:
+        if not failed:
+            c.pyx_snapshot_destroy(h)
+        raise interrupted[0]
+    if failed:
         _raise(err)
     return Snapshot(h.value, keep=(cb, syms, arr, tid_arr, info))

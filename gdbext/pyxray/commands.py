@@ -10,6 +10,8 @@ again after it (see _displaced).
 """
 from __future__ import annotations
 
+import os
+import stat
 import sys
 
 import gdb
@@ -153,12 +155,26 @@ def _selected_frames(flags: int = 0) -> Tuple[_lib.Snapshot, List[PyFrame], gdb.
     return snap, frames, thread
 
 
+_SOURCE_MAX = 16 << 20
+
+
 def _source_lines(path: str) -> Optional[List[str]]:
+    """The lines of a source file the target names (co_filename is target
+    data): only a regular file, opened without blocking, at most 16 MiB."""
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as f:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _SOURCE_MAX:
+            return None
+        with os.fdopen(fd, "r", encoding="utf-8", errors="replace", closefd=False) as f:
             return f.readlines()
     except OSError:
         return None
+    finally:
+        os.close(fd)
 
 
 def _frame_line(index: int, fr: dict) -> str:
@@ -351,11 +367,9 @@ marked with '>'. N lists from line N, START,END that range."""
         if start is None:
             start, end = lineno - 5, lineno + 5
         start = max(start, 1)
-        try:
-            with open(fr["file"], "r", encoding="utf-8", errors="replace") as f:
-                lines = f.readlines()
-        except OSError as e:
-            raise gdb.GdbError("Unable to open %s: %s" % (fr["file"], e.strerror or e))
+        lines = _source_lines(fr["file"])
+        if lines is None:
+            raise gdb.GdbError("Unable to read %s: not a readable regular file" % fr["file"])
         out = []
         for i, line in enumerate(lines[start - 1:end]):
             num = str(i + start)

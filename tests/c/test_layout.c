@@ -407,5 +407,23 @@ int main(void)
 		test_debug_offsets(minor);
 	test_versions();
 	test_dump();
+	/* Every table keeps the fields the decoder reads inside the spans it
+	 * copies; a layout that does not is refused. */
+	for (int minor = 6; minor <= 15; minor++) {
+		const struct pyx_offsets *t = pyx_layout_table(minor);
+		if (!t)
+			continue;
+		is_int(pyx_layout_check_spans(t, NULL), 0, "3.%d table: fields inside read spans", minor);
+		struct pyx_offsets bad = *t;
+		bad.unicode_object.asciiobject_size = 16;
+		is_int(pyx_layout_check_spans(&bad, NULL), -PYX_E_BAD_DATA,
+		       "3.%d: a str header span too short for state/length is refused", minor);
+		bad = *t;
+		if (bad.interpreter_frame.localsplus > 0) {
+			bad.interpreter_frame.previous = bad.interpreter_frame.localsplus;
+			is_int(pyx_layout_check_spans(&bad, NULL), -PYX_E_BAD_DATA,
+			       "3.%d: a frame field past the frame header is refused", minor);
+		}
+	}
 	return tap_done();
 }

@@ -11,38 +11,11 @@
 
 #include "code.h"
 #include "frames.h"
+#include "../util/cycle.h"
 #include "locals.h"
 #include "objects.h"
 
 enum { FRAME_BUF_MAX = 1024 };
-
-/* Cycle detection in O(1) memory (Brent): compare each frame address with a
- * saved one that moves to the current frame at every power of two steps, so
- * a loop is found within about twice its length plus the tail before it. */
-struct cycle {
-	uint64_t saved;
-	size_t power, steps;
-};
-
-static void cycle_init(struct cycle *c)
-{
-	c->saved = 0;
-	c->power = 1;
-	c->steps = 0;
-}
-
-/* Returns 1 when addr closes a loop. */
-static int cycle_check(struct cycle *c, uint64_t addr)
-{
-	if (addr == c->saved)
-		return 1;
-	if (++c->steps == c->power) {
-		c->saved = addr;
-		c->power *= 2;
-		c->steps = 0;
-	}
-	return 0;
-}
 
 static struct pyx_frame *new_frame(struct pyx_decoder *d, struct pyx_thread *th, size_t *cap)
 {
@@ -133,8 +106,8 @@ static int walk_objects(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 	const struct pyx_offsets *o = &d->layout->off;
 	unsigned char buf[FRAME_BUF_MAX];
 	size_t size = (size_t)o->frame_object.size, cap = 0;
-	struct cycle cyc;
-	cycle_init(&cyc);
+	struct pyx_cycle cyc;
+	pyx_cycle_init(&cyc);
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad frame size %zu", size);
 	while (addr) {
@@ -143,7 +116,7 @@ static int walk_objects(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 			truncate_chain(d, th, PYX_E_LIMIT, "stack deeper than the frame limit");
 			break;
 		}
-		if (cycle_check(&cyc, addr)) {
+		if (pyx_cycle_check(&cyc, addr)) {
 			truncate_chain(d, th, PYX_E_BAD_DATA, "frame chain loops back on itself");
 			break;
 		}
@@ -180,8 +153,8 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad frame size %zu", size);
 	size_t steps = 0;
-	struct cycle cyc;
-	cycle_init(&cyc);
+	struct pyx_cycle cyc;
+	pyx_cycle_init(&cyc);
 	struct pyx_frame *last = NULL; /* last Python frame, to mark entries */
 	while (addr) {
 		struct pyx_error e;
@@ -190,7 +163,7 @@ static int walk_interp(struct pyx_decoder *d, uint64_t addr, unsigned flags,
 			truncate_chain(d, th, PYX_E_LIMIT, "stack deeper than the frame limit");
 			break;
 		}
-		if (cycle_check(&cyc, addr)) {
+		if (pyx_cycle_check(&cyc, addr)) {
 			truncate_chain(d, th, PYX_E_BAD_DATA, "frame chain loops back on itself");
 			break;
 		}

@@ -13,6 +13,7 @@
 #include "frames.h"
 #include "objects.h"
 #include "runtime.h"
+#include "../util/cycle.h"
 
 enum { TSTATE_BUF_MAX = 65536, INTERP_BUF_MAX = 1 << 20 };
 
@@ -31,9 +32,18 @@ int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_python_syms *sym
 {
 	uint32_t hex = syms->version_hex;
 	if (syms->py_version) {
-		int rc = pyx_memsrc_read(src, syms->py_version, &hex, sizeof hex, err);
-		if (rc < 0)
-			return pyx_error_wrap(err, "reading Py_Version");
+		/* const unsigned long Py_Version (Include/pylifecycle.h): 8 bytes */
+		uint64_t v;
+		int rc = pyx_memsrc_read_u64(src, syms->py_version, &v, err);
+		if (rc < 0) {
+			pyx_error_wrap(err, "reading Py_Version");
+			return rc;
+		}
+		if (v >> 32)
+			return pyx_error_set(err, PYX_E_BAD_DATA, 0, syms->py_version,
+					     "Py_Version holds 0x%llx, not a version",
+					     (unsigned long long)v);
+		hex = (uint32_t)v;
 	}
 	if (!hex)
 		return pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
@@ -115,7 +125,9 @@ static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t
 	tbuf = malloc(tsize);
 	if (!tbuf)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	struct pyx_cycle cyc;
 	uint64_t first = tstate;
+	pyx_cycle_init(&cyc);
 	while (tstate) {
 		struct pyx_error e;
 		pyx_error_clear(&e);
@@ -169,7 +181,9 @@ static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t
 		if (rc < 0)
 			goto out;
 		tstate = pyx_get_u64(tbuf, o->thread_state.next);
-		if (tstate == first) {
+		/* Back to the head (the usual corruption) is caught at once, any
+		 * other loop within a few turns. */
+		if (tstate && (tstate == first || pyx_cycle_check(&cyc, tstate))) {
 			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, tstate, "thread list loops");
 			goto out;
 		}
@@ -199,8 +213,8 @@ static size_t interp_read_size(const struct pyx_offsets *o)
 	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
 		if (PYX_HAS(used[i]) && (size_t)used[i] + 8 > end)
 			end = (size_t)used[i] + 8;
-	if (end > (size_t)o->interpreter_state.size)
-		return (size_t)o->interpreter_state.size; /* caught as bad below */
+	if (o->interpreter_state.size < 0 || end > (size_t)o->interpreter_state.size)
+		return 0; /* reported as a bad interpreter size by the caller */
 	return end;
 }
 
@@ -223,16 +237,20 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 	if (L->has_runtime) {
 		rc = pyx_memsrc_read_u64(d->src, syms->runtime + (uint64_t)o->runtime_state.interpreters_head,
 					 &interp, err);
-		if (rc < 0)
-			return pyx_error_wrap(err, "reading _PyRuntime");
+		if (rc < 0) {
+			pyx_error_wrap(err, "reading _PyRuntime");
+			return rc;
+		}
 		if (PYX_HAS(o->runtime_state.interpreters_main))
 			pyx_memsrc_read_u64(d->src,
 					    syms->runtime + (uint64_t)o->runtime_state.interpreters_main,
 					    &main_interp, NULL);
 	} else if (syms->interp_head) {
 		rc = pyx_memsrc_read_u64(d->src, syms->interp_head, &interp, err);
-		if (rc < 0)
-			return pyx_error_wrap(err, "reading interp_head");
+		if (rc < 0) {
+			pyx_error_wrap(err, "reading interp_head");
+			return rc;
+		}
 	}
 	if (!interp)
 		return pyx_error_set(err, PYX_E_NOT_INITIALIZED, 0, 0,
@@ -244,6 +262,9 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 	if (!ibuf)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	rc = 0;
+	struct pyx_cycle icyc;
+	uint64_t first_interp = interp;
+	pyx_cycle_init(&icyc);
 	for (size_t index = 0; interp; index++) {
 		struct pyx_error e;
 		pyx_error_clear(&e);
@@ -300,6 +321,11 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 				proc->role = role;
 		}
 		interp = pyx_get_u64(ibuf, o->interpreter_state.next);
+		if (interp && (interp == first_interp || pyx_cycle_check(&icyc, interp))) {
+			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, interp,
+					   "the interpreter list loops");
+			goto out;
+		}
 	}
 out:
 	free(ibuf);

@@ -8,6 +8,8 @@
 
 #include "debug_offsets.h"
 #include "layout.h"
+
+#define PYX_N(a) (sizeof(a) / sizeof((a)[0]))
 #include "tables/tables.h"
 
 enum {
@@ -115,6 +117,87 @@ static int check_prerelease(const struct pyx_do_desc *d, uint32_t version_hex,
 			     ver, d->minor, d->first_name);
 }
 
+/* The decoder copies one span of each structure into a local buffer and reads
+ * fields from it: every field it reads must lie inside that span. Tables hold
+ * this by construction; a target's _Py_DebugOffsets is untrusted, so the
+ * merged layout is checked once here, before the decoder uses it. */
+struct span_field {
+	const char *name;
+	int32_t off, width;
+};
+
+static int check_span(const char *span_name, int32_t span, const struct span_field *f, size_t n,
+		      struct pyx_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].off == PYX_ABSENT)
+			continue;
+		if (f[i].off < 0 || span < 0 || (int64_t)f[i].off + f[i].width > span)
+			return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0,
+					     "layout: %s at %d (+%d) is outside %s (%d bytes)",
+					     f[i].name, (int)f[i].off, (int)f[i].width, span_name,
+					     (int)span);
+	}
+	return 0;
+}
+
+#define SPAN_FIELD(sec, fld, w) {#sec "." #fld, o->sec.fld, w}
+
+int pyx_layout_check_spans(const struct pyx_offsets *o, struct pyx_error *err)
+{
+	const struct span_field frame[] = {
+		SPAN_FIELD(interpreter_frame, previous, 8),
+		SPAN_FIELD(interpreter_frame, executable, 8),
+		SPAN_FIELD(interpreter_frame, instr_ptr, 8),
+		SPAN_FIELD(interpreter_frame, owner, 1),
+		SPAN_FIELD(interpreter_frame, is_entry, 1),
+		SPAN_FIELD(interpreter_frame, globals, 8),
+	};
+	const struct span_field frame_obj[] = {
+		SPAN_FIELD(frame_object, f_back, 8),
+		SPAN_FIELD(frame_object, f_code, 8),
+		SPAN_FIELD(frame_object, f_lasti, 4),
+		SPAN_FIELD(frame_object, f_globals, 8),
+	};
+	const struct span_field code[] = {
+		SPAN_FIELD(code_object, filename, 8),	  SPAN_FIELD(code_object, name, 8),
+		SPAN_FIELD(code_object, qualname, 8),	  SPAN_FIELD(code_object, linetable, 8),
+		SPAN_FIELD(code_object, lnotab, 8),	  SPAN_FIELD(code_object, firstlineno, 4),
+		SPAN_FIELD(code_object, argcount, 4),	  SPAN_FIELD(code_object, varnames, 8),
+		SPAN_FIELD(code_object, cellvars, 8),	  SPAN_FIELD(code_object, freevars, 8),
+		SPAN_FIELD(code_object, localsplusnames, 8), SPAN_FIELD(code_object, localspluskinds, 8),
+	};
+	const struct span_field tstate[] = {
+		SPAN_FIELD(thread_state, next, 8),	     SPAN_FIELD(thread_state, frame, 8),
+		SPAN_FIELD(thread_state, cframe, 8),	     SPAN_FIELD(thread_state, current_frame, 8),
+		SPAN_FIELD(thread_state, thread_id, 8),    SPAN_FIELD(thread_state, native_thread_id, 8),
+	};
+	const struct span_field str[] = {
+		SPAN_FIELD(pyobject, ob_type, 8),
+		SPAN_FIELD(unicode_object, state, 4),
+		SPAN_FIELD(unicode_object, length, 8),
+	};
+	const struct span_field dict[] = {
+		SPAN_FIELD(pyobject, ob_type, 8),
+		SPAN_FIELD(dict_object, ma_used, 8),
+		SPAN_FIELD(dict_object, ma_keys, 8),
+		SPAN_FIELD(dict_object, ma_values, 8),
+	};
+	int rc;
+	if ((rc = check_span("interpreter_frame.localsplus", o->interpreter_frame.localsplus, frame,
+			     PYX_N(frame), err)) < 0 ||
+	    (rc = check_span("frame_object.size", o->frame_object.size, frame_obj,
+			     PYX_N(frame_obj), err)) < 0 ||
+	    (rc = check_span("code_object.size", o->code_object.size, code, PYX_N(code), err)) < 0 ||
+	    (rc = check_span("thread_state.size", o->thread_state.size, tstate, PYX_N(tstate),
+			     err)) < 0 ||
+	    (rc = check_span("unicode_object.asciiobject_size", o->unicode_object.asciiobject_size,
+			     str, PYX_N(str), err)) < 0 ||
+	    (rc = check_span("dict_object.size", o->dict_object.size, dict, PYX_N(dict), err)) < 0)
+		return rc;
+	return 0;
+}
+
 int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_memsrc *src,
 		    uint64_t debug_offsets_addr, struct pyx_error *err)
 {
@@ -178,6 +261,9 @@ int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_mem
 		goto out;
 	}
 	rc = pyx_do_apply(&do_, &off, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_layout_check_spans(&off, err);
 	if (rc < 0)
 		goto out;
 	out->off = off;

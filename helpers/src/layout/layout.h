@@ -97,6 +97,12 @@ const struct pyx_offsets *pyx_layout_table(int minor);
 int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_memsrc *src,
 		    uint64_t debug_offsets_addr, struct pyx_error *err);
 
+/* Checks that every field the decoder reads from a span it copies (a frame
+ * header, a code object, a str header...) lies inside that span. Run on
+ * layouts built from a target's _Py_DebugOffsets; -PYX_E_BAD_DATA names the
+ * field. */
+int pyx_layout_check_spans(const struct pyx_offsets *off, struct pyx_error *err);
+
 /* Fills capability flags from out->version_hex (used by pyx_layout_init and
  * by unit tests that build a layout from a table). */
 void pyx_layout_set_caps(struct pyx_layout *out);
@@ -112,29 +118,39 @@ void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, co
 static inline uint64_t pyx_get_u64(const void *buf, int32_t off)
 {
 	uint64_t v;
+	if (off < 0) /* PYX_ABSENT: a field this version lacks reads as 0 */
+		return 0;
 	memcpy(&v, (const char *)buf + off, sizeof v);
 	return v;
 }
 static inline uint32_t pyx_get_u32(const void *buf, int32_t off)
 {
 	uint32_t v;
+	if (off < 0) /* PYX_ABSENT: a field this version lacks reads as 0 */
+		return 0;
 	memcpy(&v, (const char *)buf + off, sizeof v);
 	return v;
 }
 static inline int32_t pyx_get_i32(const void *buf, int32_t off)
 {
 	int32_t v;
+	if (off < 0) /* PYX_ABSENT: a field this version lacks reads as 0 */
+		return 0;
 	memcpy(&v, (const char *)buf + off, sizeof v);
 	return v;
 }
 static inline int64_t pyx_get_i64(const void *buf, int32_t off)
 {
 	int64_t v;
+	if (off < 0) /* PYX_ABSENT: a field this version lacks reads as 0 */
+		return 0;
 	memcpy(&v, (const char *)buf + off, sizeof v);
 	return v;
 }
 static inline uint8_t pyx_get_u8(const void *buf, int32_t off)
 {
+	if (off < 0)
+		return 0;
 	return ((const uint8_t *)buf)[off];
 }
 

@@ -7,6 +7,24 @@
 
 #include "snapshot_priv.h"
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid:
+ * target strings may hold lone surrogates or arbitrary bytes. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	size_t n = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (n == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
+		return 0; /* overlong, or a UTF-16 surrogate */
+	if (n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+/* A JSON string: control characters escaped, invalid UTF-8 as U+FFFD, so
+ * the document is valid RFC 8259 whatever the target's bytes. */
 static void jstr(FILE *out, const char *s)
 {
 	if (!s) {
@@ -14,7 +32,7 @@ static void jstr(FILE *out, const char *s)
 		return;
 	}
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		switch (*p) {
 		case '"':
 			fputs("\\\"", out);
@@ -32,11 +50,23 @@ static void jstr(FILE *out, const char *s)
 			fputs("\\r", out);
 			break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(out, "\\u%04x", *p);
-			else
+			} else if (*p >= 0x80) {
+				size_t n = utf8_len(p);
+				if (!n) {
+					fputs("\\ufffd", out);
+					p++;
+					continue;
+				}
+				fwrite(p, 1, n, out);
+				p += n;
+				continue;
+			} else {
 				fputc(*p, out);
+			}
 		}
+		p++;
 	}
 	fputc('"', out);
 }

@@ -4,13 +4,16 @@
  * Python engineers already read; or python-gdb.py's traceback style for
  * py-bt. Threads with identical stacks can be grouped. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "snapshot_priv.h"
 
-enum { SOURCE_LINE_MAX = 512 };
+enum { SOURCE_LINE_MAX = 512, SOURCE_FILE_MAX = 16 << 20 };
 
 struct text_ctx {
 	unsigned flags;
@@ -23,6 +26,47 @@ struct text_ctx {
 	size_t src_len;
 };
 
+/* Writes a string that came from the target (names, file names, argv) with
+ * control characters escaped, so that it cannot drive the terminal. */
+static void tstr(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
+/* A source file named by the target (co_filename is target data): only a
+ * regular file, opened without blocking (a FIFO must not hang us), at most
+ * SOURCE_FILE_MAX bytes. NULL when it cannot be read. */
+static char *read_source(const char *path, size_t *len)
+{
+	struct stat st;
+	char *text = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SOURCE_FILE_MAX)
+		goto out;
+	size_t size = (size_t)st.st_size, got = 0;
+	text = malloc(size + 1);
+	while (text && got < size) {
+		ssize_t n = read(fd, text + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (text)
+		*len = got;
+out:
+	close(fd);
+	return text;
+}
+
 /* Line `line` of `path` (from a one-file cache), or NULL. */
 static const char *source_line(struct text_ctx *c, const char *path, int line, size_t *len)
 {
@@ -32,23 +76,7 @@ static const char *source_line(struct text_ctx *c, const char *path, int line, s
 		c->src_path = strdup(path);
 		c->src_text = NULL;
 		c->src_len = 0;
-		FILE *f = fopen(path, "r");
-		if (f) {
-			char buf[65536];
-			size_t cap = 0, n;
-			while ((n = fread(buf, 1, sizeof buf, f)) > 0 && c->src_len < (64u << 20)) {
-				if (c->src_len + n > cap) {
-					cap = (c->src_len + n) * 2;
-					char *t = realloc(c->src_text, cap);
-					if (!t)
-						break;
-					c->src_text = t;
-				}
-				memcpy(c->src_text + c->src_len, buf, n);
-				c->src_len += n;
-			}
-			fclose(f);
-		}
+		c->src_text = read_source(path, &c->src_len);
 	}
 	if (!c->src_text || line <= 0)
 		return NULL;
@@ -86,7 +114,11 @@ static void print_frame(struct text_ctx *c, const struct pyx_frame *f)
 		return;
 	}
 	if (c->flags & PYX_FMT_TRACEBACK) {
-		fprintf(out, "  File \"%s\", line %d, in %s\n", f->file, f->line, f->qualname);
+		fputs("  File \"", out);
+		tstr(out, f->file);
+		fprintf(out, "\", line %d, in ", f->line);
+		tstr(out, f->qualname);
+		fputc('\n', out);
 		size_t len;
 		const char *text;
 		if ((c->flags & PYX_FMT_SOURCE) && (text = source_line(c, f->file, f->line, &len)))
@@ -95,12 +127,16 @@ static void print_frame(struct text_ctx *c, const struct pyx_frame *f)
 			print_locals(c, f, "      ");
 		return;
 	}
+	fputs("    ", out);
+	tstr(out, f->qualname);
+	fputs(" (", out);
+	tstr(out, f->file);
 	if (f->line > 0)
-		fprintf(out, "    %s (%s:%d)", f->qualname, f->file, f->line);
-	else
-		fprintf(out, "    %s (%s)", f->qualname, f->file);
+		fprintf(out, ":%d", f->line);
+	fputc(')', out);
 	if (c->flags & PYX_FMT_ADDRS)
-		fprintf(out, " [frame 0x%" PRIx64 " code 0x%" PRIx64 "]", f->frame_addr, f->code_addr);
+		fprintf(out, " [frame 0x%" PRIx64 " code 0x%" PRIx64 "]", f->frame_addr,
+			f->code_addr);
 	fputc('\n', out);
 	if (c->flags & PYX_FMT_LOCALS)
 		print_locals(c, f, "        ");
@@ -112,8 +148,11 @@ static void print_thread_id(struct text_ctx *c, const struct pyx_thread *th)
 		fprintf(c->out, "%" PRId64, th->tid);
 	else
 		fprintf(c->out, "0x%" PRIx64, th->thread_id);
-	if (th->name)
-		fprintf(c->out, " \"%s\"", th->name);
+	if (th->name) {
+		fputs(" \"", c->out);
+		tstr(c->out, th->name);
+		fputc('"', c->out);
+	}
 	if (th->holds_gil)
 		fputs(" (holds the GIL)", c->out);
 }
@@ -149,8 +188,8 @@ static int same_stack(const struct pyx_thread *a, const struct pyx_thread *b, un
 		return 0;
 	for (size_t i = 0; i < a->nframes; i++) {
 		const struct pyx_frame *x = &a->frames[i], *y = &b->frames[i];
-		if (x->error || y->error || x->line != y->line || strcmp(x->qualname, y->qualname) ||
-		    strcmp(x->file, y->file))
+		if (x->error || y->error || x->line != y->line ||
+		    strcmp(x->qualname, y->qualname) || strcmp(x->file, y->file))
 			return 0;
 		if ((flags & PYX_FMT_LOCALS) && !same_locals(x, y))
 			return 0;
@@ -197,8 +236,11 @@ static void print_threads(struct text_ctx *c, const struct pyx_interp *in)
 static void print_process_id(struct text_ctx *c, const struct pyx_process *p)
 {
 	fprintf(c->out, "%d", (int)p->pid);
-	if (p->role)
-		fprintf(c->out, " \"%s\"", p->role);
+	if (p->role) {
+		fputs(" \"", c->out);
+		tstr(c->out, p->role);
+		fputc('"', c->out);
+	}
 }
 
 static void print_process_header(struct text_ctx *c, const struct pyx_process *p)
@@ -209,8 +251,10 @@ static void print_process_header(struct text_ctx *c, const struct pyx_process *p
 	if (p->ppid)
 		fprintf(out, " (ppid %d)", (int)p->ppid);
 	fputc(':', out);
-	for (size_t i = 0; i < p->argc; i++)
-		fprintf(out, " %s", p->argv[i]);
+	for (size_t i = 0; i < p->argc; i++) {
+		fputc(' ', out);
+		tstr(out, p->argv[i]);
+	}
 	if (!p->argc && p->executable)
 		fprintf(out, " %s", p->executable);
 	fputc('\n', out);
@@ -226,11 +270,12 @@ static size_t count_os_threads(const struct pyx_process *p)
 			const struct pyx_thread *th = &p->interps[i].threads[j];
 			int seen = 0;
 			for (size_t k = 0; k <= i && !seen; k++)
-				for (size_t l = 0; l < (k < i ? p->interps[k].nthreads : j) && !seen;
-				     l++) {
+				for (size_t l = 0;
+				     l < (k < i ? p->interps[k].nthreads : j) && !seen; l++) {
 					const struct pyx_thread *o = &p->interps[k].threads[l];
-					seen = th->tid >= 0 ? o->tid == th->tid
-							    : o->tid < 0 && o->thread_id == th->thread_id;
+					seen = th->tid >= 0
+						   ? o->tid == th->tid
+						   : o->tid < 0 && o->thread_id == th->thread_id;
 				}
 			n += !seen;
 		}
@@ -318,8 +363,8 @@ static void print_processes(struct text_ctx *c, const struct pyx_snapshot *snap)
 	free(done);
 }
 
-static int format_text(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid,
-		       FILE *out, struct pyx_error *err)
+static int format_text(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid, FILE *out,
+		       struct pyx_error *err)
 {
 	struct text_ctx c = {.flags = flags, .only_tid = only_tid, .out = out};
 	print_processes(&c, snap);

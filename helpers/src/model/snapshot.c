@@ -38,15 +38,20 @@ struct pyx_arena *pyx_snapshot_arena(struct pyx_snapshot *snap)
 
 struct pyx_process *pyx_snapshot_add_process(struct pyx_snapshot *snap)
 {
-	struct pyx_process *procs = pyx_arena_grow(snap->priv->arena, snap->procs, snap->nprocs,
-						   snap->nprocs + 1, sizeof *procs);
-	if (!procs)
-		return NULL;
-	snap->procs = procs;
-	struct pyx_process *p = &procs[snap->nprocs++];
-	memset(p, 0, sizeof *p);
-	p->stopped_us = -1;
-	return p;
+	struct pyx_snapshot_priv *p = snap->priv;
+	if (snap->nprocs == p->procs_cap) {
+		size_t cap = p->procs_cap ? p->procs_cap * 2 : 4;
+		struct pyx_process *procs =
+			pyx_arena_grow(p->arena, snap->procs, snap->nprocs, cap, sizeof *procs);
+		if (!procs)
+			return NULL;
+		snap->procs = procs;
+		p->procs_cap = cap;
+	}
+	struct pyx_process *proc = &snap->procs[snap->nprocs++];
+	memset(proc, 0, sizeof *proc);
+	proc->stopped_us = -1;
+	return proc;
 }
 
 static void proc_ctx_close(struct pyx_proc_ctx *c);
@@ -127,8 +132,9 @@ static void resolve_tids_by_memory(struct pyx_memsrc *src, struct pyx_process *p
 	}
 }
 
-static void resolve_tids(struct pyx_memsrc *src, struct pyx_process *proc,
-			 const struct pyx_freeze *fz)
+/* Native ids from the stop: each seized thread's fs_base is its pthread_t.
+ * Local work only, done while the threads are still held. */
+static void resolve_tids_from_stop(struct pyx_process *proc, const struct pyx_freeze *fz)
 {
 	for (size_t i = 0; i < proc->ninterps; i++)
 		for (size_t j = 0; j < proc->interps[i].nthreads; j++) {
@@ -137,6 +143,12 @@ static void resolve_tids(struct pyx_memsrc *src, struct pyx_process *proc,
 				if (fz->threads[k].fs_base && fz->threads[k].fs_base == th->thread_id)
 					th->tid = fz->threads[k].tid;
 		}
+}
+
+/* What the stop could not tell, from glibc's struct pthread: after the
+ * target runs again, since it may scan remote memory. */
+static void resolve_tids_after(struct pyx_memsrc *src, struct pyx_process *proc)
+{
 	pid_t *tasks = NULL;
 	size_t ntasks = 0;
 	if (pyx_proc_tasks(proc->pid, &tasks, &ntasks, NULL) == 0)
@@ -279,10 +291,12 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 	rc = decode_process(c, arena, opts, (flags & PYX_SNAP_NONBLOCKING) ? NULL : live_stop, &ls,
 			    err);
 	if (rc == 0)
-		resolve_tids(c->src, proc, &ls.fz);
+		resolve_tids_from_stop(proc, &ls.fz);
 out:
 	if (ls.fz.n)
 		proc->stopped_us = pyx_thaw(&ls.fz);
+	if (rc == 0)
+		resolve_tids_after(c->src, proc);
 	if (rc < 0 && err && err->code == PYX_E_FAULT && kill(pid, 0) < 0)
 		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
 				   (int)pid);

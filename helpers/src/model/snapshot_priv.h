@@ -11,6 +11,7 @@ struct pyx_proc_ctx;
 
 struct pyx_snapshot_priv {
 	struct pyx_arena *arena;
+	size_t procs_cap;	/* room in snap->procs */
 	struct pyx_proc_ctx **ctxs; /* kept decoders (PYX_SNAP_KEEP_SOURCE) */
 	size_t nctxs;
 	struct pyx_locate_cache *files; /* ELF lookups shared by a tree's processes */

@@ -116,7 +116,10 @@ int pyx_freeze(pid_t pid, struct pyx_freeze *out, struct pyx_error *err)
 			memset(t, 0, sizeof *t);
 			t->tid = tids[i];
 			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 || wait_stopped(t) < 0) {
-				out->n--; /* gone */
+				/* Gone or not stopping: never leave it seized. */
+				ptrace(PTRACE_DETACH, t->tid, 0,
+				       (void *)(uintptr_t)t->pending_signal);
+				out->n--;
 				continue;
 			}
 			struct user_regs_struct regs;

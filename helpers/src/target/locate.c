@@ -149,7 +149,9 @@ static const struct probe *probe_object(struct pyx_locate_cache *cache, const ch
 					const char *path, struct probe *local)
 {
 	struct stat st;
-	if (stat(open_path, &st) < 0)
+	/* Only regular files: opening a mapped device (a GPU, /dev/zero)
+	 * can have side effects and is never an interpreter. */
+	if (stat(open_path, &st) < 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	for (size_t i = 0; cache && i < cache->n; i++) {
 		const struct probe *p = &cache->probes[i];

@@ -127,8 +127,12 @@ def cleanup(*_args) -> None:
             if not (parent or live):
                 return  # nothing else to select: keep it for now
             other = (parent or live)[0]
-            with attach.silenced():
-                gdb.execute("inferior %d" % other.num, to_string=True)
+            try:
+                with attach.silenced():
+                    gdb.execute("inferior %d" % other.num, to_string=True)
+            except gdb.error as e:  # never a traceback from a prompt hook
+                gdb.write("[pyxray] cannot select inferior %d: %s\n" % (other.num, e))
+                return
             gdb.write("[pyxray] inferior %d (pid %d) exited and is removed; inferior %d "
                       "(pid %d) selected\n" % (num, child.pid if child else 0, other.num,
                                                other.pid))

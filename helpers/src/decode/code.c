@@ -173,9 +173,14 @@ static int read_local_names(struct pyx_decoder *d, struct pyx_code *code,
 	for (int i = 0; i < 3; i++) {
 		if (!PYX_HAS(fields[i]))
 			continue;
+		int before = n;
 		rc = tuple_names(d, pyx_get_u64(buf, fields[i]), names, total, &n, err);
 		if (rc < 0)
 			return rc;
+		if (i == 0)
+			code->nvarnames = n - before;
+		else if (i == 1)
+			code->ncellvars = n - before;
 	}
 	if (PYX_HAS(o->code_object.localspluskinds)) {
 		const uint8_t *kinds = NULL;
@@ -244,8 +249,11 @@ int pyx_code_local_names(struct pyx_decoder *d, struct pyx_code *code, struct py
 	if (code->localnames)
 		return 0;
 	unsigned char buf[CODE_BUF_MAX];
-	int rc = pyx_memsrc_read(d->src, code->addr, buf, (size_t)d->layout->off.code_object.size,
-				 err);
+	size_t size = (size_t)d->layout->off.code_object.size;
+	if (size == 0 || size > sizeof buf)
+		return pyx_error_set(err, PYX_E_BAD_DATA, 0, code->addr, "bad code object size %zu",
+				     size);
+	int rc = pyx_memsrc_read(d->src, code->addr, buf, size, err);
 	if (rc < 0)
 		return rc;
 	return read_local_names(d, code, buf, err);
@@ -263,9 +271,9 @@ int pyx_code_line(struct pyx_decoder *d, struct pyx_code *code, uint64_t pos)
 		else
 			offset = (int)((pos - code->code_start) / 2);
 	} else {
-		offset = (int)pos;
-		if (offset < 0)
-			offset = 0;
+		/* f_lasti is an int the target wrote: keep offset * 2 in range */
+		int64_t lasti = (int64_t)pos;
+		offset = lasti < 0 ? 0 : lasti > (1 << 28) ? (1 << 28) : (int)lasti;
 	}
 	if (offset == code->last_offset)
 		return code->last_line;

@@ -20,6 +20,7 @@ struct pyx_code {
 	int nlocalsplus;	/* names in `localnames` */
 	const char **localnames; /* varnames (+cellvars, freevars) or localsplusnames */
 	const uint8_t *localkinds; /* 3.11+ co_localspluskinds, else NULL */
+	int nvarnames, ncellvars; /* <=3.10: localnames is varnames + cellvars + freevars */
 	int argcount;
 	int last_offset, last_line; /* memo of the last line lookup */
 	int is_shim;		/* an interpreter-made shim, not user code (see code.c) */

@@ -4,28 +4,37 @@
  * local buffers. */
 #include "linetable.h"
 
+#include <stdint.h>
+
+/* Lines and addresses are summed from target data: 64-bit sums cannot
+ * overflow for tables within max_linetable, and the result is clamped. */
+static int clamp_line(int64_t line)
+{
+	return line > 0 && line <= INT32_MAX ? (int)line : 0;
+}
+
 int pyx_line_lnotab(const uint8_t *tab, size_t len, int firstlineno, int lasti)
 {
-	int line = firstlineno, addr = 0;
+	int64_t line = firstlineno, addr = 0;
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		addr += tab[i];
 		if (addr > lasti)
 			break;
 		line += (int8_t)tab[i + 1];
 	}
-	return line > 0 ? line : 0;
+	return clamp_line(line);
 }
 
 int pyx_line_linetable310(const uint8_t *tab, size_t len, int firstlineno, int addr)
 {
-	int line = firstlineno, start = 0;
+	int64_t line = firstlineno, start = 0;
 	for (size_t i = 0; i + 1 < len; i += 2) {
-		int end = start + tab[i];
+		int64_t end = start + tab[i];
 		int8_t ldelta = (int8_t)tab[i + 1];
 		if (ldelta != -128)
 			line += ldelta;
 		if (addr >= start && addr < end)
-			return ldelta == -128 || line <= 0 ? 0 : line;
+			return ldelta == -128 ? 0 : clamp_line(line);
 		start = end;
 	}
 	return 0;
@@ -59,7 +68,7 @@ static int read_svarint(const uint8_t *tab, size_t len, size_t *pos, int *out)
 
 int pyx_line_locations(const uint8_t *tab, size_t len, int firstlineno, int offset)
 {
-	int line = firstlineno, addr = 0;
+	int64_t line = firstlineno, addr = 0;
 	size_t pos = 0;
 	while (pos < len) {
 		uint8_t first = tab[pos++];
@@ -91,7 +100,7 @@ int pyx_line_locations(const uint8_t *tab, size_t len, int firstlineno, int offs
 		}
 		line += delta;
 		if (offset >= addr && offset < addr + length)
-			return code == 15 || line <= 0 ? 0 : line;
+			return code == 15 ? 0 : clamp_line(line);
 		addr += length;
 	}
 	return 0;

@@ -80,6 +80,10 @@ static const char *kind_of(struct pyx_decoder *d, const struct pyx_code *code, i
 			return "cell";
 		if (k & 0x80)
 			return "free";
+	} else if (i >= code->nvarnames + code->ncellvars) {
+		return "free"; /* <=3.10: varnames, then cellvars, then freevars */
+	} else if (i >= code->nvarnames) {
+		return "cell";
 	}
 	if (i < nargs)
 		return "arg";

@@ -203,6 +203,8 @@ struct long_val {
 static int read_long(struct pyx_decoder *d, uint64_t addr, size_t max_digits, struct long_val *v,
 		     struct pyx_error *err)
 {
+	if (max_digits > MAX_LONG_DIGITS) /* the local buffers hold no more */
+		max_digits = MAX_LONG_DIGITS;
 	const struct pyx_layout *l = d->layout;
 	const struct pyx_offsets *o = &l->off;
 	unsigned char raw[MAX_LONG_DIGITS * 4];

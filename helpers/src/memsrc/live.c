@@ -35,10 +35,9 @@ static int live_error(struct live *lv, int e, uint64_t addr, size_t len, struct 
 		return pyx_error_set(err, PYX_E_PERM, e, addr,
 				     "permission denied reading the memory of pid %d (ptrace)",
 				     (int)lv->pid);
-	case ENOMEM:
-		return pyx_error_set(err, PYX_E_FAULT, e, addr,
-				     "pid %d: 0x%llx is not mapped", (int)lv->pid,
-				     (unsigned long long)addr);
+	case ENOMEM: /* our side ran out of memory, not the target's */
+		return pyx_error_set(err, PYX_E_NOMEM, e, addr, "out of memory reading pid %d",
+				     (int)lv->pid);
 	}
 	return pyx_error_set(err, PYX_E_OS, e, addr, "reading pid %d memory: %s", (int)lv->pid,
 			     strerror(e));
@@ -69,6 +68,8 @@ static int read_mem_file(struct live *lv, uint64_t addr, void *buf, size_t len,
 static int live_read(void *ctx, uint64_t addr, void *buf, size_t len, struct pyx_error *err)
 {
 	struct live *lv = ctx;
+	if (addr >= (UINT64_C(1) << 63)) /* kernel half: never user memory (and off_t < 0) */
+		return live_error(lv, EFAULT, addr, len, err);
 	if (lv->use_mem)
 		return read_mem_file(lv, addr, buf, len, err);
 	size_t done = 0;

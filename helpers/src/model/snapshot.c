@@ -297,7 +297,8 @@ out:
 		proc->stopped_us = pyx_thaw(&ls.fz);
 	if (rc == 0)
 		resolve_tids_after(c->src, proc);
-	if (rc < 0 && err && err->code == PYX_E_FAULT && kill(pid, 0) < 0)
+	if (rc < 0 && err && err->code == PYX_E_FAULT && kill(pid, 0) < 0 &&
+	    errno == ESRCH)
 		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
 				   (int)pid);
 	if (rc < 0 && err) {

@@ -30,11 +30,16 @@ struct text_ctx {
  * control characters escaped, so that it cannot drive the terminal. */
 static void tstr(FILE *out, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else
-			fputc(*p, out);
+	const unsigned char *p = (const unsigned char *)(s ? s : "?");
+	for (;;) {
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p != 0x7f)
+			p++;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), out);
+		if (!*p)
+			return;
+		fprintf(out, "\\x%02x", *p++);
 	}
 }
 

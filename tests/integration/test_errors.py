@@ -162,3 +162,24 @@ def test_unsupported_python_never_crashes(exe, pyxray_bin, workdir):
         t.ping()
     finally:
         t.kill()
+
+
+def test_target_strings_cannot_drive_the_terminal():
+    """Names come from the target: control characters are escaped in text
+    and the JSON stays valid and exact."""
+    code = ("import threading\n"
+            "t = threading.Thread(target=threading.Event().wait, name='evil\\x1b[31mred\\x07')\n"
+            "t.start()\nprint('ready', flush=True)\nthreading.Event().wait()\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        text = support.run_pyxray(support.pyxray_path(), "dump", proc.pid)
+        assert text.rc == 0, text
+        assert "\x1b" not in text.out and "\x07" not in text.out, text
+        assert '"evil\\x1b[31mred\\x07"' in text.out, text
+        doc = support.run_pyxray(support.pyxray_path(), "dump", "--json", proc.pid).json()
+        names = [t["name"] for i in doc["processes"][0]["interpreters"] for t in i["threads"]]
+        assert "evil\x1b[31mred\x07" in names, names
+    finally:
+        proc.kill()
+        proc.wait()

@@ -80,8 +80,8 @@ class PyxrayCommand(gdb.Command):
 
 class _Selected:
     """The selected Python frame: an index into the selected thread's Python
-    frames (0 = innermost), reset when the program runs or the thread
-    changes."""
+    frames (0 = innermost), reset when the program runs or stops, on an
+    inferior call, when the program or core changes, or the thread changes."""
     key: Optional[Tuple[int, int]] = None
     index = 0
 
@@ -643,5 +643,10 @@ def install() -> None:
     gdb.events.new_objfile.connect(take_back)
     gdb.events.cont.connect(_reset_selection)
     gdb.events.exited.connect(_reset_selection)
+    # A new stop, a `call`, or another program or core: a different stack.
+    for name in ("stop", "inferior_call", "clear_objfiles"):
+        event = getattr(gdb.events, name, None)
+        if event is not None:
+            event.connect(_reset_selection)
     gdb.events.before_prompt.connect(_check_thread)
     gdb.events.before_prompt.connect(take_back)

@@ -901,11 +901,13 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 				   "repr length %zu or max_string_bytes out of range", max_len);
 		goto out;
 	}
-	r = pyx_arena_alloc(d->arena, sizeof *r);
-	b.buf = pyx_arena_alloc(d->arena, max_len + 1);
+	/* Working buffers live only for this call; the arena keeps just the
+	 * result, at its length (a deep stack's locals made thousands). */
+	r = calloc(1, sizeof *r);
+	b.buf = malloc(max_len + 1);
 	if (r) {
-		r->str_buf = pyx_arena_alloc(d->arena, d->limits.max_string_bytes + 1);
-		r->lv = pyx_arena_alloc(d->arena, sizeof *r->lv);
+		r->str_buf = malloc(d->limits.max_string_bytes + 1);
+		r->lv = malloc(sizeof *r->lv);
 	}
 	if (!r || !b.buf || !r->str_buf || !r->lv) {
 		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a repr");
@@ -930,7 +932,15 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 		sb_put(&b, "...", max_len - keep < 3 ? max_len - keep : 3);
 	}
 	b.buf[b.len] = '\0';
-	*out = b.buf;
+	*out = pyx_arena_strndup(d->arena, b.buf, b.len);
+	if (!*out)
+		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a repr");
 out:
+	if (r) {
+		free(r->str_buf);
+		free(r->lv);
+	}
+	free(r);
+	free(b.buf);
 	return rc;
 }

@@ -50,8 +50,7 @@ def _label(proc: dict) -> str:
 
 
 def _describe(proc: dict) -> str:
-    nthreads = len({th.get("tid") for it in proc.get("interpreters", [])
-                    for th in it.get("threads", [])})
+    nthreads = proc.get("threads", 0)
     return "pid %d%s (ppid %d), Python %s, %d thread%s: %s" % (
         proc["pid"], ' "%s"' % proc["role"] if proc.get("role") else "", proc.get("ppid", 0),
         proc.get("python_version") or "?", nthreads, "" if nthreads == 1 else "s",

@@ -535,9 +535,7 @@ def _ps_text(entry: target.Entry) -> str:
         out.append("  Python %s (%s)\n" % (proc.get("python_version") or "?",
                                            proc.get("python_path") or "?"))
         holder = [th for th in threads if th.get("holds_gil")]
-        # One OS thread has a thread state in each interpreter it entered.
-        nthreads = len({th["tid"] if th.get("tid", -1) >= 0 else th.get("thread_id")
-                        for th in threads})
+        nthreads = proc.get("threads", 0)
         out.append("  %d thread%s; GIL: %s\n"
                    % (nthreads, "" if nthreads == 1 else "s",
                       "held by thread " + _thread_label(holder[0]) if holder else "not held"))

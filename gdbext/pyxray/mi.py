@@ -82,9 +82,7 @@ if hasattr(gdb, "MICommand"):
                        "executable": proc.get("executable"),
                        "python_version": proc.get("python_version"),
                        "python_path": proc.get("python_path"),
-                       # one OS thread has a thread state per interpreter it entered
-                       "threads": len({th["tid"] if th.get("tid", -1) >= 0
-                                       else th.get("thread_id") for th in threads}),
+                       "threads": proc.get("threads", 0),
                        "gil_holder": holder.get("tid") if holder else None,
                        "error": proc.get("error"),
                        "interpreters": [{"id": it["id"], "main": it.get("main", False),

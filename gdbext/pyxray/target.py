@@ -94,23 +94,6 @@ def describe(inf: gdb.Inferior) -> str:
     return "inferior %d (%s%s)" % (inf.num, what, ", " + exe if exe else "")
 
 
-def version_from_filename(path: str) -> int:
-    """PY_VERSION_HEX major.minor (low 16 bits zero) from a file name such as
-    libpython3.9.so.1.0 or python3.6m, else 0. Mirrors
-    pyx_version_from_filename (helpers/src/target/locate.c)."""
-    base = path.rsplit("/", 1)[-1]
-    i = base.find("python")
-    if i < 0:
-        return 0
-    m = re.match(r"\s*([+-]?\d+)\.\s*([+-]?\d+)", base[i + 6:])
-    if not m:
-        return 0
-    major, minor = int(m.group(1)), int(m.group(2))
-    if major < 2 or major > 3 or minor < 0 or minor > 99:
-        return 0
-    return (major << 24) | (minor << 16)
-
-
 def _symbol(name: str) -> int:
     """Relocated address of a (minimal) symbol in the selected inferior, 0 if
     GDB knows none."""
@@ -242,7 +225,7 @@ def _take_reader(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapsho
         return _lib.snapshot_reader(
             read, runtime=runtime, py_version=py_version, tstate_current=tstate_current,
             interp_head_fn=interp_head_fn,
-            version_hex=0 if py_version else version_from_filename(path or ""), path=path,
+            path=path,
             pid=inf.pid, executable=executable(inf), argv=_argv(inf), flags=flags,
             max_frames=max_frames, tids=[t.ptid[1] for t in inf.threads()])
 

@@ -52,27 +52,6 @@ def process_table() -> Dict[int, int]:
     return table
 
 
-def descendants(table: Dict[int, int], pid: int, max_depth: int = 0) -> List[Tuple[int, int]]:
-    """[(pid, depth)] below pid, breadth first, at most max_depth levels (0:
-    all)."""
-    kids: Dict[int, List[int]] = {}
-    for child, parent in table.items():
-        kids.setdefault(parent, []).append(child)
-    out, level, depth = [], [pid], 0
-    seen = {pid}
-    while level and (not max_depth or depth < max_depth):
-        depth += 1
-        nxt = []
-        for p in level:
-            for c in sorted(kids.get(p, ())):
-                if c not in seen:
-                    seen.add(c)
-                    nxt.append(c)
-                    out.append((c, depth))
-        level = nxt
-    return out
-
-
 def ancestors(table: Dict[int, int], pid: int) -> List[int]:
     out, seen = [], {pid}
     p = table.get(pid, 0)
@@ -134,6 +113,7 @@ def entries(flags: int = 0, children: bool = True, max_depth: int = 0,
     covered: Set[int] = set()
     if children:
         table = process_table()
+        parents = set(table.values())
         live = live_inferiors()
         snap_flags = flags | (_lib.SNAP_NONBLOCKING if nonblocking else _lib.SNAP_HELD_BY_CALLER)
         # Roots first, so that an inferior below another one is covered by
@@ -141,7 +121,10 @@ def entries(flags: int = 0, children: bool = True, max_depth: int = 0,
         order = _roots(table, live)
         order += [pid for pid in live if pid not in order]
         for pid in order:
-            if pid in covered or not descendants(table, pid, 1):
+            # Which processes are below it is the C side's walk; here only
+            # whether there is any, so a childless inferior keeps its
+            # per-stop snapshot.
+            if pid in covered or pid not in parents:
                 continue
             try:
                 snap = _take_tree(live[pid], snap_flags, max_depth)
@@ -176,11 +159,6 @@ def inferior_numbers() -> Dict[int, int]:
 
 # ---- py-ps's table ----
 
-def _threads(proc: dict) -> int:
-    return len({th["tid"] if th.get("tid", -1) >= 0 else th.get("thread_id")
-                for it in proc.get("interpreters", []) for th in it.get("threads", [])})
-
-
 def _gil(proc: dict) -> str:
     for it in proc.get("interpreters", []):
         for th in it.get("threads", []):
@@ -210,7 +188,7 @@ def ps_table(snap: _lib.Snapshot, indent: str = "") -> str:
             indent, pid, p.get("ppid", 0),
             (p.get("python_version") or "?") if python else "-",
             p.get("state") or "?",
-            _threads(p) if python else "-",
+            p.get("threads", 0) if python else "-",
             max(len(p.get("interpreters", [])) - 1, 0) if python else "-",
             _gil(p) if python else "-",
             nums.get(p["pid"], "-"), command))

@@ -78,6 +78,8 @@ struct pyx_process {
 	const char *layout_source; /* "table 3.11", "_Py_DebugOffsets + table 3.14" */
 	struct pyx_interp *interps;
 	size_t ninterps;
+	size_t nthreads;	/* OS threads running Python (one thread may hold a
+				   thread state in several interpreters) */
 	int error;		/* 0, or PYX_E_* when this process could not be read */
 	const char *error_msg;
 	int64_t stopped_us;	/* how long it was kept stopped, -1 when not stopped */
@@ -101,7 +103,8 @@ struct pyx_python_syms {
 	uint64_t interp_head_fn; /* PyInterpreterState_Head (3.6), when interp_head is not
 				    known: its one load instruction gives interp_head */
 	uint32_t version_hex;	 /* when known without Py_Version: major.minor only (low
-				    16 bits zero, from a file name), else 0 */
+				    16 bits zero), else 0: readers then take it from the
+				    file names of path and the executable */
 	const char *path;	 /* the executable or library that holds them */
 };
 

@@ -9,11 +9,6 @@
 
 #include "objects.h"
 
-/* Py_TPFLAGS_DICT_SUBCLASS: bit 29 in every version (Include/object.h). */
-#define TPFLAGS_DICT_SUBCLASS (1UL << 29)
-
-/* dk_kind values (3.11+, Include/internal/pycore_dict.h). */
-enum { DICT_KEYS_GENERAL = 0, DICT_KEYS_UNICODE = 1, DICT_KEYS_SPLIT = 2 };
 
 /* Largest table we accept: dk_size is a power of two; 2^40 slots would be
  * terabytes of entries, so anything larger is garbage. */
@@ -165,16 +160,16 @@ static int keys_view_init(struct pyx_decoder *d, uint64_t keys_addr, uint64_t dv
 			rc = bad(err, keys_addr, "dk_log2_size / dk_log2_index_bytes out of range");
 			goto out;
 		}
-		if (kind != DICT_KEYS_GENERAL && kind != DICT_KEYS_UNICODE &&
-		    kind != DICT_KEYS_SPLIT) {
+		if (kind != PYX_DICT_KEYS_GENERAL && kind != PYX_DICT_KEYS_UNICODE &&
+		    kind != PYX_DICT_KEYS_SPLIT) {
 			rc = bad(err, keys_addr, "unknown dk_kind");
 			goto out;
 		}
-		if (kind == DICT_KEYS_SPLIT && !dv_addr) {
+		if (kind == PYX_DICT_KEYS_SPLIT && !dv_addr) {
 			rc = bad(err, keys_addr, "split keys without values");
 			goto out;
 		}
-		if (kind != DICT_KEYS_GENERAL)
+		if (kind != PYX_DICT_KEYS_GENERAL)
 			v->entry_size = (size_t)o->consts.dict_unicode_entry_size;
 		nslots = UINT64_C(1) << log2_size;
 		index_bytes = UINT64_C(1) << log2_ib;
@@ -314,7 +309,7 @@ static int dict_view_init(struct pyx_decoder *d, uint64_t dict_addr, struct keys
 	rc = pyx_dec_read_ptr(d, type_addr + (uint64_t)o->type_object.tp_flags, &flags, err);
 	if (rc < 0)
 		goto out;
-	if (!(flags & TPFLAGS_DICT_SUBCLASS)) {
+	if (!(flags & PYX_TPFLAGS_DICT_SUBCLASS)) {
 		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, dict_addr,
 				   "object at 0x%llx is not a dict", (unsigned long long)dict_addr);
 		goto out;

@@ -15,9 +15,6 @@ enum {
 	MAX_LOCALS = 4096,
 	REPR_MAX = 256,
 	REPR_DEPTH = 2,
-	/* co_flags (Include/cpython/code.h, all versions) */
-	CO_VARARGS = 0x4,
-	CO_VARKEYWORDS = 0x8,
 };
 
 static uint64_t localsplus_addr(struct pyx_decoder *d, uint64_t frame_addr)
@@ -76,9 +73,9 @@ static const char *kind_of(struct pyx_decoder *d, const struct pyx_code *code, i
 {
 	if (code->localkinds) {
 		uint8_t k = code->localkinds[i];
-		if (k & 0x40)
+		if (k & PYX_CO_FAST_CELL)
 			return "cell";
-		if (k & 0x80)
+		if (k & PYX_CO_FAST_FREE)
 			return "free";
 	} else if (i >= code->nvarnames + code->ncellvars) {
 		return "free"; /* <=3.10: varnames, then cellvars, then freevars */
@@ -114,7 +111,8 @@ int pyx_locals_read(struct pyx_decoder *d, struct pyx_frame *f, struct pyx_error
 	if (PYX_HAS(d->layout->off.code_object.kwonlyargcount))
 		pyx_memsrc_read(d->src, f->code_addr + (uint64_t)d->layout->off.code_object.kwonlyargcount,
 				&kwonly, 4, NULL);
-	int nargs = code->argcount + (int)kwonly + !!(flags & CO_VARARGS) + !!(flags & CO_VARKEYWORDS);
+	int nargs = code->argcount + (int)kwonly + !!(flags & PYX_CO_VARARGS) +
+		    !!(flags & PYX_CO_VARKEYWORDS);
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t value = slots[i];

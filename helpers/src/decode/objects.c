@@ -12,15 +12,6 @@
 #include "objects.h"
 #include "unicode.h"
 
-/* tp_flags subclass bits, identical in 3.0-3.15 (Include/object.h). */
-#define TPFLAGS_LONG_SUBCLASS (1UL << 24)
-#define TPFLAGS_LIST_SUBCLASS (1UL << 25)
-#define TPFLAGS_TUPLE_SUBCLASS (1UL << 26)
-#define TPFLAGS_BYTES_SUBCLASS (1UL << 27)
-#define TPFLAGS_UNICODE_SUBCLASS (1UL << 28)
-#define TPFLAGS_DICT_SUBCLASS (1UL << 29)
-#define TPFLAGS_TYPE_SUBCLASS (1UL << 31)
-
 enum {
 	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
 	MAX_REPR_DEPTH = 32,   /* nesting we ever follow */
@@ -161,7 +152,7 @@ int pyx_obj_bytes(struct pyx_decoder *d, uint64_t bytes_addr, size_t max, const 
 	uint8_t *buf;
 	int rc;
 
-	rc = require_flag(d, bytes_addr, TPFLAGS_BYTES_SUBCLASS, "bytes", err);
+	rc = require_flag(d, bytes_addr, PYX_TPFLAGS_BYTES_SUBCLASS, "bytes", err);
 	if (rc < 0)
 		goto out;
 	rc = read_size(d, bytes_addr, o->bytes_object.ob_size, &size, err);
@@ -282,7 +273,7 @@ int pyx_obj_long_i64(struct pyx_decoder *d, uint64_t long_addr, int64_t *out, st
 	uint64_t acc = 0;
 	int rc;
 
-	rc = require_flag(d, long_addr, TPFLAGS_LONG_SUBCLASS, "an int", err);
+	rc = require_flag(d, long_addr, PYX_TPFLAGS_LONG_SUBCLASS, "an int", err);
 	if (rc < 0)
 		goto out;
 	rc = read_long(d, long_addr, 5, &v, err);
@@ -796,17 +787,17 @@ out:
 /* Base builtin for a subclass flag, NULL when the object has none. */
 static const char *builtin_of(uint64_t flags)
 {
-	if (flags & TPFLAGS_LONG_SUBCLASS)
+	if (flags & PYX_TPFLAGS_LONG_SUBCLASS)
 		return "int";
-	if (flags & TPFLAGS_UNICODE_SUBCLASS)
+	if (flags & PYX_TPFLAGS_UNICODE_SUBCLASS)
 		return "str";
-	if (flags & TPFLAGS_BYTES_SUBCLASS)
+	if (flags & PYX_TPFLAGS_BYTES_SUBCLASS)
 		return "bytes";
-	if (flags & TPFLAGS_TUPLE_SUBCLASS)
+	if (flags & PYX_TPFLAGS_TUPLE_SUBCLASS)
 		return "tuple";
-	if (flags & TPFLAGS_LIST_SUBCLASS)
+	if (flags & PYX_TPFLAGS_LIST_SUBCLASS)
 		return "list";
-	if (flags & TPFLAGS_DICT_SUBCLASS)
+	if (flags & PYX_TPFLAGS_DICT_SUBCLASS)
 		return "dict";
 	return NULL;
 }
@@ -857,7 +848,7 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 		rc = repr_float(r, addr, err);
 	} else if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
 		rc = repr_container(r, addr, "set", t.name, depth, err);
-	} else if (t.flags & TPFLAGS_TYPE_SUBCLASS) {
+	} else if (t.flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
 		struct type_info self;
 		uint64_t name_addr;
 		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)r->d->layout->off.type_object.tp_name,

@@ -17,16 +17,6 @@
 
 enum { TSTATE_BUF_MAX = 65536, INTERP_BUF_MAX = 1 << 20 };
 
-const char *pyx_version_string(struct pyx_arena *arena, uint32_t hex)
-{
-	unsigned major = hex >> 24, minor = (hex >> 16) & 0xff, micro = (hex >> 8) & 0xff;
-	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
-	const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
-	if (*lv)
-		return pyx_arena_printf(arena, "%u.%u.%u%s%u", major, minor, micro, lv, serial);
-	return pyx_arena_printf(arena, "%u.%u.%u", major, minor, micro);
-}
-
 int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_python_syms *syms,
 		       struct pyx_layout *layout, struct pyx_error *err)
 {
@@ -229,10 +219,9 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 	int rc;
 	proc->version_hex = L->version_hex;
 	proc->is_python = 1;
-	proc->python_version = syms->py_version
-				       ? pyx_version_string(d->arena, L->version_hex)
-				       : pyx_arena_printf(d->arena, "%u.%u", L->version_hex >> 24,
-							  (L->version_hex >> 16) & 0xff);
+	char version[32];
+	pyx_layout_format_version(L->version_hex, version, sizeof version);
+	proc->python_version = pyx_arena_strdup(d->arena, version);
 	proc->layout_source = L->source;
 	if (L->has_runtime) {
 		rc = pyx_memsrc_read_u64(d->src, syms->runtime + (uint64_t)o->runtime_state.interpreters_head,

@@ -22,7 +22,5 @@ int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_python_syms *sym
 int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms,
 		       unsigned flags, struct pyx_process *proc, struct pyx_error *err);
 
-/* "3.11.7", "3.13.0rc2" from a PY_VERSION_HEX value, in the arena. */
-const char *pyx_version_string(struct pyx_arena *arena, uint32_t hex);
 
 #endif

@@ -10,9 +10,6 @@
 #include "objects.h"
 #include "unicode.h"
 
-/* Py_TPFLAGS_UNICODE_SUBCLASS: bit 28 of tp_flags in every version 3.0-3.15
- * (Include/object.h). */
-#define TPFLAGS_UNICODE_SUBCLASS (1UL << 28)
 
 /* No string can be longer than a 47-bit user address space; a larger length
  * is garbage, not a string to truncate. */
@@ -43,7 +40,7 @@ static int check_str_type(struct pyx_decoder *d, uint64_t str_addr, struct pyx_e
 	rc = pyx_dec_read_ptr(d, type_addr + (uint64_t)o->type_object.tp_flags, &flags, err);
 	if (rc < 0)
 		goto out;
-	if (!(flags & TPFLAGS_UNICODE_SUBCLASS)) {
+	if (!(flags & PYX_TPFLAGS_UNICODE_SUBCLASS)) {
 		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, str_addr,
 				   "object at 0x%llx is not a str", (unsigned long long)str_addr);
 		goto out;

@@ -52,7 +52,7 @@ static const char *table_source(int minor)
 }
 
 /* "3.14.0", "3.15.0b1", "3.13.0rc2" from a PY_VERSION_HEX value. */
-static void format_version(uint32_t hex, char *buf, size_t len)
+void pyx_layout_format_version(uint32_t hex, char *buf, size_t len)
 {
 	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
 	const char *tag = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
@@ -110,7 +110,7 @@ static int check_prerelease(const struct pyx_do_desc *d, uint32_t version_hex,
 
 	if (version_hex >= d->first_hex)
 		return 0;
-	format_version(version_hex, ver, sizeof ver);
+	pyx_layout_format_version(version_hex, ver, sizeof ver);
 	return pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
 			     "Python %s is a pre-release whose _Py_DebugOffsets layout pyxray does "
 			     "not know (3.%d support starts at %s)",
@@ -212,7 +212,7 @@ int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_mem
 	memset(out, 0, sizeof *out);
 	out->version_hex = version_hex;
 	minor = (int)((version_hex >> 16) & 0xff);
-	format_version(version_hex, ver, sizeof ver);
+	pyx_layout_format_version(version_hex, ver, sizeof ver);
 	if ((version_hex >> 24) != 3 || minor < MIN_MINOR) {
 		rc = pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
 				   "Python %s is older than this pyxray supports (3.%d-3.%d)", ver,

@@ -12,6 +12,30 @@
 #include <pyxray/error.h>
 #include <pyxray/memsrc.h>
 
+/* CPython constants that are the same in every supported version (3.6-3.15),
+ * kept here with the rest of the layout knowledge; those that vary are in
+ * fields.def's consts section. */
+/* tp_flags subclass bits (Include/object.h) */
+#define PYX_TPFLAGS_LONG_SUBCLASS (1UL << 24)
+#define PYX_TPFLAGS_LIST_SUBCLASS (1UL << 25)
+#define PYX_TPFLAGS_TUPLE_SUBCLASS (1UL << 26)
+#define PYX_TPFLAGS_BYTES_SUBCLASS (1UL << 27)
+#define PYX_TPFLAGS_UNICODE_SUBCLASS (1UL << 28)
+#define PYX_TPFLAGS_DICT_SUBCLASS (1UL << 29)
+#define PYX_TPFLAGS_TYPE_SUBCLASS (1UL << 31)
+enum {
+	/* co_flags (Include/cpython/code.h) */
+	PYX_CO_VARARGS = 0x4,
+	PYX_CO_VARKEYWORDS = 0x8,
+	/* co_localspluskinds bits, 3.11+ (Include/internal/pycore_code.h) */
+	PYX_CO_FAST_CELL = 0x40,
+	PYX_CO_FAST_FREE = 0x80,
+	/* dk_kind values, 3.11+ (Include/internal/pycore_dict.h) */
+	PYX_DICT_KEYS_GENERAL = 0,
+	PYX_DICT_KEYS_UNICODE = 1,
+	PYX_DICT_KEYS_SPLIT = 2,
+};
+
 /* Value of a field this version does not have. */
 #define PYX_ABSENT (-1)
 
@@ -102,6 +126,10 @@ int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_mem
  * layouts built from a target's _Py_DebugOffsets; -PYX_E_BAD_DATA names the
  * field. */
 int pyx_layout_check_spans(const struct pyx_offsets *off, struct pyx_error *err);
+
+/* "3.11.7", "3.13.0rc2", or "3.9" when only major.minor is known (low 16
+ * bits zero, from a file name), for a PY_VERSION_HEX value. */
+void pyx_layout_format_version(uint32_t hex, char *buf, size_t len);
 
 /* Fills capability flags from out->version_hex (used by pyx_layout_init and
  * by unit tests that build a layout from a table). */

@@ -138,7 +138,7 @@ static void jprocess(FILE *out, const struct pyx_snapshot *snap, const struct py
 			fprintf(out, first ? "%d" : ", %d", (int)snap->procs[i].pid);
 			first = 0;
 		}
-	fputs("], \"python_version\": ", out);
+	fprintf(out, "], \"threads\": %zu, \"python_version\": ", p->nthreads);
 	jstr(out, p->python_version);
 	fputs(", \"executable\": ", out);
 	jstr(out, p->executable);

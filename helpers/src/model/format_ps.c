@@ -8,14 +8,6 @@
 
 #include "snapshot_priv.h"
 
-static size_t count_threads(const struct pyx_process *p)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->ninterps; i++)
-		n += p->interps[i].nthreads;
-	return n;
-}
-
 /* Native id of the GIL holder of the main interpreter, -1 when none. */
 static int64_t gil_holder(const struct pyx_process *p)
 {
@@ -45,7 +37,7 @@ int pyx_format_ps(const struct pyx_snapshot *snap, FILE *out, struct pyx_error *
 			p->is_python && p->python_version ? p->python_version : "-",
 			state ? state : "?");
 		if (p->is_python)
-			fprintf(out, "%7zu %7zu %8s  ", count_threads(p),
+			fprintf(out, "%7zu %7zu %8s  ", p->nthreads,
 				p->ninterps ? p->ninterps - 1 : 0, gil);
 		else
 			fprintf(out, "%7s %7s %8s  ", "-", "-", "-");

@@ -267,26 +267,6 @@ static void print_process_header(struct text_ctx *c, const struct pyx_process *p
 
 /* OS threads of a process: a thread that entered several interpreters has
  * a thread state in each, counted once. */
-static size_t count_os_threads(const struct pyx_process *p)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->ninterps; i++)
-		for (size_t j = 0; j < p->interps[i].nthreads; j++) {
-			const struct pyx_thread *th = &p->interps[i].threads[j];
-			int seen = 0;
-			for (size_t k = 0; k <= i && !seen; k++)
-				for (size_t l = 0;
-				     l < (k < i ? p->interps[k].nthreads : j) && !seen; l++) {
-					const struct pyx_thread *o = &p->interps[k].threads[l];
-					seen = th->tid >= 0
-						   ? o->tid == th->tid
-						   : o->tid < 0 && o->thread_id == th->thread_id;
-				}
-			n += !seen;
-		}
-	return n;
-}
-
 static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 {
 	FILE *out = c->out;
@@ -299,7 +279,7 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 			return;
 	}
 	if (!(c->flags & PYX_FMT_NO_HEADER)) {
-		size_t n = count_os_threads(p);
+		size_t n = p->nthreads;
 		fprintf(out, "Python %s (%s), %zu thread%s\n",
 			p->python_version ? p->python_version : "?",
 			p->python_path ? p->python_path : "?", n, n == 1 ? "" : "s");

@@ -15,6 +15,7 @@
 #include "../target/freeze.h"
 #include "../target/locate.h"
 #include "../target/proc.h"
+#include "../target/pthread.h"
 #include "snapshot_priv.h"
 
 struct pyx_snapshot *pyx_snapshot_new(void)
@@ -82,54 +83,38 @@ void pyx_limits_default(struct pyx_limits *out)
 	out->max_dict_entries = 1u << 20;
 }
 
-/* glibc keeps the kernel tid inside struct pthread, whose address is the
- * pthread_t that CPython stores as thread_id. Its offset is not exported, so
- * find the one offset at which every thread's pthread holds one of the
- * process's tids (0x2d0 on current x86-64 glibc is tried first). */
+/* Native ids of the threads that have none yet, from glibc's struct pthread
+ * (target/pthread.c). */
 static void resolve_tids_by_memory(struct pyx_memsrc *src, struct pyx_process *proc,
 				   const pid_t *tasks, size_t ntasks)
 {
-	enum { SCAN = 0x1000 };
-	size_t want = 0;
+	size_t n = 0, k = 0;
 	for (size_t i = 0; i < proc->ninterps; i++)
 		for (size_t j = 0; j < proc->interps[i].nthreads; j++)
-			want += proc->interps[i].threads[j].tid < 0;
-	if (!want)
+			n += proc->interps[i].threads[j].tid < 0;
+	if (!n)
 		return;
-	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t off = pass ? 0 : 0x2d0; off < SCAN; off += 4) {
-			int all = 1, any = 0;
-			for (size_t i = 0; i < proc->ninterps && all; i++) {
-				struct pyx_interp *in = &proc->interps[i];
-				for (size_t j = 0; j < in->nthreads && all; j++) {
-					struct pyx_thread *th = &in->threads[j];
-					uint32_t v;
-					if (th->tid >= 0 || !th->thread_id)
-						continue;
-					int found = 0;
-					if (pyx_memsrc_read(src, th->thread_id + off, &v, 4, NULL) == 0)
-						for (size_t k = 0; k < ntasks && !found; k++)
-							found = tasks[k] == (pid_t)v;
-					all = found;
-					any = 1;
-				}
-			}
-			if (all && any) {
-				for (size_t i = 0; i < proc->ninterps; i++)
-					for (size_t j = 0; j < proc->interps[i].nthreads; j++) {
-						struct pyx_thread *th = &proc->interps[i].threads[j];
-						uint32_t v;
-						if (th->tid < 0 && th->thread_id &&
-						    pyx_memsrc_read(src, th->thread_id + off, &v, 4,
-								    NULL) == 0)
-							th->tid = (int64_t)v;
-					}
-				return;
-			}
-			if (!pass)
-				break;
+	uint64_t *pthreads = calloc(n, sizeof *pthreads);
+	int64_t *tids = calloc(n, sizeof *tids);
+	struct pyx_thread **which = calloc(n, sizeof *which);
+	if (!pthreads || !tids || !which)
+		goto out;
+	for (size_t i = 0; i < proc->ninterps; i++)
+		for (size_t j = 0; j < proc->interps[i].nthreads; j++) {
+			struct pyx_thread *th = &proc->interps[i].threads[j];
+			if (th->tid >= 0)
+				continue;
+			which[k] = th;
+			tids[k] = -1;
+			pthreads[k++] = th->thread_id;
 		}
-	}
+	if (pyx_pthread_tids(src, pthreads, n, tasks, ntasks, tids))
+		for (k = 0; k < n; k++)
+			which[k]->tid = tids[k];
+out:
+	free(pthreads);
+	free(tids);
+	free(which);
 }
 
 /* Native ids from the stop: each seized thread's fs_base is its pthread_t.
@@ -187,6 +172,28 @@ static int keep_ctx(struct pyx_snapshot *snap, struct pyx_proc_ctx *c, struct py
 	return 0;
 }
 
+/* OS threads with a Python thread state: a thread that entered a
+ * sub-interpreter has one in each, so count distinct native ids (pthread ids
+ * when the native id is unknown). */
+static size_t count_os_threads(const struct pyx_process *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->ninterps; i++)
+		for (size_t j = 0; j < p->interps[i].nthreads; j++) {
+			const struct pyx_thread *th = &p->interps[i].threads[j];
+			int seen = 0;
+			for (size_t k = 0; k <= i && !seen; k++)
+				for (size_t l = 0; l < (k < i ? p->interps[k].nthreads : j) && !seen;
+				     l++) {
+					const struct pyx_thread *o = &p->interps[k].threads[l];
+					seen = th->tid >= 0 ? o->tid == th->tid
+							    : o->tid < 0 && o->thread_id == th->thread_id;
+				}
+			n += !seen;
+		}
+	return n;
+}
+
 /* Version and layout from the target; then `stop` (may be NULL) runs, and
  * the interpreters are decoded. Reads that need no stopped target come
  * first. */
@@ -215,7 +222,9 @@ static int decode_process(struct pyx_proc_ctx *c, struct pyx_arena *arena,
 	rc = pyx_code_cache_create(&c->d, err);
 	if (rc < 0)
 		return rc;
-	return pyx_runtime_decode(&c->d, &c->syms, flags, c->proc, err);
+	rc = pyx_runtime_decode(&c->d, &c->syms, flags, c->proc, err);
+	c->proc->nthreads = count_os_threads(c->proc);
+	return rc;
 }
 
 struct live_stop {
@@ -295,8 +304,10 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 out:
 	if (ls.fz.n)
 		proc->stopped_us = pyx_thaw(&ls.fz);
-	if (rc == 0)
+	if (rc == 0) {
 		resolve_tids_after(c->src, proc);
+		proc->nthreads = count_os_threads(proc);
+	}
 	if (rc < 0 && err && err->code == PYX_E_FAULT && kill(pid, 0) < 0 &&
 	    errno == ESRCH)
 		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
@@ -393,6 +404,12 @@ int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_
 	}
 	if (syms->path)
 		c->syms.path = pyx_arena_strdup(arena, syms->path);
+	/* Before 3.11 (no Py_Version) the file names tell the version, as for
+	 * live targets (target/locate.c). */
+	if (!c->syms.version_hex && !c->syms.py_version && c->syms.path)
+		c->syms.version_hex = pyx_version_from_filename(c->syms.path);
+	if (!c->syms.version_hex && !c->syms.py_version && c->proc->executable)
+		c->syms.version_hex = pyx_version_from_filename(c->proc->executable);
 	rc = pyx_memsrc_open_callback(fn, ctx, PYX_MEMSRC_CACHE, &c->src, err);
 	if (rc < 0)
 		goto fail;
@@ -404,8 +421,10 @@ int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_
 	rc = decode_process(c, arena, opts, NULL, NULL, err);
 	if (rc < 0)
 		goto fail;
-	if (info && info->ntids)
+	if (info && info->ntids) {
 		resolve_tids_by_memory(c->src, c->proc, info->tids, info->ntids);
+		c->proc->nthreads = count_os_threads(c->proc);
+	}
 	if (flags & PYX_SNAP_KEEP_SOURCE) {
 		rc = keep_ctx(snap, c, err);
 		if (rc < 0)

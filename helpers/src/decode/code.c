@@ -196,6 +196,16 @@ static int read_local_names(struct pyx_decoder *d, struct pyx_code *code,
 	return 0;
 }
 
+/* First code object of a snapshot: its type must be named "code". */
+static int is_code_type(struct pyx_decoder *d, uint64_t code_addr, uint64_t type)
+{
+	const char *name = NULL;
+	if (pyx_obj_type_name(d, code_addr, &name, NULL) < 0 || strcmp(name, "code"))
+		return 0;
+	d->code_type_addr = type;
+	return 1;
+}
+
 int pyx_code_get(struct pyx_decoder *d, uint64_t addr, struct pyx_code **out,
 		 struct pyx_error *err)
 {
@@ -210,9 +220,17 @@ int pyx_code_get(struct pyx_decoder *d, uint64_t addr, struct pyx_code **out,
 	size_t size = (size_t)o->code_object.size;
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "bad code object size %zu", size);
+	if (!addr)
+		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "a frame without a code object");
 	int rc = pyx_memsrc_read(d->src, addr, buf, size, err);
 	if (rc < 0)
 		return rc;
+	/* A frame's code pointer is target data: check the type once per code
+	 * object (cached), and the type's name once per snapshot. */
+	uint64_t type = pyx_get_u64(buf, o->pyobject.ob_type);
+	if (d->code_type_addr ? type != d->code_type_addr : !is_code_type(d, addr, type))
+		return pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "0x%llx is not a code object",
+				     (unsigned long long)addr);
 	code = pyx_arena_alloc(d->arena, sizeof *code);
 	if (!code)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");

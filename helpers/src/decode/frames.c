@@ -48,23 +48,6 @@ static void truncate_chain(struct pyx_decoder *d, struct pyx_thread *th, int cod
 	th->truncated_msg = pyx_arena_strdup(d->arena, msg);
 }
 
-/* Is code_addr a code object? Checked once per type address. */
-static int is_code(struct pyx_decoder *d, uint64_t code_addr)
-{
-	uint64_t type;
-	if (!code_addr ||
-	    pyx_memsrc_read_u64(d->src, code_addr + (uint64_t)d->layout->off.pyobject.ob_type, &type,
-				NULL) < 0)
-		return 0;
-	if (d->code_type_addr)
-		return type == d->code_type_addr;
-	const char *name = NULL;
-	if (pyx_obj_type_name(d, code_addr, &name, NULL) < 0 || strcmp(name, "code"))
-		return 0;
-	d->code_type_addr = type;
-	return 1;
-}
-
 static int fill_frame(struct pyx_decoder *d, struct pyx_frame *f, uint64_t frame_addr,
 		      uint64_t code_addr, uint64_t pos, uint64_t globals, unsigned flags)
 {
@@ -74,13 +57,6 @@ static int fill_frame(struct pyx_decoder *d, struct pyx_frame *f, uint64_t frame
 	f->frame_addr = frame_addr;
 	f->code_addr = code_addr;
 	f->globals_addr = globals;
-	if (!is_code(d, code_addr)) {
-		pyx_error_set(&e, PYX_E_BAD_DATA, 0, code_addr,
-			      "frame 0x%llx: 0x%llx is not a code object",
-			      (unsigned long long)frame_addr, (unsigned long long)code_addr);
-		frame_error(d, f, &e);
-		return 0;
-	}
 	if (pyx_code_get(d, code_addr, &code, &e) < 0) {
 		if (e.code == PYX_E_NOMEM)
 			return -PYX_E_NOMEM;

@@ -160,6 +160,7 @@ int pyx_layout_check_spans(const struct pyx_offsets *o, struct pyx_error *err)
 		SPAN_FIELD(frame_object, f_globals, 8),
 	};
 	const struct span_field code[] = {
+		SPAN_FIELD(pyobject, ob_type, 8),
 		SPAN_FIELD(code_object, filename, 8),	  SPAN_FIELD(code_object, name, 8),
 		SPAN_FIELD(code_object, qualname, 8),	  SPAN_FIELD(code_object, linetable, 8),
 		SPAN_FIELD(code_object, lnotab, 8),	  SPAN_FIELD(code_object, firstlineno, 4),

@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "target/elf.h"
-#include "target/locate.h"
-#include "target/proc.h"
+#include "acquire/elf.h"
+#include "acquire/locate.h"
+#include "acquire/proc.h"
 #include "tap.h"
 
 static void test_filenames(void)

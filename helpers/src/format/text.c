@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot_priv.h"
+#include "../snapshot/snapshot_priv.h"
 
 enum { SOURCE_LINE_MAX = 512, SOURCE_FILE_MAX = 16 << 20 };
 

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "snapshot_priv.h"
+#include "../snapshot/snapshot_priv.h"
 
 /* Native id of the GIL holder of the main interpreter, -1 when none. */
 static int64_t gil_holder(const struct pyx_process *p)

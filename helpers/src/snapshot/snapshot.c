@@ -12,10 +12,10 @@
 #include "../decode/code.h"
 #include "../decode/locals.h"
 #include "../decode/runtime.h"
-#include "../target/freeze.h"
-#include "../target/locate.h"
-#include "../target/proc.h"
-#include "../target/pthread.h"
+#include "../acquire/freeze.h"
+#include "../acquire/locate.h"
+#include "../acquire/proc.h"
+#include "../acquire/pthread.h"
 #include "snapshot_priv.h"
 
 struct pyx_snapshot *pyx_snapshot_new(void)
@@ -84,7 +84,7 @@ void pyx_limits_default(struct pyx_limits *out)
 }
 
 /* Native ids of the threads that have none yet, from glibc's struct pthread
- * (target/pthread.c). */
+ * (acquire/pthread.c). */
 static void resolve_tids_by_memory(struct pyx_memsrc *src, struct pyx_process *proc,
 				   const pid_t *tasks, size_t ntasks)
 {
@@ -405,7 +405,7 @@ int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_
 	if (syms->path)
 		c->syms.path = pyx_arena_strdup(arena, syms->path);
 	/* Before 3.11 (no Py_Version) the file names tell the version, as for
-	 * live targets (target/locate.c). */
+	 * live targets (acquire/locate.c). */
 	if (!c->syms.version_hex && !c->syms.py_version && c->syms.path)
 		c->syms.version_hex = pyx_version_from_filename(c->syms.path);
 	if (!c->syms.version_hex && !c->syms.py_version && c->proc->executable)

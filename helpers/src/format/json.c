@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "snapshot_priv.h"
+#include "../snapshot/snapshot_priv.h"
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid:
  * target strings may hold lone surrogates or arbitrary bytes. */

@@ -233,7 +233,7 @@ zombies and processes that exit meanwhile are listed as such.
         if opts["--json"]:
             gdb.write(_json_document(entries, opts["--locals"]))
             return
-        base = _lib.FMT_LOCALS if opts["--locals"] else 0
+        base = (_lib.FMT_LOCALS if opts["--locals"] else 0) | _lib.FMT_SOURCE
         parts = []
         for entry in entries:
             if entry.snapshot is not None:

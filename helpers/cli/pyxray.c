@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pyxray/pyxray.h>
 
@@ -16,7 +17,8 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
 	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
-	"                   [--children] [--depth N] [--max-frames N] [--addrs] PID\n"
+	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray --help | --version\n"
 	"\n"
@@ -40,8 +42,14 @@ static const char usage_text[] =
 	"  --children        every descendant process too (multiprocessing pools,\n"
 	"                    subprocesses), each stopped only while it is read\n"
 	"  --depth N         with --children or ps: at most N levels below PID\n"
-	"  --max-frames N    keep at most N frames per thread (default 4096)\n"
+	"  --max-frames N    keep at most N frames per thread, the innermost and the\n"
+	"                    outermost halves of a deeper stack (default 4096)\n"
 	"  --addrs           show frame and code object addresses (text)\n"
+	"  --no-source       no source line under each frame (text)\n"
+	"  --color=WHEN      colour the text: auto (on a terminal, unless NO_COLOR is\n"
+	"                    set; the default), always or never\n"
+	"  --short-paths     file names relative to the current folder or to\n"
+	"                    site-packages (text)\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"Exit status: 0 on success, 1 when the process cannot be read, 2 on bad usage.\n";
@@ -107,9 +115,16 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum
 		fprintf(stderr, "pyxray: %s\n", err.msg);
 		return EXIT_RUNTIME;
 	}
-	int rc = report == REPORT_JSON ? pyx_format_json(snap, fmt_flags, stdout, &err)
-		 : report == REPORT_PS ? pyx_format_ps(snap, stdout, &err)
-				       : pyx_format_text(snap, fmt_flags, stdout, &err);
+	struct pyx_format_opts fopts = {
+		.flags = fmt_flags,
+		.only_tid = -1,
+		.frames_hint = "--max-frames N",
+	};
+	int rc = pyx_format_file(snap,
+				 report == REPORT_JSON ? PYX_REPORT_JSON
+				 : report == REPORT_PS ? PYX_REPORT_PS
+						       : PYX_REPORT_TEXT,
+				 &fopts, stdout, &err);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
 		fprintf(stderr, "pyxray: %s\n", err.msg);
@@ -132,6 +147,10 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		{"no-group", no_argument, NULL, 'G'},
 		{"children", no_argument, NULL, 'c'},
 		{"depth", required_argument, NULL, 'd'},
+		{"no-source", no_argument, NULL, 'S'},
+		{"color", required_argument, NULL, 'C'},
+		{"colour", required_argument, NULL, 'C'},
+		{"short-paths", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -142,7 +161,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	int ps = !strcmp(cmd, "ps");
-	int json = 0, c, group = -1, rc;
+	int json = 0, c, group = -1, rc, source = 1, color = -1;
 	long depth, frames;
 	unsigned fmt_flags = 0;
 	struct pyx_snapshot_opts sopts = {0};
@@ -184,6 +203,23 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 				return EXIT_USAGE;
 			sopts.max_frames = (size_t)frames;
 			break;
+		case 'S':
+			source = 0;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "auto"))
+				color = -1;
+			else if (!strcmp(optarg, "always"))
+				color = 1;
+			else if (!strcmp(optarg, "never"))
+				color = 0;
+			else
+				return usage_error("--color takes auto, always or never, not '%s'",
+						   optarg);
+			break;
+		case 'P':
+			fmt_flags |= PYX_FMT_SHORT_PATHS;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -198,6 +234,14 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		return usage_error("--depth goes with --children");
 	if (group == 1 || (group == -1 && (sopts.flags & PYX_SNAP_CHILDREN)))
 		fmt_flags |= PYX_FMT_GROUP;
+	if (source)
+		fmt_flags |= PYX_FMT_SOURCE;
+	if (color < 0) {
+		const char *no = getenv("NO_COLOR");
+		color = isatty(STDOUT_FILENO) && !(no && *no);
+	}
+	if (color)
+		fmt_flags |= PYX_FMT_COLOR;
 	enum report report = json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
 	return take_and_print(pid, &sopts, report, ps ? 0 : fmt_flags);
 }

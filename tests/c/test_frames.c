@@ -9,99 +9,38 @@
 #include "decode/code.h"
 #include "decode/frames.h"
 #include "decode/runtime.h"
-#include "pyobj.h"
 #include "tap.h"
-
-struct world {
-	struct test_image img;
-	struct pyx_layout L;
-	struct pyobj_env env;
-	uint64_t codes[3];
-};
-
-/* Tables giving units 0-1 line first+1 and units 2-3 line first+3. */
-static const unsigned char lnotab[] = {0, 1, 4, 2};
-static const unsigned char linetable310[] = {4, 1, 4, 2};
-static const unsigned char locations[] = {0xe9, 2, 0xe9, 4};
-
-static void world_init(struct world *w, int minor)
-{
-	timg_init(&w->img, 0x7f0000000000ull);
-	pyobj_layout(&w->L, minor);
-	pyobj_env_init(&w->env, &w->img, &w->L);
-	const void *tab = locations;
-	size_t tlen = sizeof locations;
-	if (w->L.linetable == PYX_LINES_LNOTAB) {
-		tab = lnotab;
-		tlen = sizeof lnotab;
-	} else if (w->L.linetable == PYX_LINES_LINETABLE) {
-		tab = linetable310;
-		tlen = sizeof linetable310;
-	}
-	w->codes[0] = pyobj_code(&w->env, "inner", "Outer.inner", "/src/a.py", 10, tab, tlen, 4);
-	w->codes[1] = pyobj_code(&w->env, "middle", "middle", "/src/a.py", 20, tab, tlen, 4);
-	w->codes[2] = pyobj_code(&w->env, "<module>", "<module>", "/src/main.py", 1, tab, tlen, 4);
-}
-
-/* A frame running `code` at code unit `unit`, linked to `back`. */
-static uint64_t make_frame(struct world *w, uint64_t code, int unit, uint64_t back, int owner)
-{
-	const struct pyx_offsets *o = &w->L.off;
-	if (w->L.frame_model == PYX_FRAMES_OBJECT) {
-		uint64_t f = timg_alloc(&w->img, (size_t)o->frame_object.size);
-		timg_put_u64(&w->img, f + (uint64_t)o->frame_object.f_back, back);
-		timg_put_u64(&w->img, f + (uint64_t)o->frame_object.f_code, code);
-		int lasti = w->L.linetable == PYX_LINES_LNOTAB ? unit * 2 : unit;
-		timg_put_u32(&w->img, f + (uint64_t)o->frame_object.f_lasti, (uint32_t)lasti);
-		return f;
-	}
-	uint64_t f = timg_alloc(&w->img, (size_t)o->interpreter_frame.size + 64);
-	uint64_t exe = code;
-	if (w->L.executable_is_stackref)
-		exe |= 1; /* a deferred reference carries a tag bit */
-	timg_put_u64(&w->img, f + (uint64_t)o->interpreter_frame.previous, back);
-	timg_put_u64(&w->img, f + (uint64_t)o->interpreter_frame.executable, exe);
-	uint64_t start = code + (uint64_t)o->code_object.co_code_adaptive;
-	timg_put_u64(&w->img, f + (uint64_t)o->interpreter_frame.instr_ptr, start + 2 * (uint64_t)unit);
-	if (PYX_HAS(o->interpreter_frame.owner))
-		timg_put_u8(&w->img, f + (uint64_t)o->interpreter_frame.owner, (uint8_t)owner);
-	return f;
-}
+#include "world.h"
 
 static void decoder_init(struct pyx_decoder *d, struct pyx_memsrc *src, struct world *w)
 {
 	memset(d, 0, sizeof *d);
 	d->src = src;
 	d->layout = &w->L;
-	d->arena = pyx_arena_create();
-	pyx_limits_default(&d->limits);
-	if (pyx_code_cache_create(d, NULL) < 0)
+	struct pyx_arena *arena = pyx_arena_create();
+	if (!arena || pyx_decoder_init(d, src, &w->L, arena, NULL, NULL) < 0)
 		abort();
 }
 
 static void decoder_deinit(struct pyx_decoder *d)
 {
-	pyx_code_cache_destroy(d);
 	pyx_arena_destroy(d->arena);
 }
 
-/* Builds <module> -> middle -> inner (innermost), with a C-stack shim below
- * the outermost frame where the layout has them. Returns the innermost. */
-static uint64_t build_chain(struct world *w)
+/* A decoded frame's names, NULL for a placeholder. */
+static const char *qualname_of(const struct pyx_dec_frame *f)
 {
-	const struct pyx_offsets *o = &w->L.off;
-	uint64_t shim = 0;
-	if (w->L.frame_has_owner) {
-		int owner = PYX_HAS(o->consts.frame_owned_by_interpreter)
-				    ? o->consts.frame_owned_by_interpreter
-				    : o->consts.frame_owned_by_cstack;
-		shim = make_frame(w, w->codes[2], 0, 0, owner);
-	}
-	uint64_t mod = make_frame(w, w->codes[2], 0, shim, 0);
-	if (PYX_HAS(o->interpreter_frame.is_entry))
-		timg_put_u8(&w->img, mod + (uint64_t)o->interpreter_frame.is_entry, 1);
-	uint64_t mid = make_frame(w, w->codes[1], 1, mod, 0);
-	return make_frame(w, w->codes[0], 2, mid, 0);
+	return f->code ? f->code->qualname : NULL;
+}
+
+static const char *function_of(const struct pyx_dec_frame *f)
+{
+	return f->code ? f->code->name : NULL;
+}
+
+static const char *file_of(const struct pyx_dec_frame *f)
+{
+	return f->code ? f->code->filename : NULL;
 }
 
 static void test_walk(int minor)
@@ -112,19 +51,19 @@ static void test_walk(int minor)
 	struct pyx_memsrc *src = timg_memsrc(&w.img);
 	struct pyx_decoder d;
 	decoder_init(&d, src, &w);
-	struct pyx_thread th;
+	struct pyx_dec_thread th;
 	memset(&th, 0, sizeof th);
 	struct pyx_error err;
-	is_int(pyx_frames_walk(&d, top, 0, &th, &err), 0, "3.%d: walk succeeds", minor);
+	is_int(pyx_frames_walk(&d, top, &th, &err), 0, "3.%d: walk succeeds", minor);
 	is_int(th.nframes, 3, "3.%d: three Python frames (shims skipped)", minor);
 	if (th.nframes == 3) {
 		const char *q0 = w.L.has_qualname ? "Outer.inner" : "inner";
-		is_str(th.frames[0].qualname, q0, "3.%d: innermost qualname", minor);
-		is_str(th.frames[0].function, "inner", "3.%d: innermost co_name", minor);
-		is_str(th.frames[0].file, "/src/a.py", "3.%d: file", minor);
+		is_str(qualname_of(&th.frames[0]), q0, "3.%d: innermost qualname", minor);
+		is_str(function_of(&th.frames[0]), "inner", "3.%d: innermost co_name", minor);
+		is_str(file_of(&th.frames[0]), "/src/a.py", "3.%d: file", minor);
 		is_int(th.frames[0].line, 13, "3.%d: innermost line from the line table", minor);
 		is_int(th.frames[1].line, 21, "3.%d: middle line", minor);
-		is_str(th.frames[2].qualname, "<module>", "3.%d: outermost is the module", minor);
+		is_str(qualname_of(&th.frames[2]), "<module>", "3.%d: outermost is the module", minor);
 		is_int(th.frames[2].line, 2, "3.%d: module line", minor);
 		ok(th.frames[0].code_addr == w.codes[0], "3.%d: code address untagged", minor);
 		if (w.L.frame_model == PYX_FRAMES_INTERP)
@@ -177,49 +116,71 @@ static void test_damage(int minor)
 	struct pyx_memsrc *src = timg_memsrc(&w.img);
 	struct pyx_decoder d;
 	decoder_init(&d, src, &w);
-	struct pyx_thread th;
+	struct pyx_dec_thread th;
 	struct pyx_error err;
 
 	memset(&th, 0, sizeof th);
-	is_int(pyx_frames_walk(&d, b, 0, &th, &err), 0, "3.%d loop: walk returns", minor);
+	is_int(pyx_frames_walk(&d, b, &th, &err), 0, "3.%d loop: walk returns", minor);
 	is_int(th.nframes, 2, "3.%d loop: the two real frames are kept", minor);
 	is_int(th.truncated, PYX_E_BAD_DATA, "3.%d loop: chain marked as cut", minor);
 	ok(th.truncated_msg && strstr(th.truncated_msg, "loop"), "3.%d loop: says why", minor);
 
 	memset(&th, 0, sizeof th);
-	pyx_frames_walk(&d, tail, 0, &th, &err);
+	pyx_frames_walk(&d, tail, &th, &err);
 	is_int(th.truncated, PYX_E_BAD_DATA, "3.%d long loop: found", minor);
 	ok(th.nframes >= 12 && th.nframes <= 5 + 3 * 7,
 	   "3.%d long loop: cut within three turns (%zu frames)", minor, th.nframes);
 
 	memset(&th, 0, sizeof th);
-	pyx_frames_walk(&d, g1, 0, &th, &err);
+	pyx_frames_walk(&d, g1, &th, &err);
 	is_int(th.nframes, 3, "3.%d garbage: two frames and a placeholder", minor);
 	ok(th.nframes == 3 && th.frames[2].error == PYX_E_FAULT,
 	   "3.%d garbage: placeholder carries the fault", minor);
 	is_int(th.truncated, PYX_E_FAULT, "3.%d garbage: chain cut", minor);
 
 	memset(&th, 0, sizeof th);
-	pyx_frames_walk(&d, n1, 0, &th, &err);
+	pyx_frames_walk(&d, n1, &th, &err);
 	is_int(th.nframes, 2, "3.%d not-code: walk continues past a bad frame", minor);
 	ok(th.nframes == 2 && th.frames[0].error == PYX_E_BAD_DATA &&
-		   !strcmp(th.frames[1].function, "<module>"),
+		   !strcmp(function_of(&th.frames[1]), "<module>"),
 	   "3.%d not-code: placeholder then the good frame", minor);
 
 	memset(&th, 0, sizeof th);
-	pyx_frames_walk(&d, s0, 0, &th, &err);
+	pyx_frames_walk(&d, s0, &th, &err);
 	if (w.L.frame_model == PYX_FRAMES_INTERP)
-		ok(th.nframes == 2 && !strcmp(th.frames[0].function, "inner") &&
-			   !strcmp(th.frames[1].function, "<module>"),
+		ok(th.nframes == 2 && !strcmp(function_of(&th.frames[0]), "inner") &&
+			   !strcmp(function_of(&th.frames[1]), "<module>"),
 		   "3.%d init-cleanup shim frame skipped", minor);
 	else
 		is_int(th.nframes, 3, "3.%d no shim skipping before 3.11", minor);
 
+	/* Deeper than the frame limit: both ends kept, the middle counted. */
 	memset(&th, 0, sizeof th);
-	d.limits.max_frames = 20;
-	pyx_frames_walk(&d, deep, 0, &th, &err);
-	is_int(th.nframes, 20, "3.%d depth: stops at the frame limit", minor);
-	is_int(th.truncated, PYX_E_LIMIT, "3.%d depth: marked as a limit", minor);
+	d.opts.limits.max_frames = 20;
+	pyx_frames_walk(&d, deep, &th, &err);
+	is_int(th.nframes, 20, "3.%d depth: keeps max_frames frames", minor);
+	is_int(th.omitted, 30, "3.%d depth: counts the frames left out", minor);
+	is_int(th.omitted_at, 10, "3.%d depth: the innermost half comes first", minor);
+	ok(!th.truncated, "3.%d depth: nothing cut", minor);
+	ok(th.nframes == 20 && th.frames[0].code_addr == w.codes[49 % 3] &&
+		   th.frames[19].code_addr == w.codes[0] && th.frames[10].code_addr == w.codes[9 % 3],
+	   "3.%d depth: innermost and outermost frames in order", minor);
+	ok(th.nframes == 20 && th.frames[19].code, "3.%d depth: the outer end is decoded", minor);
+
+	/* An odd limit keeps one more inner frame. */
+	memset(&th, 0, sizeof th);
+	d.opts.limits.max_frames = 7;
+	pyx_frames_walk(&d, deep, &th, &err);
+	ok(th.nframes == 7 && th.omitted == 43 && th.omitted_at == 4,
+	   "3.%d odd limit: 4 inner, 3 outer", minor);
+
+	/* Past the walk limit the chain is cut, and said so. */
+	memset(&th, 0, sizeof th);
+	d.opts.limits.max_walk = 30;
+	pyx_frames_walk(&d, deep, &th, &err);
+	is_int(th.truncated, PYX_E_LIMIT, "3.%d walk limit: marked as a limit", minor);
+	ok(th.nframes <= 7 && th.omitted + th.nframes <= 30, "3.%d walk limit: bounded", minor);
+	d.opts.limits.max_walk = 1u << 20;
 
 	decoder_deinit(&d);
 	pyx_memsrc_close(src);
@@ -237,53 +198,16 @@ static void test_runtime(int minor)
 		timg_free(&w.img);
 		return;
 	}
-	uint64_t rt = timg_alloc(&w.img, (size_t)o->runtime_state.size);
-	uint64_t gil = 0;
-	if (w.L.gil_model == PYX_GIL_RUNTIME)
-		gil = rt + (uint64_t)o->runtime_state.ceval_gil;
-	else
-		gil = timg_alloc(&w.img, (size_t)o->gil_runtime_state.size);
-	uint64_t interps[2], tstates[3];
-	for (int i = 0; i < 2; i++) {
-		interps[i] = timg_alloc(&w.img, (size_t)o->interpreter_state.size);
-		timg_put_u64(&w.img, interps[i] + (uint64_t)o->interpreter_state.id, (uint64_t)i);
-		if (w.L.gil_model == PYX_GIL_INTERP)
-			timg_put_u64(&w.img, interps[i] + (uint64_t)o->interpreter_state.ceval_gil, gil);
-	}
-	/* list order is newest first: sub-interpreter, then main */
-	timg_put_u64(&w.img, rt + (uint64_t)o->runtime_state.interpreters_head, interps[1]);
-	timg_put_u64(&w.img, interps[1] + (uint64_t)o->interpreter_state.next, interps[0]);
-	for (int i = 0; i < 3; i++) {
-		tstates[i] = timg_alloc(&w.img, (size_t)o->thread_state.size);
-		timg_put_u64(&w.img, tstates[i] + (uint64_t)o->thread_state.thread_id, 0x1000u + (unsigned)i);
-		if (PYX_HAS(o->thread_state.native_thread_id))
-			timg_put_u64(&w.img, tstates[i] + (uint64_t)o->thread_state.native_thread_id,
-				     500u + (unsigned)i);
-		uint64_t top = build_chain(&w);
-		if (w.L.frame_model == PYX_FRAMES_OBJECT)
-			timg_put_u64(&w.img, tstates[i] + (uint64_t)o->thread_state.frame, top);
-		else if (w.L.tstate_frame == PYX_TSTATE_FRAME_CFRAME) {
-			uint64_t cf = timg_alloc(&w.img, (size_t)o->cframe.size);
-			timg_put_u64(&w.img, cf + (uint64_t)o->cframe.current_frame, top);
-			timg_put_u64(&w.img, tstates[i] + (uint64_t)o->thread_state.cframe, cf);
-		} else
-			timg_put_u64(&w.img, tstates[i] + (uint64_t)o->thread_state.current_frame, top);
-	}
-	/* main: tstate 1 (newest) -> tstate 0; sub: tstate 2 */
-	timg_put_u64(&w.img, interps[0] + (uint64_t)o->interpreter_state.threads_head, tstates[1]);
-	timg_put_u64(&w.img, tstates[1] + (uint64_t)o->thread_state.next, tstates[0]);
-	timg_put_u64(&w.img, interps[1] + (uint64_t)o->interpreter_state.threads_head, tstates[2]);
-	timg_put_u32(&w.img, gil + (uint64_t)o->gil_runtime_state.locked, 1);
-	timg_put_u64(&w.img, gil + (uint64_t)o->gil_runtime_state.last_holder, tstates[1]);
-
+	uint64_t interps[2], tstates[3], gil;
+	uint64_t rt = world_runtime(&w, interps, tstates, &gil);
 	struct pyx_memsrc *src = timg_memsrc(&w.img);
 	struct pyx_decoder d;
 	decoder_init(&d, src, &w);
-	struct pyx_python_syms syms = {.runtime = rt};
-	struct pyx_process proc;
+	struct pyx_dec_roots syms = {.runtime = rt};
+	struct pyx_dec_result proc;
 	memset(&proc, 0, sizeof proc);
 	struct pyx_error err;
-	is_int(pyx_runtime_decode(&d, &syms, PYX_SNAP_NO_THREAD_NAMES, &proc, &err), 0,
+	is_int(pyx_runtime_decode(&d, &syms, &proc, &err), 0,
 	       "3.%d runtime: decodes", minor);
 	is_int(proc.ninterps, 2, "3.%d runtime: two interpreters", minor);
 	if (proc.ninterps == 2) {
@@ -291,7 +215,7 @@ static void test_runtime(int minor)
 		is_int(proc.interps[0].nthreads, 2, "3.%d runtime: main has two threads", minor);
 		is_int(proc.interps[1].nthreads, 1, "3.%d runtime: sub has one thread", minor);
 		if (proc.interps[0].nthreads == 2) {
-			struct pyx_thread *t = proc.interps[0].threads;
+			struct pyx_dec_thread *t = proc.interps[0].threads;
 			ok(t[0].thread_id == 0x1000 && t[1].thread_id == 0x1001,
 			   "3.%d runtime: oldest thread first", minor);
 			ok(!t[0].holds_gil && t[1].holds_gil, "3.%d runtime: GIL holder marked", minor);
@@ -307,7 +231,7 @@ static void test_runtime(int minor)
 	decoder_deinit(&d);
 	decoder_init(&d, src, &w);
 	memset(&proc, 0, sizeof proc);
-	is_int(pyx_runtime_decode(&d, &syms, PYX_SNAP_NO_THREAD_NAMES, &proc, &err), 0,
+	is_int(pyx_runtime_decode(&d, &syms, &proc, &err), 0,
 	       "3.%d looping thread list: still decodes", minor);
 	ok(proc.ninterps == 2 && proc.interps[0].error == PYX_E_BAD_DATA &&
 		   proc.interps[0].nthreads == 2,

@@ -11,6 +11,7 @@
 #include "layout/debug_offsets.h"
 #include "layout/layout.h"
 #include "tap.h"
+#include "world.h"
 
 #define HEX(minor) ((uint32_t)(0x030000f0u | ((uint32_t)(minor) << 16)))
 #define FIELD(off, field_off) (*(const int32_t *)(const void *)((const char *)(off) + (field_off)))
@@ -180,43 +181,6 @@ static void test_caps(void)
 }
 
 /* ---- _Py_DebugOffsets images ---- */
-
-struct do_image {
-	const struct pyx_do_desc *desc;
-	uint64_t words[PYX_DO_MAX_WORDS];
-};
-
-static void set_word(struct do_image *im, const char *member, uint64_t v)
-{
-	int i = pyx_do_index(im->desc, member);
-	if (i < 0) {
-		printf("# no member %s in 3.%d\n", member, im->desc->minor);
-		return;
-	}
-	im->words[i] = v;
-}
-
-/* An image of what a build matching our table would carry. */
-static void build_image(struct do_image *im, int minor, uint32_t version_hex)
-{
-	const struct pyx_offsets *t = pyx_layout_table(minor);
-
-	memset(im, 0, sizeof *im);
-	im->desc = pyx_do_desc_for(minor);
-	memcpy(&im->words[0], "xdebugpy", 8);
-	im->words[1] = version_hex;
-	for (size_t i = 0; i < pyx_do_map_len; i++) {
-		const struct pyx_do_map *m = &pyx_do_map[i];
-		int32_t v = FIELD(t, m->field_off);
-		if (pyx_do_index(im->desc, m->member) < 0)
-			continue;
-		if (m->base)
-			v += t->interpreter_state.gil_runtime_state;
-		set_word(im, m->member, (uint64_t)(int64_t)v);
-	}
-	set_word(im, "interpreter_state.gil_runtime_state",
-		 (uint64_t)t->interpreter_state.gil_runtime_state);
-}
 
 /* pyx_layout_init on the image; returns its result. */
 static int run_image(const struct do_image *im, uint32_t version_hex, struct pyx_layout *l,

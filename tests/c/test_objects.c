@@ -347,16 +347,8 @@ static void dec_open(struct dec *x, struct fx *f)
 	memset(x, 0, sizeof *x);
 	x->src = timg_memsrc(&f->img);
 	x->arena = pyx_arena_create();
-	x->d.src = x->src;
-	x->d.layout = &f->l;
-	x->d.arena = x->arena;
-	x->d.limits = (struct pyx_limits){.max_frames = 4096,
-					  .max_threads = 4096,
-					  .max_interpreters = 256,
-					  .max_string_bytes = 1024,
-					  .max_linetable = 1 << 20,
-					  .max_container_items = 32,
-					  .max_dict_entries = 1 << 20};
+	if (pyx_decoder_init(&x->d, x->src, &f->l, x->arena, NULL, NULL) < 0)
+		abort();
 }
 
 static void dec_close(struct dec *x)
@@ -420,16 +412,16 @@ static void test_strings(struct fx *f)
 	       f->minor);
 	is_int(pyx_obj_str_buf(&x.d, s_u4, buf, 6, &err), 0, "3.%d str_buf", f->minor);
 	is_str(buf, "\xf0\x9f\x98\x80x", "3.%d str_buf cut at a character", f->minor);
-	x.d.limits.max_string_bytes = 4;
+	x.d.opts.limits.max_string_bytes = 4;
 	pyx_obj_str(&x.d, s_eee, &s, &err);
 	is_str(s, "\xc3\xa9\xc3\xa9", "3.%d max_string_bytes cuts at a character", f->minor);
-	x.d.limits.max_string_bytes = 1024;
+	x.d.opts.limits.max_string_bytes = 1024;
 	is_str(repr(&x, s_quote, 100), "\"it's\"", "3.%d repr picks double quotes", f->minor);
 	is_str(repr(&x, s_both, 100), "'\\'\"\\\\'", "3.%d repr escapes quote and backslash",
 	       f->minor);
 	is_str(repr(&x, s_esc, 100), "'a\\n\\x00\\xa0\\ud800\\U0010ffff\xce\xa9'",
 	       "3.%d repr escapes controls, surrogates", f->minor);
-	x.d.limits.max_string_bytes = 3;
+	x.d.opts.limits.max_string_bytes = 3;
 	is_str(repr(&x, s_ascii, 100), "'hel'...", "3.%d repr marks a cut str", f->minor);
 	dec_close(&x);
 }
@@ -629,12 +621,12 @@ static void test_dicts(struct fx *f)
 	is_int(pyx_dict_items(&x.d, split, 2, items_cb, &is, &err), 0, "3.%d items", f->minor);
 	ok(is.n == 2 && is.keys[0] == k[0] && is.keys[1] == k[1], "3.%d items capped at max",
 	   f->minor);
-	x.d.limits.max_dict_entries = 2;
+	x.d.opts.limits.max_dict_entries = 2;
 	is_int(pyx_dict_get_str(&x.d, uni, "gamma", &out, &err), -PYX_E_LIMIT,
 	       "3.%d lookup bounded by max_dict_entries", f->minor);
 	is_int(pyx_dict_get_str(&x.d, uni, "alpha", &out, &err), 0,
 	       "3.%d lookup within max_dict_entries", f->minor);
-	x.d.limits.max_container_items = 1;
+	x.d.opts.limits.max_container_items = 1;
 	is_str(repr(&x, uni, 200), "{'alpha': 1, ...}", "3.%d repr of a dict past the limits",
 	       f->minor);
 	dec_close(&x);

@@ -355,8 +355,17 @@ def text_lines(text):
     return text.rstrip("\n").split("\n")
 
 
+# What a thread header says a thread was doing: "(holds the GIL, idle in
+# read)". Who holds the GIL, and what a thread waits for, may differ between
+# two reads of a running process.
+THREAD_STATE = re.compile(
+    r" \((?:(?:crashed|holds the GIL|in the garbage collector|running|stopped"
+    r"|idle(?: in \w+)?)(?:, )?)+\)")
+
+
 def without_gil(text):
-    return text.replace(" (holds the GIL)", "")
+    """A report without the thread states of its thread headers."""
+    return THREAD_STATE.sub("", text)
 
 
 def source_line(path, line):

@@ -128,7 +128,15 @@ def test_text_output(target, pyxray_bin):
     holders = [b for b in blocks if "holds the GIL" in b[2]]
     assert len(holders) <= 1, res
     assert all(b[1] == "spinner" for b in holders), res
-    assert res.out.count("(holds the GIL)") == len(holders), res
+    assert res.out.count("holds the GIL") == len(holders), res
+    # Thread states: the spinner runs Python, the parked threads wait in
+    # read(2) (os.read on a pipe), as /proc and the stop tell.
+    for tid, name, rest, frames in blocks:
+        if name == "spinner":
+            assert "running" in rest, (name, rest)
+        elif frames and frames[0][0].endswith(("command_loop", "_block",
+                                               "park_in_subinterp")):
+            assert "idle in read" in rest, (name, rest)
 
     def is_subsequence(want, got):
         it = iter(got)

@@ -225,7 +225,7 @@ def test_bt_all_group_without_duplicates(bt, target, pyxray_bin):
     assert text_lines(without_gil(got)) == text_lines(without_gil(res.out))
 
 
-SPINNER_COUNTER = re.compile(r"^(        x = )\d+$", re.M)
+SPINNER_COUNTER = re.compile(r"^(\s+x = )\d+$", re.M)
 
 
 def test_bt_all_locals(bt, target, pyxray_bin):
@@ -239,7 +239,7 @@ def test_bt_all_locals(bt, target, pyxray_bin):
     got = bt.out("bt-all-locals")
     assert norm(got) == norm(res.out)
     fd = target.report["threads"]["worker-1"]["fd"]
-    assert "        fd = %d" % fd in got.splitlines(), got
+    assert "            fd = %d" % fd in got.splitlines(), got
 
 
 def expected_traceback(target, name):
@@ -599,7 +599,8 @@ def test_values_group(values):
     lines = text_lines(without_gil(s.out("group")))
     assert header in lines, lines
     i = lines.index(header)
-    assert lines[i + 1:i + 1 + len(want)] == want, lines[i:i + 12]
+    frames = [l for l in lines[i + 1:] if not l.startswith("        ")]
+    assert frames[:len(want)] == want, lines[i:i + 24]
     for name in ("pool-1", "pool-2", "pool-3"):
         assert not any(l.startswith("Thread ") and '"%s"' % name in l
                        for l in lines), (name, lines)
@@ -610,7 +611,7 @@ def test_values_group(values):
         i = lines.index('Thread %d "pool-%d"' % (th["pool-%d" % n]["tid"], n))
         assert lines[i + 1] == want[0], lines[i:i + 4]
         fd = th["pool-%d" % n]["fd"]
-        assert "        fd = %d" % fd in lines[i + 2:i + 4], lines[i:i + 4]
+        assert "            fd = %d" % fd in lines[i + 2:i + 6], lines[i:i + 6]
     # Without --group each pool thread is printed.
     plain = s.out("bt-all")
     for n in (1, 2, 3):

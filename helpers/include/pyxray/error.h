@@ -34,8 +34,9 @@ struct pyx_error {
 void pyx_error_clear(struct pyx_error *err);
 
 /* Fills *err (NULL allowed) with a printf-style message and returns -code.
- * Thread-safe and async-signal-safe as long as the format uses only %s, %d,
- * %u, %ld, %lu, %llx style conversions (it uses vsnprintf). */
+ * Thread-safe and async-signal-safe: the message is formatted by the
+ * library's own printf subset (integers, strings, characters; no floating
+ * point), without stdio, locks or allocation. */
 int pyx_error_set(struct pyx_error *err, int code, int sys_errno, uint64_t addr,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -31,6 +31,8 @@ struct pyx_memsrc;
 
 enum pyx_memsrc_flags {
 	PYX_MEMSRC_CACHE = 1u << 0, /* keep a page cache (slow sources, frozen targets) */
+	PYX_MEMSRC_PREALLOC = 1u << 1, /* with CACHE: allocate every cache page at open, so
+					  that reads never allocate (the stub) */
 };
 
 /* Largest single read the shared layer accepts; longer requests fail with
@@ -61,8 +63,10 @@ int pyx_memsrc_open_image(struct pyx_memsrc **out, struct pyx_error *err);
 int pyx_memsrc_image_add(struct pyx_memsrc *src, uint64_t base, const void *bytes, size_t len,
 			 struct pyx_error *err);
 
-/* The calling process itself, through a fault-safe path: a bad address is an
- * error, never a signal. Async-signal-safe once opened. */
+/* The calling process itself, through process_vm_readv on its own pid: a bad
+ * address is an error (EFAULT), never a signal. Opened with
+ * PYX_MEMSRC_PREALLOC (or without a cache), its reads are
+ * async-signal-safe and allocation-free (tests/c/test_signal_safe.c). */
 int pyx_memsrc_open_self(unsigned flags, struct pyx_memsrc **out, struct pyx_error *err);
 
 /* Reads exactly len bytes at addr into buf. 0 or negative PYX_E_*. */

@@ -5,8 +5,10 @@
 #define PYXRAY_H
 
 #include <pyxray/error.h>
+#include <pyxray/format.h>
 #include <pyxray/memsrc.h>
 #include <pyxray/snapshot.h>
+#include <pyxray/target.h>
 
 /* Library version, e.g. "0.1.0". */
 const char *pyx_version(void);

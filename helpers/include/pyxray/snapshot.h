@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* The snapshot model every front end prints from: processes -> interpreters
- * -> threads -> frames. A snapshot owns all its memory (one arena) and is
- * immutable once taken. Text and JSON formatters live here too. */
+ * -> threads -> frames, taken from one or more targets (<pyxray/target.h>).
+ * A snapshot owns all its memory and is immutable once taken. The text,
+ * JSON and ps formatters print it. */
 #ifndef PYXRAY_SNAPSHOT_H
 #define PYXRAY_SNAPSHOT_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 #include <pyxray/error.h>
 #include <pyxray/memsrc.h>
+#include <pyxray/target.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +24,14 @@ struct pyx_var {
 	const char *name;
 	const char *repr;	/* bounded repr, or NULL when undecodable */
 	const char *kind;	/* "arg", "local", "cell", "free" */
+};
+
+/* What a thread was doing when it was read, as far as the source tells. */
+enum pyx_thread_state {
+	PYX_THREAD_UNKNOWN = 0,
+	PYX_THREAD_RUNNING,	/* on a CPU or runnable, not in a system call */
+	PYX_THREAD_IDLE,	/* blocked in the kernel (py-spy's "idle"): see syscall */
+	PYX_THREAD_STOPPED,	/* stopped by a signal or a debugger before we came */
 };
 
 struct pyx_frame {
@@ -46,8 +55,15 @@ struct pyx_thread {
 	int64_t tid;		/* native thread id (LWP), -1 when unknown */
 	const char *name;	/* threading name, NULL when unknown */
 	int holds_gil;
+	int in_gc;		/* it runs the garbage collector */
+	enum pyx_thread_state state;
+	int64_t syscall;	/* the system call it waits in, -1 none or unknown */
+	const char *syscall_name; /* "futex", "epoll_wait"... NULL when none/unknown */
+	int crashed;		/* the thread that took the fatal signal (cores, stub) */
 	struct pyx_frame *frames; /* innermost first */
 	size_t nframes;
+	size_t omitted;		/* frames left out between the inner and outer ends */
+	size_t omitted_at;	/* index in frames where they were (== nframes if none) */
 	int truncated;		/* 0, or PYX_E_LIMIT / PYX_E_BAD_DATA: chain cut */
 	const char *truncated_msg; /* why the chain was cut, NULL if not */
 };
@@ -83,6 +99,11 @@ struct pyx_process {
 	int error;		/* 0, or PYX_E_* when this process could not be read */
 	const char *error_msg;
 	int64_t stopped_us;	/* how long it was kept stopped, -1 when not stopped */
+	const char *cwd;	/* its working directory, NULL when unknown */
+	const char *source;	/* where it was read from: "live", "core", "gcore", "stub", "reader" */
+	int signal;		/* the fatal signal (cores, stub crash dumps), 0 when none */
+	int signal_code;	/* its si_code */
+	uint64_t fault_addr;	/* si_addr for SIGSEGV, SIGBUS, SIGILL, SIGFPE */
 };
 
 struct pyx_snapshot {
@@ -90,22 +111,6 @@ struct pyx_snapshot {
 	struct pyx_process *procs;
 	size_t nprocs;
 	struct pyx_snapshot_priv *priv;
-};
-
-/* Where a target's interpreter lives: relocated addresses of the symbols the
- * decoder starts from. Found from ELF files for live pids; a host such as GDB
- * may fill it from its own symbol lookup. */
-struct pyx_python_syms {
-	uint64_t runtime;	 /* _PyRuntime (3.7+), 0 when absent */
-	uint64_t py_version;	 /* Py_Version (3.11+), 0 when absent */
-	uint64_t tstate_current; /* _PyThreadState_Current (3.6), 0 when absent */
-	uint64_t interp_head;	 /* the static interp_head variable (3.6), 0 when absent */
-	uint64_t interp_head_fn; /* PyInterpreterState_Head (3.6), when interp_head is not
-				    known: its one load instruction gives interp_head */
-	uint32_t version_hex;	 /* when known without Py_Version: major.minor only (low
-				    16 bits zero), else 0: readers then take it from the
-				    file names of path and the executable */
-	const char *path;	 /* the executable or library that holds them */
 };
 
 enum pyx_snapshot_flags {
@@ -121,24 +126,22 @@ enum pyx_snapshot_flags {
 	PYX_SNAP_HELD_BY_CALLER = 1u << 5,
 };
 
-/* Identity of a process whose memory comes from a host reader (cores,
- * remote targets): what /proc would say for a live pid. */
-struct pyx_process_info {
-	pid_t pid, ppid;
-	const char *executable;
-	const char *const *argv;
-	size_t argc;
-	const pid_t *tids;	/* the process's threads (LWPs), NULL allowed: before 3.11
-				   CPython keeps no native thread id, and these map its
-				   thread ids (pthread_t) to LWPs */
-	size_t ntids;
-};
-
 struct pyx_snapshot_opts {
 	unsigned flags;		/* PYX_SNAP_* */
-	size_t max_frames;	/* 0: default (4096 per thread) */
+	size_t max_frames;	/* frames kept per thread, the innermost and the outermost
+				   halves; 0: default (4096) */
 	int max_depth;		/* with PYX_SNAP_CHILDREN: 0 no limit, 1 children only, ... */
 };
+
+/* Takes a snapshot of the given targets, in order, and takes ownership of
+ * them (each is closed, or kept for pyx_snapshot_lookup with
+ * PYX_SNAP_KEEP_SOURCE, by the snapshot). Each is stopped, unless
+ * PYX_SNAP_NONBLOCKING, only while it is read. A target that cannot be read
+ * keeps its error in its process record; the call fails only with
+ * -PYX_E_NOMEM, or when a single target fails (its error). */
+int pyx_snapshot_take(struct pyx_target *const *targets, size_t n,
+		      const struct pyx_snapshot_opts *opts, struct pyx_snapshot **out,
+		      struct pyx_error *err);
 
 /* Takes a snapshot of a live process. Stops every thread of the target
  * (ptrace seize + interrupt) while it reads, then resumes and detaches,
@@ -155,10 +158,11 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 			  struct pyx_snapshot **out, struct pyx_error *err);
 
 /* Takes a snapshot through a host's reader (GDB for cores and remote
- * targets; the host keeps the target stopped). syms gives the relocated
- * symbol addresses the host knows; info (NULL allowed) the process identity.
- * With PYX_SNAP_KEEP_SOURCE, fn and ctx must stay valid until the snapshot
- * is destroyed. Errors as for pyx_snapshot_take_pid. */
+ * targets; the host keeps the target stopped): pyx_target_open_reader and
+ * pyx_snapshot_take. syms gives the relocated symbol addresses the host
+ * knows; info (NULL allowed) the process identity. With
+ * PYX_SNAP_KEEP_SOURCE, fn and ctx must stay valid until the snapshot is
+ * destroyed. Errors as for pyx_snapshot_take_pid. */
 int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_python_syms *syms,
 			     const struct pyx_process_info *info,
 			     const struct pyx_snapshot_opts *opts, struct pyx_snapshot **out,
@@ -174,36 +178,6 @@ int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame
 
 /* NULL allowed. */
 void pyx_snapshot_destroy(struct pyx_snapshot *snap);
-
-enum pyx_format_flags {
-	PYX_FMT_LOCALS = 1u << 0, /* print locals under each frame (text) */
-	PYX_FMT_ADDRS = 1u << 1,	/* print frame and code addresses (text) */
-	PYX_FMT_GROUP = 1u << 2,	/* threads with identical stacks printed once (text) */
-	PYX_FMT_TRACEBACK = 1u << 3, /* python-gdb.py's py-bt style: File "f", line N, in q */
-	PYX_FMT_SOURCE = 1u << 4,	/* with TRACEBACK: the source line under each frame */
-	PYX_FMT_NO_HEADER = 1u << 5, /* no process and interpreter headers (text); with
-				      only_tid, no thread header either */
-};
-
-/* Text report. Returns 0 or -PYX_E_OS on write errors. */
-int pyx_format_text(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
-		    struct pyx_error *err);
-
-/* One JSON document (docs/json.md), newline-terminated. */
-int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
-		    struct pyx_error *err);
-
-/* One line per process: pid (indented by depth), ppid, Python version,
- * state, threads, sub-interpreters, GIL holder, command (pyxray ps). */
-int pyx_format_ps(const struct pyx_snapshot *snap, FILE *out, struct pyx_error *err);
-
-/* For hosts that cannot pass a FILE (GDB through ctypes): the text (json 0)
- * or JSON (json 1) report in a malloc'd string, released with pyx_free.
- * only_tid >= 0 limits the report to the thread with that native id (JSON:
- * every process and interpreter, only that thread). */
-int pyx_format_string(const struct pyx_snapshot *snap, int json, unsigned flags, int64_t only_tid,
-		      char **out, struct pyx_error *err);
-void pyx_free(void *p);
 
 /* The frame at these indices (as in the JSON arrays), or NULL. */
 const struct pyx_frame *pyx_snapshot_frame(const struct pyx_snapshot *snap, size_t proc,

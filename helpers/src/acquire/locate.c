@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Locating CPython in a live process without debug info. The runtime state
+/* Locating CPython in a target without debug info. The runtime state
  * symbols are exported (.dynsym) by the executable or libpython, so mapping
  * each candidate file and looking them up is enough; the load bias comes
  * from the offset-0 mapping of that file. 3.6 has no _PyRuntime: its
@@ -206,11 +206,12 @@ static int path_rank(const char *path, const char *exe)
 	return 3;
 }
 
-int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
-		      struct pyx_arena *arena, struct pyx_locate_cache *cache,
+int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 		      struct pyx_python_syms *out, struct pyx_error *err)
 {
-	const char *exe = pyx_proc_exe(pid, arena);
+	const char *exe = t->exe;
+	const struct pyx_map *maps = t->maps;
+	size_t nmaps = t->nmaps;
 	/* Candidates in rank order: the executable, libpython, other
 	 * python-named objects, then everything else (embedders). */
 	for (int rank = 0; rank <= 3; rank++) {
@@ -225,9 +226,10 @@ int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
 				       !strcmp(maps[j].path, m->path);
 			if (seen)
 				continue;
-			const char *open_path = pyx_proc_file_path(pid, m->path, arena);
+			const char *open_path = pyx_target_file_path(t, m->path);
 			struct probe local;
-			const struct probe *p = probe_object(cache, open_path, m->path, &local);
+			const struct probe *p =
+				open_path ? probe_object(cache, open_path, m->path, &local) : NULL;
 			if (p && p->found) {
 				relocate(p, m->start, m->path, out);
 				if (!out->version_hex && exe)
@@ -236,6 +238,10 @@ int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
 			}
 		}
 	}
-	return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0, "pid %d (%s) has no Python interpreter",
-			     (int)pid, exe ? exe : "unknown executable");
+	if (t->pid > 0)
+		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
+				     "pid %d (%s) has no Python interpreter", (int)t->pid,
+				     exe ? exe : "unknown executable");
+	return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0, "%s has no Python interpreter",
+			     exe ? exe : "the process");
 }

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding the interpreter in a live process: which mapped object exports
+/* Finding the interpreter in a target: which mapped object exports
  * _PyRuntime (executable, libpython, or an embedder), where it is loaded, and
- * which version it is when Py_Version cannot tell (before 3.11). */
+ * which version it is when Py_Version cannot tell (before 3.11). Works from
+ * the target's list of mapped objects and the files behind them, whatever
+ * the source (live maps, a core's NT_FILE). */
 #ifndef PYX_LOCATE_H
 #define PYX_LOCATE_H
 
-#include <sys/types.h>
+#include <stdint.h>
 
-#include <pyxray/snapshot.h>
-
-#include "../util/arena.h"
-#include "proc.h"
+#include "target.h"
 
 /* What ELF files said, kept across the processes of one snapshot (the
  * workers of a pool map the same files). */
@@ -18,10 +17,11 @@ struct pyx_locate_cache;
 struct pyx_locate_cache *pyx_locate_cache_create(void); /* NULL on failure */
 void pyx_locate_cache_destroy(struct pyx_locate_cache *cache); /* NULL allowed */
 
-/* Fills *out from the mappings of pid. -PYX_E_NOT_PYTHON (message names the
- * executable) when no mapped object holds an interpreter. cache may be NULL. */
-int pyx_locate_python(pid_t pid, const struct pyx_map *maps, size_t nmaps,
-		      struct pyx_arena *arena, struct pyx_locate_cache *cache,
+/* Fills *out from the target's mapped objects (opened where
+ * pyx_target_file_path says). -PYX_E_NOT_PYTHON (message names the
+ * executable) when no mapped object holds an interpreter. cache may be
+ * NULL. Strings live in the target's arena. */
+int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 		      struct pyx_python_syms *out, struct pyx_error *err);
 
 /* PY_VERSION_HEX of major.minor guessed from a file name such as

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "../util/fmt.h"
 
 static int proc_errno(pid_t pid, const char *what, int e, struct pyx_error *err)
 {
@@ -424,4 +425,58 @@ out:
 	free(res);
 	free(depth);
 	return rc;
+}
+
+/* Reads a small /proc file into buf (NUL-terminated); its length or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+int pyx_proc_task_info(pid_t pid, pid_t tid, char *state, int64_t *syscall)
+{
+	char path[80], buf[512];
+	pyx_snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	if (read_small(path, buf, sizeof buf) <= 0)
+		return -1;
+	const char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -1;
+	*state = p[2];
+	/* "running", "-1 SP PC" (blocked outside a system call) or "NR ARGS..."
+	 * (Documentation/filesystems/proc.rst); unreadable without ptrace
+	 * rights on the task. */
+	*syscall = -2;
+	pyx_snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	if (read_small(path, buf, sizeof buf) > 0) {
+		char *end;
+		long nr = strtol(buf, &end, 10);
+		if (!strncmp(buf, "running", 7))
+			*syscall = -1;
+		else if (end != buf)
+			*syscall = nr < 0 ? -1 : nr;
+	}
+	return 0;
+}
+
+const char *pyx_proc_cwd(pid_t pid, struct pyx_arena *arena)
+{
+	char path[64], buf[PATH_MAX];
+	pyx_snprintf(path, sizeof path, "/proc/%d/cwd", (int)pid);
+	ssize_t n = readlink(path, buf, sizeof buf - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return pyx_arena_strdup(arena, buf);
 }

@@ -53,6 +53,14 @@ enum { PYX_PROC_MAX_TREE = 4096 };
 int pyx_proc_descendants(pid_t root, int max_depth, pid_t **out, int **depth_out, size_t *out_n,
 			 struct pyx_error *err);
 
+/* A thread's state letter (/proc/PID/task/TID/stat) and the system call it
+ * is blocked in (/proc/.../syscall: its number, -1 when it is not in one or
+ * running, -2 when that cannot be read). 0, or -1 when the thread is gone. */
+int pyx_proc_task_info(pid_t pid, pid_t tid, char *state, int64_t *syscall);
+
+/* readlink /proc/PID/cwd, in the arena; NULL when unreadable. */
+const char *pyx_proc_cwd(pid_t pid, struct pyx_arena *arena);
+
 /* Path to open a file the process maps, seen from inside its mount
  * namespace ("/proc/PID/root" + path) when that exists, else path. */
 const char *pyx_proc_file_path(pid_t pid, const char *path, struct pyx_arena *arena);

@@ -3,7 +3,6 @@
  * repeats a handful of code objects, so names, file names and line tables are
  * read once; each frame then costs one frame read and a line lookup. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "code.h"
@@ -12,33 +11,30 @@
 
 enum { CODE_BUF_MAX = 4096 };
 
+/* Open addressing on the code object's address, in arena memory: growing
+ * abandons the old slot array, which costs at most as much again. */
 struct pyx_code_cache {
-	struct pyx_code **slots; /* open addressing on addr */
+	struct pyx_code **slots;
 	size_t cap, n;
 };
 
 int pyx_code_cache_create(struct pyx_decoder *d, struct pyx_error *err)
 {
-	struct pyx_code_cache *c = calloc(1, sizeof *c);
+	struct pyx_code_cache *c = pyx_arena_alloc(d->arena, sizeof *c);
 	if (c) {
 		c->cap = 256;
-		c->slots = calloc(c->cap, sizeof *c->slots);
+		c->slots = pyx_arena_calloc(d->arena, c->cap, sizeof *c->slots);
 	}
-	if (!c || !c->slots) {
-		free(c);
+	if (!c || !c->slots)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
-	}
 	d->codes = c;
 	return 0;
 }
 
 void pyx_code_cache_destroy(struct pyx_decoder *d)
 {
-	if (!d || !d->codes)
-		return;
-	free(d->codes->slots);
-	free(d->codes);
-	d->codes = NULL;
+	if (d)
+		d->codes = NULL; /* arena memory */
 }
 
 static size_t slot_of(const struct pyx_code_cache *c, uint64_t addr)
@@ -47,12 +43,13 @@ static size_t slot_of(const struct pyx_code_cache *c, uint64_t addr)
 	return (size_t)(h >> 32) & (c->cap - 1);
 }
 
-static int cache_put(struct pyx_code_cache *c, struct pyx_code *code)
+static int cache_put(struct pyx_decoder *d, struct pyx_code *code)
 {
+	struct pyx_code_cache *c = d->codes;
 	if ((c->n + 1) * 2 > c->cap) {
 		size_t old_cap = c->cap;
 		struct pyx_code **old = c->slots;
-		struct pyx_code **slots = calloc(old_cap * 2, sizeof *slots);
+		struct pyx_code **slots = pyx_arena_calloc(d->arena, old_cap * 2, sizeof *slots);
 		if (!slots)
 			return -1;
 		c->slots = slots;
@@ -65,7 +62,6 @@ static int cache_put(struct pyx_code_cache *c, struct pyx_code *code)
 				s = (s + 1) & (c->cap - 1);
 			c->slots[s] = old[i];
 		}
-		free(old);
 	}
 	size_t s = slot_of(c, code->addr);
 	while (c->slots[s])
@@ -220,6 +216,10 @@ int pyx_code_get(struct pyx_decoder *d, uint64_t addr, struct pyx_code **out,
 	size_t size = (size_t)o->code_object.size;
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "bad code object size %zu", size);
+	if (d->codes->n >= d->opts.limits.max_code_objects)
+		return pyx_error_set(err, PYX_E_LIMIT, 0, addr,
+				     "more than %zu distinct code objects",
+				     d->opts.limits.max_code_objects);
 	if (!addr)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "a frame without a code object");
 	int rc = pyx_memsrc_read(d->src, addr, buf, size, err);
@@ -245,7 +245,7 @@ int pyx_code_get(struct pyx_decoder *d, uint64_t addr, struct pyx_code **out,
 							     : o->code_object.linetable;
 	if (PYX_HAS(table_off)) {
 		uint64_t table_addr = pyx_get_u64(buf, table_off);
-		if (pyx_obj_bytes(d, table_addr, d->limits.max_linetable, &code->linetable,
+		if (pyx_obj_bytes(d, table_addr, d->opts.limits.max_linetable, &code->linetable,
 				  &code->linetable_len, NULL) < 0)
 			code->linetable_len = 0;
 	}
@@ -256,7 +256,7 @@ int pyx_code_get(struct pyx_decoder *d, uint64_t addr, struct pyx_code **out,
 	 * file name "__init__" and no locations: it is not a Python frame. */
 	code->is_shim = L->frame_model == PYX_FRAMES_INTERP && !strcmp(code->filename, "__init__") &&
 			!strcmp(code->name, "__init__");
-	if (cache_put(d->codes, code) < 0)
+	if (cache_put(d, code) < 0)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	*out = code;
 	return 0;

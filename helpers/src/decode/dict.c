@@ -246,8 +246,8 @@ static int keys_view_walk(struct pyx_decoder *d, const struct keys_view *v, size
 	int rc = 0;
 
 	*stopped = 0;
-	if (n > d->limits.max_dict_entries)
-		n = d->limits.max_dict_entries;
+	if (n > d->opts.limits.max_dict_entries)
+		n = d->opts.limits.max_dict_entries;
 	if (v->ordered) {
 		rc = walk_ordered(d, v, max, fn, ctx, stopped, err);
 		goto out;
@@ -282,7 +282,7 @@ static int keys_view_walk(struct pyx_decoder *d, const struct keys_view *v, size
 	if (seen < max && n < v->nentries)
 		rc = pyx_error_set(err, PYX_E_LIMIT, 0, v->keys_addr,
 				   "dict of %llu entries exceeds the scan limit %zu",
-				   (unsigned long long)v->nentries, d->limits.max_dict_entries);
+				   (unsigned long long)v->nentries, d->opts.limits.max_dict_entries);
 out:
 	return rc;
 }
@@ -369,7 +369,7 @@ static int find_init(struct pyx_decoder *d, const char *key, struct find_ctx *f,
 	f->found = 0;
 	f->buf = NULL;
 	/* Longer keys could match a truncated decode: refuse them. */
-	if (f->key_len + 1 > d->limits.max_string_bytes) {
+	if (f->key_len + 1 > d->opts.limits.max_string_bytes) {
 		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0,
 				   "key of %zu bytes exceeds max_string_bytes", f->key_len);
 		goto out;

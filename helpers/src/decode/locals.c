@@ -44,9 +44,12 @@ static uint64_t through_cell(struct pyx_decoder *d, uint64_t obj)
 	return ref;
 }
 
-static int read_slots(struct pyx_decoder *d, const struct pyx_frame *f, struct pyx_code **code,
-		      uint64_t *slots, int *n, struct pyx_error *err)
+/* The frame's fast-local slots, in arena memory (*slots NULL when none). */
+static int read_slots(struct pyx_decoder *d, const struct pyx_dec_frame *f, struct pyx_code **code,
+		      uint64_t **slots_out, int *n, struct pyx_error *err)
 {
+	uint64_t *slots;
+	*slots_out = NULL;
 	int rc = pyx_code_get(d, f->code_addr, code, err);
 	if (rc < 0)
 		return rc;
@@ -59,6 +62,10 @@ static int read_slots(struct pyx_decoder *d, const struct pyx_frame *f, struct p
 				     *n, MAX_LOCALS);
 	if (*n == 0)
 		return 0;
+	slots = pyx_arena_calloc(d->arena, (size_t)*n, sizeof *slots);
+	if (!slots)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	*slots_out = slots;
 	rc = pyx_memsrc_read(d->src, localsplus_addr(d, f->frame_addr), slots,
 			     (size_t)*n * sizeof *slots, err);
 	if (rc < 0)
@@ -88,17 +95,17 @@ static const char *kind_of(struct pyx_decoder *d, const struct pyx_code *code, i
 	return "local";
 }
 
-int pyx_locals_read(struct pyx_decoder *d, struct pyx_frame *f, struct pyx_error *err)
+int pyx_locals_read(struct pyx_decoder *d, struct pyx_dec_frame *f, struct pyx_error *err)
 {
-	uint64_t slots[MAX_LOCALS];
+	uint64_t *slots = NULL;
 	struct pyx_code *code;
 	int n = 0;
 	if (f->error)
 		return 0;
-	int rc = read_slots(d, f, &code, slots, &n, err);
+	int rc = read_slots(d, f, &code, &slots, &n, err);
 	if (rc < 0)
 		return rc;
-	struct pyx_var *vars = pyx_arena_calloc(d->arena, (size_t)n + 1, sizeof *vars);
+	struct pyx_dec_var *vars = pyx_arena_calloc(d->arena, (size_t)n + 1, sizeof *vars);
 	if (!vars)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	/* Arguments come first: positional, keyword-only, *args, **kwargs. */
@@ -118,7 +125,7 @@ int pyx_locals_read(struct pyx_decoder *d, struct pyx_frame *f, struct pyx_error
 		uint64_t value = slots[i];
 		if (!value)
 			continue; /* unbound */
-		struct pyx_var *v = &vars[k++];
+		struct pyx_dec_var *v = &vars[k++];
 		v->name = code->localnames[i];
 		v->kind = kind_of(d, code, i, nargs);
 		value = through_cell(d, value);
@@ -140,17 +147,17 @@ static int repr_of(struct pyx_decoder *d, uint64_t value, const char **out, stru
 	return pyx_obj_repr(d, value, 4096, 3, out, err);
 }
 
-int pyx_locals_lookup(struct pyx_decoder *d, const struct pyx_frame *f, const char *name,
+int pyx_locals_lookup(struct pyx_decoder *d, const struct pyx_dec_frame *f, const char *name,
 		      uint64_t builtins_addr, enum pyx_scope *scope_out, const char **repr_out,
 		      struct pyx_error *err)
 {
-	uint64_t slots[MAX_LOCALS], value = 0;
+	uint64_t *slots = NULL, value = 0;
 	struct pyx_code *code;
 	int n = 0;
 	if (f->error)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, f->frame_addr, "%s",
 				     f->error_msg ? f->error_msg : "frame not decodable");
-	int rc = read_slots(d, f, &code, slots, &n, err);
+	int rc = read_slots(d, f, &code, &slots, &n, err);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < n; i++) {

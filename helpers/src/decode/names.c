@@ -74,7 +74,7 @@ int pyx_thread_names(struct pyx_decoder *d, uint64_t interp_addr,
 	}
 	if (rc < 0)
 		return rc;
-	rc = pyx_dict_items(d, active, d->limits.max_threads, name_cb, &nc, err);
+	rc = pyx_dict_items(d, active, d->opts.limits.max_threads, name_cb, &nc, err);
 	if (rc < 0)
 		pyx_error_wrap(err, "threading._active");
 	return rc;

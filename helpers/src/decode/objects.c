@@ -550,7 +550,7 @@ static int repr_str(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
 	size_t len;
 	int truncated, rc;
 
-	rc = pyx_unicode_decode(r->d, addr, r->str_buf, r->d->limits.max_string_bytes + 1, &len,
+	rc = pyx_unicode_decode(r->d, addr, r->str_buf, r->d->opts.limits.max_string_bytes + 1, &len,
 				&truncated, err);
 	if (rc < 0)
 		goto out;
@@ -564,7 +564,7 @@ out:
 static int repr_bytes(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
 {
 	const uint8_t *s;
-	size_t n, max = r->d->limits.max_string_bytes;
+	size_t n, max = r->d->opts.limits.max_string_bytes;
 	uint64_t size = 0;
 	int rc;
 
@@ -621,7 +621,7 @@ static int repr_seq(struct repr_ctx *r, uint64_t items_addr, uint64_t n, int dep
 		    struct pyx_error *err)
 {
 	uint64_t ptrs[64];
-	size_t show = r->d->limits.max_container_items;
+	size_t show = r->d->opts.limits.max_container_items;
 	uint64_t i = 0;
 	int rc = 0;
 
@@ -685,7 +685,7 @@ static int dict_repr_cb(void *ctx, uint64_t key, uint64_t value)
 	struct dict_repr *dr = ctx;
 	struct repr_ctx *r = dr->r;
 
-	if (dr->shown == r->d->limits.max_container_items || r->b->full) {
+	if (dr->shown == r->d->opts.limits.max_container_items || r->b->full) {
 		dr->more = 1;
 		return 1;
 	}
@@ -702,7 +702,7 @@ static int dict_repr_cb(void *ctx, uint64_t key, uint64_t value)
 static int repr_dict(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
 {
 	struct dict_repr dr = {.r = r, .depth = depth};
-	size_t max = r->d->limits.max_container_items;
+	size_t max = r->d->opts.limits.max_container_items;
 	int rc;
 
 	sb_str(r->b, "{");
@@ -732,7 +732,7 @@ static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int dep
 {
 	const struct pyx_offsets *o = &r->d->layout->off;
 	size_t esize = (size_t)o->consts.set_entry_size, shown = 0;
-	size_t max = r->d->limits.max_container_items;
+	size_t max = r->d->opts.limits.max_container_items;
 	unsigned char ents[64 * 32];
 	uint64_t used = 0, mask = 0, table = 0, slots, i = 0;
 	int frozen = strcmp(name, "frozenset") == 0, rc;
@@ -756,8 +756,8 @@ static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int dep
 		sb_str(r->b, frozen ? "frozenset()" : "set()");
 		goto out;
 	}
-	if (slots > r->d->limits.max_dict_entries)
-		slots = r->d->limits.max_dict_entries;
+	if (slots > r->d->opts.limits.max_dict_entries)
+		slots = r->d->opts.limits.max_dict_entries;
 	sb_str(r->b, frozen ? "frozenset({" : "{");
 	while (i < slots && shown < max && !r->b->full) {
 		size_t chunk = slots - i < 64 ? (size_t)(slots - i) : 64;
@@ -886,8 +886,8 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 	struct sb b = {0};
 	int rc;
 
-	if (max_len == 0 || max_len > PYX_MEMSRC_MAX_READ || d->limits.max_string_bytes < 1 ||
-	    d->limits.max_string_bytes > PYX_MEMSRC_MAX_READ) {
+	if (max_len == 0 || max_len > PYX_MEMSRC_MAX_READ || d->opts.limits.max_string_bytes < 1 ||
+	    d->opts.limits.max_string_bytes > PYX_MEMSRC_MAX_READ) {
 		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0,
 				   "repr length %zu or max_string_bytes out of range", max_len);
 		goto out;
@@ -897,7 +897,7 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 	r = calloc(1, sizeof *r);
 	b.buf = malloc(max_len + 1);
 	if (r) {
-		r->str_buf = malloc(d->limits.max_string_bytes + 1);
+		r->str_buf = malloc(d->opts.limits.max_string_bytes + 1);
 		r->lv = malloc(sizeof *r->lv);
 	}
 	if (!r || !b.buf || !r->str_buf || !r->lv) {

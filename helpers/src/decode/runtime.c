@@ -6,7 +6,6 @@
  * for 3.7-3.11, behind interp->ceval.gil for 3.12+ (pycore_gil.h), and the
  * _PyThreadState_Current global in 3.6. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "code.h"
@@ -15,9 +14,8 @@
 #include "runtime.h"
 #include "../util/cycle.h"
 
-enum { TSTATE_BUF_MAX = 65536, INTERP_BUF_MAX = 1 << 20 };
 
-int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_python_syms *syms,
+int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_dec_roots *syms,
 		       struct pyx_layout *layout, struct pyx_error *err)
 {
 	uint32_t hex = syms->version_hex;
@@ -57,7 +55,7 @@ static const char *sys_version(struct pyx_decoder *d, uint64_t interp_buf_sysdic
 	return n && n < 32 ? pyx_arena_strndup(d->arena, s, n) : NULL;
 }
 
-static uint64_t gil_holder(struct pyx_decoder *d, const struct pyx_python_syms *syms,
+static uint64_t gil_holder(struct pyx_decoder *d, const struct pyx_dec_roots *syms,
 			   uint64_t interp_addr, const unsigned char *ibuf)
 {
 	const struct pyx_offsets *o = &d->layout->off;
@@ -90,7 +88,7 @@ static uint64_t gil_holder(struct pyx_decoder *d, const struct pyx_python_syms *
 }
 
 struct name_ctx {
-	struct pyx_interp *interp;
+	struct pyx_dec_interp *interp;
 };
 
 static void on_thread_name(void *ctx, uint64_t ident, const char *name)
@@ -101,30 +99,27 @@ static void on_thread_name(void *ctx, uint64_t ident, const char *name)
 			nc->interp->threads[i].name = name;
 }
 
-static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t tstate,
-			  uint64_t holder, unsigned flags, struct pyx_error *err)
+static int decode_threads(struct pyx_decoder *d, struct pyx_dec_interp *in, uint64_t tstate,
+			  uint64_t holder, struct pyx_error *err)
 {
 	const struct pyx_layout *L = d->layout;
 	const struct pyx_offsets *o = &L->off;
 	size_t tsize = (size_t)o->thread_state.size;
-	unsigned char *tbuf = NULL;
+	unsigned char *tbuf = d->tstate_buf;
 	size_t cap = 0;
 	int rc = 0;
-	if (tsize == 0 || tsize > TSTATE_BUF_MAX)
+	if (tsize == 0 || tsize > PYX_TSTATE_BUF_MAX)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad thread state size %zu", tsize);
-	tbuf = malloc(tsize);
-	if (!tbuf)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	struct pyx_cycle cyc;
 	uint64_t first = tstate;
 	pyx_cycle_init(&cyc);
 	while (tstate) {
 		struct pyx_error e;
 		pyx_error_clear(&e);
-		if (in->nthreads >= d->limits.max_threads) {
+		if (in->nthreads >= d->opts.limits.max_threads) {
 			rc = pyx_error_set(err, PYX_E_LIMIT, 0, tstate,
 					   "more than %zu threads in interpreter %lld",
-					   d->limits.max_threads, (long long)in->id);
+					   d->opts.limits.max_threads, (long long)in->id);
 			goto out;
 		}
 		if (pyx_memsrc_read(d->src, tstate, tbuf, tsize, &e) < 0) {
@@ -135,7 +130,7 @@ static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t
 		}
 		if (in->nthreads == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
-			struct pyx_thread *nt = pyx_arena_grow(d->arena, in->threads, in->nthreads,
+			struct pyx_dec_thread *nt = pyx_arena_grow(d->arena, in->threads, in->nthreads,
 							       ncap, sizeof *nt);
 			if (!nt) {
 				rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
@@ -144,7 +139,7 @@ static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t
 			in->threads = nt;
 			cap = ncap;
 		}
-		struct pyx_thread *th = &in->threads[in->nthreads++];
+		struct pyx_dec_thread *th = &in->threads[in->nthreads++];
 		th->tstate_addr = tstate;
 		th->thread_id = pyx_get_u64(tbuf, o->thread_state.thread_id);
 		th->tid = PYX_HAS(o->thread_state.native_thread_id)
@@ -167,7 +162,7 @@ static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t
 			}
 		} else
 			frame = pyx_get_u64(tbuf, o->thread_state.current_frame);
-		rc = pyx_frames_walk(d, frame, flags, th, err);
+		rc = pyx_frames_walk(d, frame, th, err);
 		if (rc < 0)
 			goto out;
 		tstate = pyx_get_u64(tbuf, o->thread_state.next);
@@ -179,49 +174,29 @@ static int decode_threads(struct pyx_decoder *d, struct pyx_interp *in, uint64_t
 		}
 	}
 out:
-	free(tbuf);
 	/* The list is newest first; show the oldest (usually MainThread) first. */
 	for (size_t i = 0, j = in->nthreads ? in->nthreads - 1 : 0; i < j; i++, j--) {
-		struct pyx_thread tmp = in->threads[i];
+		struct pyx_dec_thread tmp = in->threads[i];
 		in->threads[i] = in->threads[j];
 		in->threads[j] = tmp;
 	}
 	return rc;
 }
 
-/* The part of PyInterpreterState the decoder reads: up to its last field we
- * use. The whole structure is 195-346 KiB on 3.12+; copying it for six
- * pointers cost more than the rest of a small process's dump. */
-static size_t interp_read_size(const struct pyx_offsets *o)
-{
-	const int32_t used[] = {
-		o->interpreter_state.id,	    o->interpreter_state.next,
-		o->interpreter_state.threads_head, o->interpreter_state.sysdict,
-		o->interpreter_state.ceval_gil,
-	};
-	size_t end = 0;
-	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
-		if (PYX_HAS(used[i]) && (size_t)used[i] + 8 > end)
-			end = (size_t)used[i] + 8;
-	if (o->interpreter_state.size < 0 || end > (size_t)o->interpreter_state.size)
-		return 0; /* reported as a bad interpreter size by the caller */
-	return end;
-}
-
-int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms,
-		       unsigned flags, struct pyx_process *proc, struct pyx_error *err)
+int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_dec_roots *syms,
+		       struct pyx_dec_result *proc, struct pyx_error *err)
 {
 	const struct pyx_layout *L = d->layout;
 	const struct pyx_offsets *o = &L->off;
 	uint64_t interp = 0, main_interp = 0;
-	unsigned char *ibuf = NULL;
-	size_t isize = interp_read_size(o), cap = 0;
+	unsigned char *ibuf = d->interp_buf;
+	size_t isize = pyx_interp_read_size(o), cap = 0;
 	int rc;
+	memset(proc, 0, sizeof *proc);
 	proc->version_hex = L->version_hex;
-	proc->is_python = 1;
 	char version[32];
 	pyx_layout_format_version(L->version_hex, version, sizeof version);
-	proc->python_version = pyx_arena_strdup(d->arena, version);
+	proc->version = pyx_arena_strdup(d->arena, version);
 	proc->layout_source = L->source;
 	if (L->has_runtime) {
 		rc = pyx_memsrc_read_u64(d->src, syms->runtime + (uint64_t)o->runtime_state.interpreters_head,
@@ -245,11 +220,8 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 		return pyx_error_set(err, PYX_E_NOT_INITIALIZED, 0, 0,
 				     "the Python interpreter is not initialized (starting up or "
 				     "already finalized)");
-	if (isize == 0 || isize > INTERP_BUF_MAX)
+	if (isize == 0 || isize > PYX_INTERP_BUF_MAX)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "bad interpreter size %zu", isize);
-	ibuf = malloc(isize);
-	if (!ibuf)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	rc = 0;
 	struct pyx_cycle icyc;
 	uint64_t first_interp = interp;
@@ -257,15 +229,15 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 	for (size_t index = 0; interp; index++) {
 		struct pyx_error e;
 		pyx_error_clear(&e);
-		if (index >= d->limits.max_interpreters) {
+		if (index >= d->opts.limits.max_interpreters) {
 			rc = pyx_error_set(err, PYX_E_LIMIT, 0, interp,
 					   "more than %zu interpreters (or a loop in their list)",
-					   d->limits.max_interpreters);
+					   d->opts.limits.max_interpreters);
 			goto out;
 		}
 		if (proc->ninterps == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
-			struct pyx_interp *ni = pyx_arena_grow(d->arena, proc->interps,
+			struct pyx_dec_interp *ni = pyx_arena_grow(d->arena, proc->interps,
 							       proc->ninterps, ncap, sizeof *ni);
 			if (!ni) {
 				rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
@@ -274,8 +246,9 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 			proc->interps = ni;
 			cap = ncap;
 		}
-		struct pyx_interp *in = &proc->interps[proc->ninterps++];
+		struct pyx_dec_interp *in = &proc->interps[proc->ninterps++];
 		in->addr = interp;
+		in->gc_collecting = -1;
 		if (pyx_memsrc_read(d->src, interp, ibuf, isize, &e) < 0) {
 			in->error = e.code;
 			in->error_msg = pyx_arena_printf(d->arena, "interpreter at 0x%llx: %s",
@@ -288,10 +261,10 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 		if (!syms->py_version && index == 0 && PYX_HAS(o->interpreter_state.sysdict)) {
 			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict));
 			if (v)
-				proc->python_version = v;
+				proc->version = v;
 		}
 		rc = decode_threads(d, in, pyx_get_u64(ibuf, o->interpreter_state.threads_head),
-				    holder, flags, &e);
+				    holder, &e);
 		if (rc == -PYX_E_NOMEM) {
 			*err = e;
 			goto out;
@@ -301,7 +274,7 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 			in->error = e.code;
 			in->error_msg = pyx_arena_strdup(d->arena, e.msg);
 		}
-		if (!(flags & PYX_SNAP_NO_THREAD_NAMES)) {
+		if (d->opts.thread_names) {
 			struct name_ctx nc = {in};
 			pyx_thread_names(d, interp, on_thread_name, &nc, NULL);
 			const char *role = NULL;
@@ -317,10 +290,9 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_python_syms *syms
 		}
 	}
 out:
-	free(ibuf);
 	/* Newest first in the list; sort by id so the main interpreter leads. */
 	for (size_t i = 1; i < proc->ninterps; i++) {
-		struct pyx_interp tmp = proc->interps[i];
+		struct pyx_dec_interp tmp = proc->interps[i];
 		size_t j = i;
 		while (j > 0 && proc->interps[j - 1].id > tmp.id) {
 			proc->interps[j] = proc->interps[j - 1];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* str objects to UTF-8: every PEP 393 representation (compact ASCII, compact
  * latin-1/UCS-2/UCS-4, legacy strings whose characters live in a separate
- * block), bounded by d->limits.max_string_bytes and cut at a character
+ * block), bounded by d->opts.limits.max_string_bytes and cut at a character
  * boundary. The state bits come from the layout's consts, never from a
  * version number (Include/cpython/unicodeobject.h, PyASCIIObject.state). */
 #include <stdint.h>
@@ -219,7 +219,7 @@ out:
 
 int pyx_obj_str(struct pyx_decoder *d, uint64_t str_addr, const char **out, struct pyx_error *err)
 {
-	size_t cap = d->limits.max_string_bytes + 1, len;
+	size_t cap = d->opts.limits.max_string_bytes + 1, len;
 	char *buf = NULL;
 	int truncated, rc;
 
@@ -249,8 +249,8 @@ int pyx_obj_str_buf(struct pyx_decoder *d, uint64_t str_addr, char *buf, size_t 
 		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0, "empty buffer for a string");
 		goto out;
 	}
-	if (d->limits.max_string_bytes + 1 < cap)
-		cap = d->limits.max_string_bytes + 1;
+	if (d->opts.limits.max_string_bytes + 1 < cap)
+		cap = d->opts.limits.max_string_bytes + 1;
 	rc = pyx_unicode_decode(d, str_addr, buf, cap, &len, &truncated, err);
 out:
 	return rc;

@@ -1,204 +1,148 @@
 /* SPDX-License-Identifier: MIT */
-/* The JSON report (schema in docs/json.md). Written by hand, streaming: the
- * model is simple and a JSON library would be the only dependency. */
-#include <errno.h>
+/* The JSON report (schema in docs/json.md). Written by hand, streaming, on
+ * the library's sink: the model is simple, and a JSON library would be the
+ * only dependency and could not run in a signal handler. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "../snapshot/snapshot_priv.h"
+#include "format_priv.h"
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid:
- * target strings may hold lone surrogates or arbitrary bytes. */
-static size_t utf8_len(const unsigned char *p)
+static void jbool(struct pyx_out *o, const char *key, int v)
 {
-	unsigned char c = p[0];
-	size_t n = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (n == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
-		return 0; /* overlong, or a UTF-16 surrogate */
-	if (n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
-		return 0;
-	return n;
+	pyx_out_printf(o, ", \"%s\": %s", key, v ? "true" : "false");
 }
 
-/* A JSON string: control characters escaped, invalid UTF-8 as U+FFFD, so
- * the document is valid RFC 8259 whatever the target's bytes. */
-static void jstr(FILE *out, const char *s)
+static void jkey_str(struct pyx_out *o, const char *key, const char *s)
 {
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				fprintf(out, "\\u%04x", *p);
-			} else if (*p >= 0x80) {
-				size_t n = utf8_len(p);
-				if (!n) {
-					fputs("\\ufffd", out);
-					p++;
-					continue;
-				}
-				fwrite(p, 1, n, out);
-				p += n;
-				continue;
-			} else {
-				fputc(*p, out);
-			}
-		}
-		p++;
-	}
-	fputc('"', out);
+	pyx_out_printf(o, ", \"%s\": ", key);
+	pyx_out_json(o, s);
 }
 
-static void jframe(FILE *out, const struct pyx_frame *f, unsigned flags)
+static void jframe(struct pyx_out *o, const struct pyx_frame *f)
 {
-	fputs("{\"function\": ", out);
-	jstr(out, f->function);
-	fputs(", \"qualname\": ", out);
-	jstr(out, f->qualname);
-	fputs(", \"file\": ", out);
-	jstr(out, f->file);
-	fprintf(out, ", \"line\": %d, \"entry\": %s", f->line, f->is_entry ? "true" : "false");
-	fprintf(out, ", \"frame_addr\": %" PRIu64 ", \"code_addr\": %" PRIu64, f->frame_addr,
-		f->code_addr);
-	if (f->error) {
-		fputs(", \"error\": ", out);
-		jstr(out, f->error_msg);
-	}
+	pyx_out_puts(o, "{\"kind\": \"python\", \"function\": ");
+	pyx_out_json(o, f->function);
+	jkey_str(o, "qualname", f->qualname);
+	jkey_str(o, "file", f->file);
+	pyx_out_printf(o, ", \"line\": %d", f->line);
+	jbool(o, "entry", f->is_entry);
+	pyx_out_printf(o, ", \"frame_addr\": %" PRIu64 ", \"code_addr\": %" PRIu64, f->frame_addr,
+		       f->code_addr);
+	if (f->error)
+		jkey_str(o, "error", f->error_msg);
 	if (f->locals) {
-		fputs(", \"locals\": [", out);
+		pyx_out_puts(o, ", \"locals\": [");
 		for (size_t i = 0; i < f->nlocals; i++) {
-			fputs(i ? ", {\"name\": " : "{\"name\": ", out);
-			jstr(out, f->locals[i].name);
-			fputs(", \"kind\": ", out);
-			jstr(out, f->locals[i].kind);
-			fputs(", \"repr\": ", out);
-			jstr(out, f->locals[i].repr);
-			fputc('}', out);
+			pyx_out_puts(o, i ? ", {\"name\": " : "{\"name\": ");
+			pyx_out_json(o, f->locals[i].name);
+			jkey_str(o, "kind", f->locals[i].kind);
+			jkey_str(o, "repr", f->locals[i].repr);
+			pyx_out_putc(o, '}');
 		}
-		fputc(']', out);
+		pyx_out_putc(o, ']');
 	}
-	(void)flags;
-	fputc('}', out);
+	pyx_out_putc(o, '}');
 }
 
-static void jthread(FILE *out, const struct pyx_thread *th, unsigned flags)
+static void jthread(struct pyx_out *o, const struct pyx_thread *th)
 {
-	fprintf(out, "{\"tid\": %" PRId64 ", \"thread_id\": %" PRIu64 ", \"name\": ", th->tid,
-		th->thread_id);
-	jstr(out, th->name);
-	fprintf(out, ", \"holds_gil\": %s, \"frames\": [", th->holds_gil ? "true" : "false");
+	pyx_out_printf(o, "{\"tid\": %" PRId64 ", \"thread_id\": %" PRIu64, th->tid, th->thread_id);
+	jkey_str(o, "name", th->name);
+	jbool(o, "holds_gil", th->holds_gil);
+	jbool(o, "in_gc", th->in_gc);
+	jkey_str(o, "state", pyx_thread_state_name(th->state));
+	jkey_str(o, "syscall", th->syscall_name);
+	if (th->crashed)
+		jbool(o, "crashed", 1);
+	pyx_out_printf(o, ", \"omitted\": %zu, \"omitted_at\": %zu", th->omitted,
+		       th->omitted ? th->omitted_at : th->nframes);
+	pyx_out_puts(o, ", \"frames\": [");
 	for (size_t i = 0; i < th->nframes; i++) {
 		if (i)
-			fputs(", ", out);
-		jframe(out, &th->frames[i], flags);
+			pyx_out_puts(o, ", ");
+		jframe(o, &th->frames[i]);
 	}
-	fputc(']', out);
-	if (th->truncated) {
-		fputs(", \"truncated\": ", out);
-		jstr(out, th->truncated_msg);
-	}
-	fputc('}', out);
+	pyx_out_putc(o, ']');
+	if (th->truncated)
+		jkey_str(o, "truncated", th->truncated_msg);
+	pyx_out_putc(o, '}');
 }
 
-static void jprocess(FILE *out, const struct pyx_snapshot *snap, const struct pyx_process *p,
-		     unsigned flags, int64_t only_tid)
+static void jsignal(struct pyx_out *o, const struct pyx_process *p)
 {
-	fprintf(out, "{\"pid\": %d, \"ppid\": %d, \"depth\": %d, \"python\": %s", (int)p->pid,
-		(int)p->ppid, p->depth, p->is_python ? "true" : "false");
-	fputs(", \"state\": ", out);
-	jstr(out, pyx_state_name(p->state));
-	fputs(", \"role\": ", out);
-	jstr(out, p->role);
-	fputs(", \"children\": [", out);
+	pyx_out_printf(o, ", \"signal\": {\"number\": %d", p->signal);
+	jkey_str(o, "name", pyx_signal_name(p->signal));
+	pyx_out_printf(o, ", \"code\": %d", p->signal_code);
+	jkey_str(o, "code_name", pyx_signal_code_name(p->signal, p->signal_code));
+	pyx_out_printf(o, ", \"addr\": %llu}", (unsigned long long)p->fault_addr);
+}
+
+static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
+		     const struct pyx_process *p, int64_t only_tid)
+{
+	pyx_out_printf(o, "{\"pid\": %d, \"ppid\": %d, \"depth\": %d", (int)p->pid, (int)p->ppid,
+		       p->depth);
+	jbool(o, "python", p->is_python);
+	jkey_str(o, "state", pyx_state_name(p->state));
+	jkey_str(o, "role", p->role);
+	jkey_str(o, "source", p->source);
+	pyx_out_puts(o, ", \"children\": [");
 	int first = 1;
 	for (size_t i = 0; i < snap->nprocs; i++)
 		if (snap->procs[i].ppid == p->pid && &snap->procs[i] != p) {
-			fprintf(out, first ? "%d" : ", %d", (int)snap->procs[i].pid);
+			pyx_out_printf(o, first ? "%d" : ", %d", (int)snap->procs[i].pid);
 			first = 0;
 		}
-	fprintf(out, "], \"threads\": %zu, \"python_version\": ", p->nthreads);
-	jstr(out, p->python_version);
-	fputs(", \"executable\": ", out);
-	jstr(out, p->executable);
-	fputs(", \"argv\": [", out);
+	pyx_out_printf(o, "], \"threads\": %zu", p->nthreads);
+	jkey_str(o, "python_version", p->python_version);
+	jkey_str(o, "executable", p->executable);
+	pyx_out_puts(o, ", \"argv\": [");
 	for (size_t i = 0; i < p->argc; i++) {
 		if (i)
-			fputs(", ", out);
-		jstr(out, p->argv[i]);
+			pyx_out_puts(o, ", ");
+		pyx_out_json(o, p->argv[i]);
 	}
-	fputs("], \"python_path\": ", out);
-	jstr(out, p->python_path);
-	fputs(", \"layout\": ", out);
-	jstr(out, p->layout_source);
+	pyx_out_putc(o, ']');
+	jkey_str(o, "cwd", p->cwd);
+	jkey_str(o, "python_path", p->python_path);
+	jkey_str(o, "layout", p->layout_source);
 	if (p->stopped_us >= 0)
-		fprintf(out, ", \"stopped_us\": %" PRId64, p->stopped_us);
-	if (p->error) {
-		fputs(", \"error\": ", out);
-		jstr(out, p->error_msg);
-	}
-	fputs(", \"interpreters\": [", out);
+		pyx_out_printf(o, ", \"stopped_us\": %" PRId64, p->stopped_us);
+	if (p->signal)
+		jsignal(o, p);
+	if (p->error)
+		jkey_str(o, "error", p->error_msg);
+	pyx_out_puts(o, ", \"interpreters\": [");
 	for (size_t i = 0; i < p->ninterps; i++) {
 		const struct pyx_interp *in = &p->interps[i];
 		if (i)
-			fputs(", ", out);
-		fprintf(out, "{\"id\": %" PRId64 ", \"main\": %s", in->id, in->is_main ? "true" : "false");
-		if (in->error) {
-			fputs(", \"error\": ", out);
-			jstr(out, in->error_msg);
-		}
-		fputs(", \"threads\": [", out);
+			pyx_out_puts(o, ", ");
+		pyx_out_printf(o, "{\"id\": %" PRId64, in->id);
+		jbool(o, "main", in->is_main);
+		if (in->error)
+			jkey_str(o, "error", in->error_msg);
+		pyx_out_puts(o, ", \"threads\": [");
 		for (size_t j = 0, shown = 0; j < in->nthreads; j++) {
 			if (only_tid >= 0 && in->threads[j].tid != only_tid)
 				continue;
 			if (shown++)
-				fputs(", ", out);
-			jthread(out, &in->threads[j], flags);
+				pyx_out_puts(o, ", ");
+			jthread(o, &in->threads[j]);
 		}
-		fputs("]}", out);
+		pyx_out_puts(o, "]}");
 	}
-	fputs("]}", out);
+	pyx_out_puts(o, "]}");
 }
 
-int pyx_format_json_thread(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid,
-			   FILE *out, struct pyx_error *err)
+void pyx_format_json_to(const struct pyx_snapshot *snap, const struct pyx_format_opts *opts,
+			struct pyx_out *o)
 {
-	fprintf(out, "{\"schema_version\": %d, \"processes\": [", snap->schema_version);
+	pyx_out_printf(o, "{\"schema_version\": %d, \"processes\": [", snap->schema_version);
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		if (i)
-			fputs(", ", out);
-		jprocess(out, snap, &snap->procs[i], flags, only_tid);
+			pyx_out_puts(o, ", ");
+		jprocess(o, snap, &snap->procs[i], opts->only_tid);
 	}
-	fputs("]}\n", out);
-	if (fflush(out) != 0 || ferror(out))
-		return pyx_error_set(err, PYX_E_OS, errno, 0, "writing the report: %s",
-				     strerror(errno));
-	return 0;
-}
-
-int pyx_format_json(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
-		    struct pyx_error *err)
-{
-	return pyx_format_json_thread(snap, flags, -1, out, err);
+	pyx_out_puts(o, "]}\n");
 }

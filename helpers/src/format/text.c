@@ -1,47 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /* The human-readable report: one block per process, interpreter and thread,
  * frames innermost first as "qualname (file:line)", the py-spy convention
- * Python engineers already read; or python-gdb.py's traceback style for
- * py-bt. Threads with identical stacks can be grouped. */
+ * Python engineers already read, with the source line under each frame; or
+ * python-gdb.py's traceback style for py-bt. Identical threads and
+ * processes can be grouped, runs of one repeated frame are folded as
+ * Python's tracebacks fold them, and frames left out of a deep stack are
+ * counted where they were. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../snapshot/snapshot_priv.h"
+#include "../util/fmt.h"
+#include "format_priv.h"
 
 enum { SOURCE_LINE_MAX = 512, SOURCE_FILE_MAX = 16 << 20 };
 
 struct text_ctx {
+	const struct pyx_format_opts *opts;
 	unsigned flags;
-	int64_t only_tid;
-	FILE *out;
+	struct pyx_out *out;
 	size_t threads_printed; /* without headers, a blank line separates threads */
+	char cwd[1024];		/* ours, for --short-paths; "" when unknown */
 	/* source cache: the last file read */
 	char *src_path;
 	char *src_text;
 	size_t src_len;
 };
 
-/* Writes a string that came from the target (names, file names, argv) with
- * control characters escaped, so that it cannot drive the terminal. */
-static void tstr(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "?");
-	for (;;) {
-		const unsigned char *run = p;
-		while (*p >= 0x20 && *p != 0x7f)
-			p++;
-		if (p > run)
-			fwrite(run, 1, (size_t)(p - run), out);
-		if (!*p)
-			return;
-		fprintf(out, "\\x%02x", *p++);
-	}
-}
+/* ---- source lines ---- */
 
 /* A source file named by the target (co_filename is target data): only a
  * regular file, opened without blocking (a FIFO must not hang us), at most
@@ -72,9 +63,19 @@ out:
 	return text;
 }
 
-/* Line `line` of `path` (from a one-file cache), or NULL. */
-static const char *source_line(struct text_ctx *c, const char *path, int line, size_t *len)
+/* Line `line` of a frame's file (from a one-file cache), or NULL. A
+ * relative co_filename is taken from the process's working directory. */
+static const char *source_line(struct text_ctx *c, const struct pyx_process *p, const char *file,
+			       int line, size_t *len)
 {
+	char joined[4096];
+	const char *path = file;
+	if (!file || line <= 0 || file[0] == '<')
+		return NULL;
+	if (file[0] != '/' && p && p->cwd) {
+		pyx_snprintf(joined, sizeof joined, "%s/%s", p->cwd, file);
+		path = joined;
+	}
 	if (!c->src_path || strcmp(c->src_path, path)) {
 		free(c->src_path);
 		free(c->src_text);
@@ -83,95 +84,148 @@ static const char *source_line(struct text_ctx *c, const char *path, int line, s
 		c->src_len = 0;
 		c->src_text = read_source(path, &c->src_len);
 	}
-	if (!c->src_text || line <= 0)
+	if (!c->src_text)
 		return NULL;
-	const char *p = c->src_text, *end = p + c->src_len;
-	for (int i = 1; i < line && p < end; i++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	const char *s = c->src_text, *end = s + c->src_len;
+	for (int i = 1; i < line && s < end; i++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			return NULL;
-		p = nl + 1;
+		s = nl + 1;
 	}
-	if (p >= end)
+	if (s >= end)
 		return NULL;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	*len = (size_t)((nl ? nl : end) - p);
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	*len = (size_t)((nl ? nl : end) - s);
+	while (*len && (s[*len - 1] == '\r' || s[*len - 1] == ' '))
+		(*len)--;
 	if (*len > SOURCE_LINE_MAX)
 		*len = SOURCE_LINE_MAX;
-	return p;
+	return *len ? s : NULL;
 }
 
-static void print_locals(struct text_ctx *c, const struct pyx_frame *f, const char *indent)
+/* ---- frames ---- */
+
+/* A file name as shown: with --short-paths, relative to our working folder
+ * or to the site-packages folder it lies in. */
+static void print_path(struct text_ctx *c, const char *file)
+{
+	const char *shown = file;
+	if ((c->flags & PYX_FMT_SHORT_PATHS) && file) {
+		size_t n = strlen(c->cwd);
+		const char *site = strstr(file, "/site-packages/");
+		const char *dist = strstr(file, "/dist-packages/");
+		if (n > 1 && !strncmp(file, c->cwd, n) && file[n] == '/')
+			shown = file + n + 1;
+		else if (site)
+			shown = site + 15;
+		else if (dist)
+			shown = dist + 15;
+	}
+	pyx_out_text(c->out, shown);
+}
+
+static void print_locals_list(struct text_ctx *c, const struct pyx_frame *f, int args,
+			      const char *indent)
+{
+	for (size_t i = 0; i < f->nlocals; i++) {
+		const struct pyx_var *v = &f->locals[i];
+		if ((v->kind && !strcmp(v->kind, "arg")) != args)
+			continue;
+		pyx_out_puts(c->out, indent);
+		pyx_out_text(c->out, v->name);
+		pyx_out_puts(c->out, " = ");
+		if (v->repr)
+			pyx_out_text(c->out, v->repr);
+		else
+			pyx_out_puts(c->out, "<unreadable>");
+		pyx_out_putc(c->out, '\n');
+	}
+}
+
+static int has_kind(const struct pyx_frame *f, int args)
 {
 	for (size_t i = 0; i < f->nlocals; i++)
-		fprintf(c->out, "%s%s = %s\n", indent, f->locals[i].name,
-			f->locals[i].repr ? f->locals[i].repr : "<unreadable>");
+		if ((f->locals[i].kind && !strcmp(f->locals[i].kind, "arg")) == args)
+			return 1;
+	return 0;
 }
 
-static void print_frame(struct text_ctx *c, const struct pyx_frame *f)
+static void print_locals(struct text_ctx *c, const struct pyx_frame *f, const char *indent,
+			 const char *inner)
 {
-	FILE *out = c->out;
+	for (int args = 1; args >= 0; args--) {
+		if (!has_kind(f, args))
+			continue;
+		pyx_out_puts(c->out, indent);
+		pyx_out_puts(c->out, args ? "Arguments:\n" : "Locals:\n");
+		print_locals_list(c, f, args, inner);
+	}
+}
+
+static void print_source(struct text_ctx *c, const struct pyx_process *p,
+			 const struct pyx_frame *f, const char *indent)
+{
+	size_t len;
+	const char *text;
+	if (!(c->flags & PYX_FMT_SOURCE) || !(text = source_line(c, p, f->file, f->line, &len)))
+		return;
+	pyx_out_puts(c->out, indent);
+	pyx_out_style(c->out, PYX_STYLE_NOTE);
+	pyx_out_textn(c->out, text, len);
+	pyx_out_style(c->out, PYX_STYLE_NONE);
+	pyx_out_putc(c->out, '\n');
+}
+
+static void print_frame(struct text_ctx *c, const struct pyx_process *p, const struct pyx_frame *f)
+{
+	struct pyx_out *out = c->out;
 	if (f->error) {
-		fprintf(out, "    ??? (frame 0x%" PRIx64 ": %s)\n", f->frame_addr,
-			f->error_msg ? f->error_msg : "undecodable");
+		pyx_out_style(out, PYX_STYLE_ERROR);
+		pyx_out_printf(out, "    ??? (frame 0x%" PRIx64 ": ", f->frame_addr);
+		pyx_out_text(out, f->error_msg ? f->error_msg : "undecodable");
+		pyx_out_putc(out, ')');
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
 		return;
 	}
 	if (c->flags & PYX_FMT_TRACEBACK) {
-		fputs("  File \"", out);
-		tstr(out, f->file);
-		fprintf(out, "\", line %d, in ", f->line);
-		tstr(out, f->qualname);
-		fputc('\n', out);
-		size_t len;
-		const char *text;
-		if ((c->flags & PYX_FMT_SOURCE) && (text = source_line(c, f->file, f->line, &len)))
-			fprintf(out, "    %.*s\n", (int)len, text);
-		if (c->flags & PYX_FMT_LOCALS)
-			print_locals(c, f, "      ");
+		pyx_out_puts(out, "  File \"");
+		pyx_out_style(out, PYX_STYLE_FILE);
+		print_path(c, f->file);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_printf(out, "\", line %d, in ", f->line);
+		pyx_out_style(out, PYX_STYLE_FUNC);
+		pyx_out_text(out, f->qualname);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
+		print_source(c, p, f, "    ");
+		if (c->flags & PYX_FMT_LOCALS) {
+			print_locals_list(c, f, 1, "      ");
+			print_locals_list(c, f, 0, "      ");
+		}
 		return;
 	}
-	fputs("    ", out);
-	tstr(out, f->qualname);
-	fputs(" (", out);
-	tstr(out, f->file);
+	pyx_out_puts(out, "    ");
+	pyx_out_style(out, PYX_STYLE_FUNC);
+	pyx_out_text(out, f->qualname);
+	pyx_out_style(out, PYX_STYLE_NONE);
+	pyx_out_puts(out, " (");
+	pyx_out_style(out, PYX_STYLE_FILE);
+	print_path(c, f->file);
 	if (f->line > 0)
-		fprintf(out, ":%d", f->line);
-	fputc(')', out);
+		pyx_out_printf(out, ":%d", f->line);
+	pyx_out_style(out, PYX_STYLE_NONE);
+	pyx_out_putc(out, ')');
 	if (c->flags & PYX_FMT_ADDRS)
-		fprintf(out, " [frame 0x%" PRIx64 " code 0x%" PRIx64 "]", f->frame_addr,
-			f->code_addr);
-	fputc('\n', out);
+		pyx_out_printf(out, " [frame 0x%" PRIx64 " code 0x%" PRIx64 "]", f->frame_addr,
+			       f->code_addr);
+	pyx_out_putc(out, '\n');
+	print_source(c, p, f, "        ");
 	if (c->flags & PYX_FMT_LOCALS)
-		print_locals(c, f, "        ");
-}
-
-static void print_thread_id(struct text_ctx *c, const struct pyx_thread *th)
-{
-	if (th->tid >= 0)
-		fprintf(c->out, "%" PRId64, th->tid);
-	else
-		fprintf(c->out, "0x%" PRIx64, th->thread_id);
-	if (th->name) {
-		fputs(" \"", c->out);
-		tstr(c->out, th->name);
-		fputc('"', c->out);
-	}
-	if (th->holds_gil)
-		fputs(" (holds the GIL)", c->out);
-}
-
-static void print_frames(struct text_ctx *c, const struct pyx_thread *th)
-{
-	if (c->flags & PYX_FMT_TRACEBACK)
-		fputs("Traceback (most recent call first):\n", c->out);
-	for (size_t i = 0; i < th->nframes; i++)
-		print_frame(c, &th->frames[i]);
-	if (!th->nframes && !th->truncated)
-		fputs("    (no Python frames)\n", c->out);
-	if (th->truncated)
-		fprintf(c->out, "    ... stack cut here: %s\n", th->truncated_msg);
+		print_locals(c, f, "        ", "            ");
 }
 
 static int same_locals(const struct pyx_frame *x, const struct pyx_frame *y)
@@ -186,112 +240,274 @@ static int same_locals(const struct pyx_frame *x, const struct pyx_frame *y)
 	return 1;
 }
 
+static int same_frame(const struct pyx_frame *x, const struct pyx_frame *y, unsigned flags)
+{
+	if (x->error || y->error || x->line != y->line || strcmp(x->qualname, y->qualname) ||
+	    strcmp(x->file, y->file))
+		return 0;
+	return !(flags & PYX_FMT_LOCALS) || same_locals(x, y);
+}
+
+static void print_gap(struct text_ctx *c, const struct pyx_thread *th)
+{
+	pyx_out_style(c->out, PYX_STYLE_NOTE);
+	pyx_out_printf(c->out, "    ... %zu frame%s left out here (%zu shown of %zu", th->omitted,
+		       th->omitted == 1 ? "" : "s", th->nframes, th->nframes + th->omitted);
+	if (c->opts->frames_hint)
+		pyx_out_printf(c->out, "; %s shows more", c->opts->frames_hint);
+	pyx_out_puts(c->out, ")");
+	pyx_out_style(c->out, PYX_STYLE_NONE);
+	pyx_out_putc(c->out, '\n');
+}
+
+/* Python's tracebacks print a repeated frame three times, then count the
+ * rest (RECURSIVE_CUTOFF, Lib/traceback.py). */
+enum { FOLD_AFTER = 3 };
+
+/* Frames [from, to) with runs of one repeated frame folded. */
+static void print_run(struct text_ctx *c, const struct pyx_process *p, const struct pyx_thread *th,
+		      size_t from, size_t to)
+{
+	for (size_t i = from; i < to;) {
+		size_t j = i + 1;
+		if (!(c->flags & PYX_FMT_NO_FOLD))
+			while (j < to && same_frame(&th->frames[i], &th->frames[j], c->flags))
+				j++;
+		size_t shown = j - i > FOLD_AFTER ? FOLD_AFTER : j - i;
+		for (size_t k = 0; k < shown; k++)
+			print_frame(c, p, &th->frames[i + k]);
+		if (j - i > shown) {
+			pyx_out_style(c->out, PYX_STYLE_NOTE);
+			pyx_out_printf(c->out, "    [Previous frame repeated %zu more time%s]\n",
+				       j - i - shown, j - i - shown == 1 ? "" : "s");
+			pyx_out_style(c->out, PYX_STYLE_NONE);
+		}
+		i = j;
+	}
+}
+
+static void print_frames(struct text_ctx *c, const struct pyx_process *p,
+			 const struct pyx_thread *th)
+{
+	if (c->flags & PYX_FMT_TRACEBACK)
+		pyx_out_puts(c->out, "Traceback (most recent call first):\n");
+	size_t gap = th->omitted ? th->omitted_at : th->nframes;
+	print_run(c, p, th, 0, gap);
+	if (th->omitted)
+		print_gap(c, th);
+	print_run(c, p, th, gap, th->nframes);
+	if (!th->nframes && !th->truncated)
+		pyx_out_puts(c->out, "    (no Python frames)\n");
+	if (th->truncated) {
+		pyx_out_style(c->out, PYX_STYLE_ERROR);
+		pyx_out_puts(c->out, "    ... stack cut here: ");
+		pyx_out_text(c->out, th->truncated_msg);
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		pyx_out_putc(c->out, '\n');
+	}
+}
+
+/* ---- threads ---- */
+
+static void print_thread_id(struct text_ctx *c, const struct pyx_thread *th)
+{
+	if (th->tid >= 0)
+		pyx_out_printf(c->out, "%" PRId64, th->tid);
+	else
+		pyx_out_printf(c->out, "0x%" PRIx64, th->thread_id);
+	if (th->name) {
+		pyx_out_puts(c->out, " \"");
+		pyx_out_text(c->out, th->name);
+		pyx_out_putc(c->out, '"');
+	}
+}
+
+/* " (holds the GIL, idle in futex)": what the thread was doing. */
+static void print_thread_state(struct text_ctx *c, const struct pyx_thread *th)
+{
+	const char *sep = " (";
+	if (th->crashed) {
+		pyx_out_puts(c->out, sep);
+		pyx_out_style(c->out, PYX_STYLE_GIL);
+		pyx_out_puts(c->out, "crashed");
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		sep = ", ";
+	}
+	if (th->holds_gil) {
+		pyx_out_puts(c->out, sep);
+		pyx_out_style(c->out, PYX_STYLE_GIL);
+		pyx_out_puts(c->out, "holds the GIL");
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		sep = ", ";
+	}
+	if (th->in_gc) {
+		pyx_out_puts(c->out, sep);
+		pyx_out_puts(c->out, "in the garbage collector");
+		sep = ", ";
+	}
+	const char *state = pyx_thread_state_name(th->state);
+	if (state) {
+		pyx_out_puts(c->out, sep);
+		pyx_out_puts(c->out, state);
+		if (th->state == PYX_THREAD_IDLE && th->syscall_name)
+			pyx_out_printf(c->out, " in %s", th->syscall_name);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		pyx_out_putc(c->out, ')');
+}
+
+/* Same crashed / GIL / GC / state / system call: one state line serves both. */
+static int same_state(const struct pyx_thread *a, const struct pyx_thread *b)
+{
+	return a->crashed == b->crashed && a->holds_gil == b->holds_gil && a->in_gc == b->in_gc &&
+	       a->state == b->state && a->syscall == b->syscall;
+}
+
 /* Identical Python stacks (and locals, when they are shown). */
 static int same_stack(const struct pyx_thread *a, const struct pyx_thread *b, unsigned flags)
 {
-	if (a->nframes != b->nframes || a->truncated != b->truncated)
+	if (a->nframes != b->nframes || a->truncated != b->truncated || a->omitted != b->omitted)
 		return 0;
-	for (size_t i = 0; i < a->nframes; i++) {
-		const struct pyx_frame *x = &a->frames[i], *y = &b->frames[i];
-		if (x->error || y->error || x->line != y->line ||
-		    strcmp(x->qualname, y->qualname) || strcmp(x->file, y->file))
+	for (size_t i = 0; i < a->nframes; i++)
+		if (!same_frame(&a->frames[i], &b->frames[i], flags))
 			return 0;
-		if ((flags & PYX_FMT_LOCALS) && !same_locals(x, y))
-			return 0;
-	}
 	return 1;
 }
 
-static void print_threads(struct text_ctx *c, const struct pyx_interp *in)
+/* With grouping, a thread is printed by the first thread of its group. */
+static int printed_before(const struct pyx_interp *in, size_t j, unsigned flags, int64_t only)
 {
-	char *done = calloc(in->nthreads ? in->nthreads : 1, 1);
+	for (size_t k = 0; k < j; k++)
+		if ((only < 0 || in->threads[k].tid == only) &&
+		    same_stack(&in->threads[k], &in->threads[j], flags))
+			return 1;
+	return 0;
+}
+
+static void print_threads(struct text_ctx *c, const struct pyx_process *p,
+			  const struct pyx_interp *in)
+{
+	int group = c->flags & PYX_FMT_GROUP;
+	int64_t only = c->opts->only_tid;
 	for (size_t j = 0; j < in->nthreads; j++) {
 		const struct pyx_thread *th = &in->threads[j];
-		if ((done && done[j]) || (c->only_tid >= 0 && th->tid != c->only_tid))
+		if ((only >= 0 && th->tid != only) || (group && printed_before(in, j, c->flags, only)))
 			continue;
 		size_t same = 0;
-		if ((c->flags & PYX_FMT_GROUP) && done)
-			for (size_t k = j + 1; k < in->nthreads; k++)
-				same += !done[k] && same_stack(th, &in->threads[k], c->flags);
+		for (size_t k = j + 1; group && k < in->nthreads; k++)
+			same += same_stack(th, &in->threads[k], c->flags);
 		if (!(c->flags & PYX_FMT_NO_HEADER) || c->threads_printed)
-			fputc('\n', c->out);
+			pyx_out_putc(c->out, '\n');
 		c->threads_printed++;
+		pyx_out_style(c->out, PYX_STYLE_HEADER);
 		if (same) {
-			fprintf(c->out, "%zu threads with this stack: ", same + 1);
-			print_thread_id(c, th);
+			/* One state for the group when they all share it. */
+			int shared = 1;
 			for (size_t k = j + 1; k < in->nthreads; k++)
-				if (!done[k] && same_stack(th, &in->threads[k], c->flags)) {
-					done[k] = 1;
-					fputs(", ", c->out);
+				if (same_stack(th, &in->threads[k], c->flags))
+					shared &= same_state(th, &in->threads[k]);
+			pyx_out_printf(c->out, "%zu threads with this stack: ", same + 1);
+			print_thread_id(c, th);
+			if (!shared)
+				print_thread_state(c, th);
+			for (size_t k = j + 1; k < in->nthreads; k++)
+				if (same_stack(th, &in->threads[k], c->flags)) {
+					pyx_out_puts(c->out, ", ");
 					print_thread_id(c, &in->threads[k]);
+					if (!shared)
+						print_thread_state(c, &in->threads[k]);
 				}
-			fputc('\n', c->out);
-		} else if (!(c->flags & PYX_FMT_NO_HEADER) || c->only_tid < 0) {
+			if (shared)
+				print_thread_state(c, th);
+			pyx_out_putc(c->out, '\n');
+		} else if (!(c->flags & PYX_FMT_NO_HEADER) || only < 0) {
 			/* A caller that names the thread and wants no headers (GDB's
 			 * py-bt) gets python-gdb.py's layout: the traceback alone. */
-			fputs("Thread ", c->out);
+			pyx_out_puts(c->out, "Thread ");
 			print_thread_id(c, th);
-			fputc('\n', c->out);
+			print_thread_state(c, th);
+			pyx_out_putc(c->out, '\n');
 		}
-		print_frames(c, th);
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		print_frames(c, p, th);
 	}
-	free(done);
 }
+
+/* ---- processes ---- */
 
 static void print_process_id(struct text_ctx *c, const struct pyx_process *p)
 {
-	fprintf(c->out, "%d", (int)p->pid);
+	pyx_out_printf(c->out, "%d", (int)p->pid);
 	if (p->role) {
-		fputs(" \"", c->out);
-		tstr(c->out, p->role);
-		fputc('"', c->out);
+		pyx_out_puts(c->out, " \"");
+		pyx_out_text(c->out, p->role);
+		pyx_out_putc(c->out, '"');
 	}
 }
 
 static void print_process_header(struct text_ctx *c, const struct pyx_process *p)
 {
-	FILE *out = c->out;
-	fputs("Process ", out);
+	struct pyx_out *out = c->out;
+	pyx_out_style(out, PYX_STYLE_HEADER);
+	pyx_out_puts(out, "Process ");
 	print_process_id(c, p);
 	if (p->ppid)
-		fprintf(out, " (ppid %d)", (int)p->ppid);
-	fputc(':', out);
+		pyx_out_printf(out, " (ppid %d)", (int)p->ppid);
+	pyx_out_putc(out, ':');
 	for (size_t i = 0; i < p->argc; i++) {
-		fputc(' ', out);
-		tstr(out, p->argv[i]);
+		pyx_out_putc(out, ' ');
+		pyx_out_text(out, p->argv[i]);
 	}
-	if (!p->argc && p->executable)
-		fprintf(out, " %s", p->executable);
-	fputc('\n', out);
+	if (!p->argc && p->executable) {
+		pyx_out_putc(out, ' ');
+		pyx_out_text(out, p->executable);
+	}
+	pyx_out_style(out, PYX_STYLE_NONE);
+	pyx_out_putc(out, '\n');
+	if (p->signal) {
+		pyx_out_style(out, PYX_STYLE_GIL);
+		pyx_format_signal_line(out, p);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
+	}
 }
 
-/* OS threads of a process: a thread that entered several interpreters has
- * a thread state in each, counted once. */
 static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 {
-	FILE *out = c->out;
+	struct pyx_out *out = c->out;
 	if (p->error) {
-		if (p->error == PYX_E_NOT_PYTHON)
-			fputs("(not a Python process)\n", out);
-		else
-			fprintf(out, "error: %s\n", p->error_msg);
+		if (p->error == PYX_E_NOT_PYTHON) {
+			pyx_out_puts(out, "(not a Python process)\n");
+		} else {
+			pyx_out_style(out, PYX_STYLE_ERROR);
+			pyx_out_puts(out, "error: ");
+			pyx_out_text(out, p->error_msg);
+			pyx_out_style(out, PYX_STYLE_NONE);
+			pyx_out_putc(out, '\n');
+		}
 		if (!p->ninterps)
 			return;
 	}
 	if (!(c->flags & PYX_FMT_NO_HEADER)) {
 		size_t n = p->nthreads;
-		fprintf(out, "Python %s (%s), %zu thread%s\n",
-			p->python_version ? p->python_version : "?",
-			p->python_path ? p->python_path : "?", n, n == 1 ? "" : "s");
+		pyx_out_printf(out, "Python %s (", p->python_version ? p->python_version : "?");
+		pyx_out_text(out, p->python_path ? p->python_path : "?");
+		pyx_out_printf(out, "), %zu thread%s\n", n, n == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < p->ninterps; i++) {
 		const struct pyx_interp *in = &p->interps[i];
 		if (!(c->flags & PYX_FMT_NO_HEADER) && (p->ninterps > 1 || !in->is_main))
-			fprintf(out, "\nInterpreter %" PRId64 "%s\n", in->id,
-				in->is_main ? " (main)" : "");
-		if (in->error)
-			fprintf(out, "error: %s\n", in->error_msg);
-		print_threads(c, in);
+			pyx_out_printf(out, "\nInterpreter %" PRId64 "%s\n", in->id,
+				       in->is_main ? " (main)" : "");
+		if (in->error) {
+			pyx_out_style(out, PYX_STYLE_ERROR);
+			pyx_out_puts(out, "error: ");
+			pyx_out_text(out, in->error_msg);
+			pyx_out_style(out, PYX_STYLE_NONE);
+			pyx_out_putc(out, '\n');
+		}
+		print_threads(c, p, in);
 	}
 }
 
@@ -300,7 +516,7 @@ static int same_process(const struct pyx_process *a, const struct pyx_process *b
 {
 	if (a->error || b->error || !a->is_python || !b->is_python || a->ninterps != b->ninterps ||
 	    !a->python_version || !b->python_version ||
-	    strcmp(a->python_version, b->python_version))
+	    strcmp(a->python_version, b->python_version) || a->signal || b->signal)
 		return 0;
 	for (size_t i = 0; i < a->ninterps; i++) {
 		const struct pyx_interp *x = &a->interps[i], *y = &b->interps[i];
@@ -315,79 +531,50 @@ static int same_process(const struct pyx_process *a, const struct pyx_process *b
 
 static void print_processes(struct text_ctx *c, const struct pyx_snapshot *snap)
 {
-	char *done = calloc(snap->nprocs ? snap->nprocs : 1, 1);
-	int group = (c->flags & PYX_FMT_GROUP) && snap->nprocs > 1 && done;
+	int group = (c->flags & PYX_FMT_GROUP) && snap->nprocs > 1;
 	for (size_t i = 0, shown = 0; i < snap->nprocs; i++) {
 		const struct pyx_process *p = &snap->procs[i];
-		if (done && done[i])
+		int before = 0;
+		for (size_t k = 0; group && k < i && !before; k++)
+			before = same_process(&snap->procs[k], p, c->flags);
+		if (before)
 			continue;
 		if (shown++)
-			fputc('\n', c->out);
+			pyx_out_putc(c->out, '\n');
 		size_t same = 0;
 		for (size_t k = i + 1; group && k < snap->nprocs; k++)
-			same += !done[k] && same_process(p, &snap->procs[k], c->flags);
+			same += same_process(p, &snap->procs[k], c->flags);
 		if (!same) {
 			if (!(c->flags & PYX_FMT_NO_HEADER))
 				print_process_header(c, p);
 			print_process_body(c, p);
 			continue;
 		}
-		fprintf(c->out, "%zu processes with these stacks: ", same + 1);
+		pyx_out_style(c->out, PYX_STYLE_HEADER);
+		pyx_out_printf(c->out, "%zu processes with these stacks: ", same + 1);
 		print_process_id(c, p);
 		for (size_t k = i + 1; k < snap->nprocs; k++)
-			if (!done[k] && same_process(p, &snap->procs[k], c->flags)) {
-				done[k] = 1;
-				fputs(", ", c->out);
+			if (same_process(p, &snap->procs[k], c->flags)) {
+				pyx_out_puts(c->out, ", ");
 				print_process_id(c, &snap->procs[k]);
 			}
-		fputc('\n', c->out);
-		fprintf(c->out, "(threads of pid %d shown)\n", (int)p->pid);
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		pyx_out_putc(c->out, '\n');
+		pyx_out_printf(c->out, "(threads of pid %d shown)\n", (int)p->pid);
 		print_process_header(c, p);
 		print_process_body(c, p);
 	}
-	free(done);
 }
 
-static int format_text(const struct pyx_snapshot *snap, unsigned flags, int64_t only_tid, FILE *out,
-		       struct pyx_error *err)
+void pyx_format_text_to(const struct pyx_snapshot *snap, const struct pyx_format_opts *opts,
+			struct pyx_out *out)
 {
-	struct text_ctx c = {.flags = flags, .only_tid = only_tid, .out = out};
+	struct text_ctx c = {.opts = opts, .flags = opts->flags, .out = out};
+	if ((opts->flags & PYX_FMT_SHORT_PATHS) && !getcwd(c.cwd, sizeof c.cwd))
+		c.cwd[0] = '\0';
 	print_processes(&c, snap);
-	free(c.src_path);
-	free(c.src_text);
-	if (fflush(out) != 0 || ferror(out))
-		return pyx_error_set(err, PYX_E_OS, errno, 0, "writing the report: %s",
-				     strerror(errno));
-	return 0;
-}
-
-int pyx_format_text(const struct pyx_snapshot *snap, unsigned flags, FILE *out,
-		    struct pyx_error *err)
-{
-	return format_text(snap, flags, -1, out, err);
-}
-
-int pyx_format_string(const struct pyx_snapshot *snap, int json, unsigned flags, int64_t only_tid,
-		      char **out, struct pyx_error *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return pyx_error_set(err, PYX_E_NOMEM, errno, 0, "out of memory");
-	int rc = json ? pyx_format_json_thread(snap, flags, only_tid, f, err)
-		      : format_text(snap, flags, only_tid, f, err);
-	if (fclose(f) != 0 && rc == 0)
-		rc = pyx_error_set(err, PYX_E_NOMEM, errno, 0, "out of memory");
-	if (rc < 0) {
-		free(buf);
-		return rc;
+	if (c.src_path) { /* only with PYX_FMT_SOURCE, which the stub does not ask */
+		free(c.src_path);
+		free(c.src_text);
 	}
-	*out = buf;
-	return 0;
-}
-
-void pyx_free(void *p)
-{
-	free(p);
 }

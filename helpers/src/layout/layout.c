@@ -11,6 +11,7 @@
 
 #define PYX_N(a) (sizeof(a) / sizeof((a)[0]))
 #include "tables/tables.h"
+#include "../util/fmt.h"
 
 enum {
 	MIN_MINOR = 6,
@@ -58,12 +59,12 @@ void pyx_layout_format_version(uint32_t hex, char *buf, size_t len)
 	const char *tag = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
 
 	if ((hex & 0xffff) == 0) /* only major.minor known (from a file name) */
-		snprintf(buf, len, "%u.%u", hex >> 24, (hex >> 16) & 0xff);
+		pyx_snprintf(buf, len, "%u.%u", hex >> 24, (hex >> 16) & 0xff);
 	else if (*tag)
-		snprintf(buf, len, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff,
+		pyx_snprintf(buf, len, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff,
 			 tag, serial);
 	else
-		snprintf(buf, len, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff);
+		pyx_snprintf(buf, len, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff);
 }
 
 void pyx_layout_set_caps(struct pyx_layout *out)
@@ -203,7 +204,7 @@ int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_mem
 		    uint64_t debug_offsets_addr, struct pyx_error *err)
 {
 	struct pyx_debug_offsets
-	    do_; /* ~1.3 KiB; no malloc: the stub calls this from signal handlers */
+	    do_; /* ~1.3 KiB on the stack: no allocation */
 	const struct pyx_offsets *table;
 	const struct pyx_do_desc *desc;
 	struct pyx_offsets off;
@@ -276,9 +277,9 @@ out:
 static void dump_value(char *buf, size_t len, const char *name, int32_t v)
 {
 	if (v == PYX_ABSENT)
-		snprintf(buf, len, "%s = absent", name);
+		pyx_snprintf(buf, len, "%s = absent", name);
 	else
-		snprintf(buf, len, "%s = %d", name, (int)v);
+		pyx_snprintf(buf, len, "%s = %d", name, (int)v);
 }
 
 void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, const char *text),
@@ -287,11 +288,11 @@ void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, co
 	char buf[128];
 	const struct pyx_offsets *o = &layout->off;
 
-	snprintf(buf, sizeof buf, "source = %s", layout->source ? layout->source : "none");
+	pyx_snprintf(buf, sizeof buf, "source = %s", layout->source ? layout->source : "none");
 	line(ctx, buf);
 #define CAP(name)                                                                                  \
 	do {                                                                                       \
-		snprintf(buf, sizeof buf, "caps." #name " = %d", (int)layout->name);               \
+		pyx_snprintf(buf, sizeof buf, "caps." #name " = %d", (int)layout->name);               \
 		line(ctx, buf);                                                                    \
 	} while (0)
 	CAP(minor);

@@ -26,6 +26,7 @@ struct pyx_memsrc {
 	void *ctx;
 	unsigned flags;
 	struct cache_slot *slots; /* NULL without PYX_MEMSRC_CACHE */
+	unsigned char *pages;	/* PYX_MEMSRC_PREALLOC: every slot's page, one block */
 	uint64_t nreads, nbytes;
 };
 
@@ -42,10 +43,20 @@ int pyx_memsrc_open_ops(const struct pyx_memsrc_ops *ops, void *ctx, unsigned fl
 		src->slots = calloc(CACHE_SLOTS, sizeof *src->slots);
 		if (!src->slots)
 			goto nomem;
+		if (flags & PYX_MEMSRC_PREALLOC) {
+			/* Untouched pages of this block cost no memory until used. */
+			src->pages = malloc((size_t)CACHE_SLOTS * PAGE_SIZE);
+			if (!src->pages)
+				goto nomem;
+			for (size_t i = 0; i < CACHE_SLOTS; i++)
+				src->slots[i].data = src->pages + i * (size_t)PAGE_SIZE;
+		}
 	}
 	*out = src;
 	return 0;
 nomem:
+	if (src)
+		free(src->slots);
 	free(src);
 	if (ops->close)
 		ops->close(ctx);
@@ -169,9 +180,10 @@ void pyx_memsrc_close(struct pyx_memsrc *src)
 	if (src->ops->close)
 		src->ops->close(src->ctx);
 	if (src->slots) {
-		for (size_t i = 0; i < CACHE_SLOTS; i++)
+		for (size_t i = 0; !src->pages && i < CACHE_SLOTS; i++)
 			free(src->slots[i].data);
 		free(src->slots);
 	}
+	free(src->pages);
 	free(src);
 }

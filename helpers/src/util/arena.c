@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "fmt.h"
 
 enum { BLOCK_MIN = 64 * 1024, ALIGN = 16 };
 
@@ -19,6 +20,8 @@ struct block {
 
 struct pyx_arena {
 	struct block *head;
+	int fixed;	/* one caller-owned block: never malloc, never free */
+	size_t used;
 };
 
 struct pyx_arena *pyx_arena_create(void)
@@ -26,9 +29,33 @@ struct pyx_arena *pyx_arena_create(void)
 	return calloc(1, sizeof(struct pyx_arena));
 }
 
+struct pyx_arena *pyx_arena_create_in(void *buf, size_t len)
+{
+	uintptr_t start = ((uintptr_t)buf + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
+	size_t skip = (size_t)(start - (uintptr_t)buf);
+	size_t need = sizeof(struct pyx_arena) + sizeof(struct block) + 2 * ALIGN;
+	if (!buf || len < skip + need)
+		return NULL;
+	struct pyx_arena *arena = (struct pyx_arena *)start;
+	size_t hdr = (sizeof *arena + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	struct block *b = (struct block *)(start + hdr);
+	memset(arena, 0, sizeof *arena);
+	b->next = NULL;
+	b->used = 0;
+	b->cap = len - skip - hdr - sizeof *b;
+	arena->head = b;
+	arena->fixed = 1;
+	return arena;
+}
+
+size_t pyx_arena_used(const struct pyx_arena *arena)
+{
+	return arena->used;
+}
+
 void pyx_arena_destroy(struct pyx_arena *arena)
 {
-	if (!arena)
+	if (!arena || arena->fixed)
 		return;
 	struct block *b = arena->head;
 	while (b) {
@@ -46,6 +73,8 @@ void *pyx_arena_alloc(struct pyx_arena *arena, size_t size)
 	size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	struct block *b = arena->head;
 	if (!b || b->cap - b->used < size) {
+		if (arena->fixed)
+			return NULL;
 		size_t cap = size > BLOCK_MIN ? size : BLOCK_MIN;
 		b = malloc(sizeof(*b) + cap);
 		if (!b)
@@ -57,6 +86,7 @@ void *pyx_arena_alloc(struct pyx_arena *arena, size_t size)
 	}
 	void *p = b->data + b->used;
 	b->used += size;
+	arena->used += size;
 	memset(p, 0, size);
 	return p;
 }
@@ -86,7 +116,7 @@ char *pyx_arena_printf(struct pyx_arena *arena, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = pyx_vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return NULL;
@@ -94,7 +124,7 @@ char *pyx_arena_printf(struct pyx_arena *arena, const char *fmt, ...)
 	if (!p)
 		return NULL;
 	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	pyx_vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A bump allocator that owns everything in one snapshot: frames, strings,
- * threads. Freed all at once by pyx_arena_destroy. Not thread-safe. */
+ * threads. Freed all at once by pyx_arena_destroy. Not thread-safe. An arena
+ * made over a caller's buffer never calls malloc: allocation is then
+ * async-signal-safe and fails (NULL) when the buffer is full. */
 #ifndef PYX_ARENA_H
 #define PYX_ARENA_H
 
@@ -10,8 +12,13 @@ struct pyx_arena;
 
 /* NULL on allocation failure. */
 struct pyx_arena *pyx_arena_create(void);
-/* NULL allowed. */
+/* An arena living entirely in buf (its own header included; buf must stay
+ * valid while it is used). NULL when len is too small for the header. */
+struct pyx_arena *pyx_arena_create_in(void *buf, size_t len);
+/* NULL allowed. Frees nothing for an arena made over a caller's buffer. */
 void pyx_arena_destroy(struct pyx_arena *arena);
+/* Bytes handed out so far (statistics, tests). */
+size_t pyx_arena_used(const struct pyx_arena *arena);
 
 /* Zeroed, 16-byte aligned memory; NULL on failure (or size overflow). */
 void *pyx_arena_alloc(struct pyx_arena *arena, size_t size);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* struct pyx_error helpers and the code table from errors.def. Nothing here
- * allocates, so errors can be reported when memory is short. */
+ * allocates or touches stdio (messages go through util/fmt.c), so errors can
+ * be reported when memory is short and from the stub's signal handler. */
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <pyxray/error.h>
+
+#include "fmt.h"
 
 void pyx_error_clear(struct pyx_error *err)
 {
@@ -22,7 +24,7 @@ int pyx_error_set(struct pyx_error *err, int code, int sys_errno, uint64_t addr,
 		err->addr = addr;
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		pyx_vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
 	}
 	return -code;
@@ -35,7 +37,7 @@ int pyx_error_wrap(struct pyx_error *err, const char *fmt, ...)
 	char prefix[PYX_ERROR_MSG_MAX], old[PYX_ERROR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	pyx_vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
 	size_t n = strnlen(prefix, sizeof prefix - 1);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Targets: where a snapshot's process comes from. One interface over a live
+ * process (by pid), a core file, a host's reader (GDB for cores and remote
+ * targets) and the calling process itself (the stub): each gives the
+ * decoder its memory, mapped objects, threads and identity, and may be
+ * stopped while it is read. A snapshot takes ownership of the targets it is
+ * given (see <pyxray/snapshot.h>). */
+#ifndef PYXRAY_TARGET_H
+#define PYXRAY_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <pyxray/error.h>
+#include <pyxray/memsrc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where a target's interpreter lives: relocated addresses of the symbols the
+ * decoder starts from. Found from the mapped ELF files, or given by a host
+ * such as GDB from its own symbol lookup. */
+struct pyx_python_syms {
+	uint64_t runtime;	 /* _PyRuntime (3.7+), 0 when absent */
+	uint64_t py_version;	 /* Py_Version (3.11+), 0 when absent */
+	uint64_t tstate_current; /* _PyThreadState_Current (3.6), 0 when absent */
+	uint64_t interp_head;	 /* the static interp_head variable (3.6), 0 when absent */
+	uint64_t interp_head_fn; /* PyInterpreterState_Head (3.6), when interp_head is not
+				    known: its one load instruction gives interp_head */
+	uint32_t version_hex;	 /* when known without Py_Version: major.minor only (low
+				    16 bits zero), else 0: readers then take it from the
+				    file names of path and the executable */
+	const char *path;	 /* the executable or library that holds them */
+};
+
+/* Identity of a process whose memory comes from a host reader (cores,
+ * remote targets): what /proc would say for a live pid. */
+struct pyx_process_info {
+	pid_t pid, ppid;
+	const char *executable;
+	const char *const *argv;
+	size_t argc;
+	const pid_t *tids;	/* the process's threads (LWPs), NULL allowed: before 3.11
+				   CPython keeps no native thread id, and these map its
+				   thread ids (pthread_t) to LWPs */
+	size_t ntids;
+};
+
+struct pyx_target;
+
+/* A live process by pid, read through process_vm_readv. Reads /proc (maps,
+ * threads, argv, status) now. -PYX_E_NO_PROCESS, -PYX_E_PERM, -PYX_E_EXITED
+ * (a zombie), -PYX_E_INVALID (a kernel thread: it has no user memory). */
+int pyx_target_open_pid(pid_t pid, struct pyx_target **out, struct pyx_error *err);
+
+/* A host's reader: memory through fn(ctx, ...), the interpreter's symbols
+ * as the host knows them, identity from info (NULL allowed). fn and ctx
+ * must stay valid as long as the target (and a snapshot that keeps it). */
+int pyx_target_open_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_python_syms *syms,
+			   const struct pyx_process_info *info, struct pyx_target **out,
+			   struct pyx_error *err);
+
+/* NULL allowed. Resumes the target first if it is still stopped. */
+void pyx_target_close(struct pyx_target *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading one target into the model, whatever its source: find the
+ * interpreter (or take the host's symbols), choose the layout, stop the
+ * target, decode, resume, then turn the decoder's results into the model's
+ * records with each thread's identity and state from the target. Everything
+ * slow that needs no stopped target (ELF lookups, layout validation) comes
+ * before the stop. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../acquire/live.h"
+#include "../acquire/locate.h"
+#include "../acquire/pthread.h"
+#include "../acquire/syscalls.h"
+#include "../decode/code.h"
+#include "../decode/locals.h"
+#include "../decode/runtime.h"
+#include "snapshot_priv.h"
+
+/* A target's decoder kept for lookups after the snapshot. */
+struct pyx_kept {
+	struct pyx_target *target;
+	size_t proc_index;
+	struct pyx_layout layout;
+	struct pyx_decoder d;
+};
+
+static int keep(struct pyx_snapshot *snap, struct pyx_kept *k)
+{
+	struct pyx_snapshot_priv *p = snap->priv;
+	if (p->nkept == p->kept_cap) {
+		size_t cap = p->kept_cap ? p->kept_cap * 2 : 4;
+		struct pyx_kept **n = pyx_arena_grow(p->arena, p->kept, p->nkept, cap, sizeof *n);
+		if (!n)
+			return -PYX_E_NOMEM;
+		p->kept = n;
+		p->kept_cap = cap;
+	}
+	p->kept[p->nkept++] = k;
+	return 0;
+}
+
+/* ---- thread identities ---- */
+
+/* Native ids: the one CPython recorded must belong to this process (a
+ * forked child's thread state is a copy of its parent's, with the parent's
+ * id); otherwise the thread's pthread_t is matched to a thread's TLS base
+ * (fs_base), which a stop or a core gives. */
+static void resolve_tids_from_target(struct pyx_dec_result *r, const struct pyx_target *t)
+{
+	for (size_t i = 0; i < r->ninterps; i++)
+		for (size_t j = 0; j < r->interps[i].nthreads; j++) {
+			struct pyx_dec_thread *th = &r->interps[i].threads[j];
+			if (th->tid >= 0 && t->nthreads && !pyx_target_thread(t, (pid_t)th->tid))
+				th->tid = -1;
+			for (size_t k = 0; th->tid < 0 && k < t->nthreads; k++)
+				if (t->threads[k].fs_base && t->threads[k].fs_base == th->thread_id)
+					th->tid = t->threads[k].tid;
+		}
+}
+
+/* What fs_base could not tell, from glibc's struct pthread in the target's
+ * memory: after a live target runs again, since it may scan memory. */
+static void resolve_tids_by_memory(struct pyx_dec_result *r, const struct pyx_target *t,
+				   struct pyx_arena *arena)
+{
+	size_t n = 0, k = 0;
+	if (!t->mem || !t->nthreads)
+		return;
+	for (size_t i = 0; i < r->ninterps; i++)
+		for (size_t j = 0; j < r->interps[i].nthreads; j++)
+			n += r->interps[i].threads[j].tid < 0;
+	if (!n)
+		return;
+	uint64_t *pthreads = pyx_arena_calloc(arena, n, sizeof *pthreads);
+	int64_t *tids = pyx_arena_calloc(arena, n, sizeof *tids);
+	struct pyx_dec_thread **which = pyx_arena_calloc(arena, n, sizeof *which);
+	pid_t *tasks = pyx_arena_calloc(arena, t->nthreads, sizeof *tasks);
+	if (!pthreads || !tids || !which || !tasks)
+		return;
+	for (size_t i = 0; i < t->nthreads; i++)
+		tasks[i] = t->threads[i].tid;
+	for (size_t i = 0; i < r->ninterps; i++)
+		for (size_t j = 0; j < r->interps[i].nthreads; j++) {
+			struct pyx_dec_thread *th = &r->interps[i].threads[j];
+			if (th->tid >= 0)
+				continue;
+			which[k] = th;
+			tids[k] = -1;
+			pthreads[k++] = th->thread_id;
+		}
+	if (pyx_pthread_tids(t->mem, pthreads, n, tasks, t->nthreads, tids))
+		for (k = 0; k < n; k++)
+			which[k]->tid = tids[k];
+}
+
+/* ---- the model ---- */
+
+static void model_frame(struct pyx_frame *f, const struct pyx_dec_frame *df,
+			struct pyx_arena *arena)
+{
+	f->frame_addr = df->frame_addr;
+	f->code_addr = df->code_addr;
+	f->globals_addr = df->globals_addr;
+	f->line = df->line;
+	f->is_entry = df->is_entry;
+	f->error = df->error;
+	f->error_msg = df->error_msg;
+	if (df->code) {
+		f->function = df->code->name;
+		f->qualname = df->code->qualname;
+		f->file = df->code->filename;
+	} else {
+		f->function = f->qualname = f->file = "???";
+		if (!f->error)
+			f->error = PYX_E_BAD_DATA;
+	}
+	if (df->locals) {
+		f->locals = pyx_arena_calloc(arena, df->nlocals + 1, sizeof *f->locals);
+		for (size_t i = 0; f->locals && i < df->nlocals; i++) {
+			f->locals[i].name = df->locals[i].name;
+			f->locals[i].repr = df->locals[i].repr;
+			f->locals[i].kind = df->locals[i].kind;
+		}
+		f->nlocals = f->locals ? df->nlocals : 0;
+	}
+}
+
+static enum pyx_thread_state thread_state(const struct pyx_target_thread *tt)
+{
+	if (tt->syscall >= 0)
+		return PYX_THREAD_IDLE;
+	switch (tt->state) {
+	case 'R':
+		return PYX_THREAD_RUNNING;
+	case 'S':
+	case 'D':
+	case 'I':
+		return PYX_THREAD_IDLE;
+	case 'T':
+	case 't':
+		/* Stopped by someone else: what it did before, if the kernel says. */
+		return tt->syscall == PYX_SYSCALL_NONE ? PYX_THREAD_RUNNING : PYX_THREAD_STOPPED;
+	}
+	return tt->syscall == PYX_SYSCALL_NONE && tt->has_regs ? PYX_THREAD_RUNNING
+							       : PYX_THREAD_UNKNOWN;
+}
+
+static int model_thread(struct pyx_thread *th, const struct pyx_dec_thread *dt, int gc,
+			const struct pyx_target *t, struct pyx_arena *arena)
+{
+	th->tstate_addr = dt->tstate_addr;
+	th->thread_id = dt->thread_id;
+	th->tid = dt->tid;
+	th->name = dt->name;
+	th->holds_gil = dt->holds_gil;
+	th->in_gc = gc > 0 && dt->holds_gil;
+	th->truncated = dt->truncated;
+	th->truncated_msg = dt->truncated_msg;
+	th->omitted = dt->omitted;
+	th->omitted_at = dt->omitted_at;
+	th->syscall = -1;
+	const struct pyx_target_thread *tt =
+		dt->tid >= 0 ? pyx_target_thread(t, (pid_t)dt->tid) : NULL;
+	if (tt) {
+		th->state = thread_state(tt);
+		if (tt->syscall >= 0) {
+			th->syscall = tt->syscall;
+			th->syscall_name = pyx_syscall_name(tt->syscall);
+		}
+	}
+	th->crashed = t->crash_tid > 0 && dt->tid == t->crash_tid;
+	th->frames = pyx_arena_calloc(arena, dt->nframes + 1, sizeof *th->frames);
+	if (!th->frames)
+		return -PYX_E_NOMEM;
+	for (size_t i = 0; i < dt->nframes; i++)
+		model_frame(&th->frames[i], &dt->frames[i], arena);
+	th->nframes = dt->nframes;
+	return 0;
+}
+
+/* OS threads with a Python thread state: a thread that entered a
+ * sub-interpreter has one in each, so count distinct native ids (pthread ids
+ * when the native id is unknown). */
+static size_t count_os_threads(const struct pyx_process *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->ninterps; i++)
+		for (size_t j = 0; j < p->interps[i].nthreads; j++) {
+			const struct pyx_thread *th = &p->interps[i].threads[j];
+			int seen = 0;
+			for (size_t k = 0; k <= i && !seen; k++)
+				for (size_t l = 0; l < (k < i ? p->interps[k].nthreads : j) && !seen;
+				     l++) {
+					const struct pyx_thread *o = &p->interps[k].threads[l];
+					seen = th->tid >= 0 ? o->tid == th->tid
+							    : o->tid < 0 && o->thread_id == th->thread_id;
+				}
+			n += !seen;
+		}
+	return n;
+}
+
+static int build_model(struct pyx_process *proc, const struct pyx_dec_result *r,
+		       const struct pyx_target *t, struct pyx_arena *arena)
+{
+	proc->is_python = 1;
+	proc->version_hex = r->version_hex;
+	proc->python_version = r->version;
+	proc->layout_source = r->layout_source;
+	proc->role = r->role;
+	proc->interps = pyx_arena_calloc(arena, r->ninterps + 1, sizeof *proc->interps);
+	if (!proc->interps)
+		return -PYX_E_NOMEM;
+	for (size_t i = 0; i < r->ninterps; i++) {
+		const struct pyx_dec_interp *di = &r->interps[i];
+		struct pyx_interp *in = &proc->interps[i];
+		in->id = di->id;
+		in->is_main = di->is_main;
+		in->addr = di->addr;
+		in->error = di->error;
+		in->error_msg = di->error_msg;
+		in->threads = pyx_arena_calloc(arena, di->nthreads + 1, sizeof *in->threads);
+		if (!in->threads)
+			return -PYX_E_NOMEM;
+		for (size_t j = 0; j < di->nthreads; j++)
+			if (model_thread(&in->threads[j], &di->threads[j], di->gc_collecting, t,
+					 arena) < 0)
+				return -PYX_E_NOMEM;
+		in->nthreads = di->nthreads;
+	}
+	proc->ninterps = r->ninterps;
+	proc->nthreads = count_os_threads(proc);
+	return 0;
+}
+
+static void identity(struct pyx_process *proc, const struct pyx_target *t, int depth)
+{
+	proc->pid = t->pid;
+	proc->ppid = t->ppid;
+	proc->depth = depth;
+	proc->state = t->state;
+	proc->executable = t->exe;
+	proc->argv = t->argv;
+	proc->argc = t->argc;
+	proc->cwd = t->cwd;
+	proc->source = t->origin;
+	proc->signal = t->signo;
+	proc->signal_code = t->si_code;
+	proc->fault_addr = t->fault_addr;
+}
+
+static void roots_of(const struct pyx_python_syms *s, struct pyx_dec_roots *r)
+{
+	memset(r, 0, sizeof *r);
+	r->runtime = s->runtime;
+	r->py_version = s->py_version;
+	r->tstate_current = s->tstate_current;
+	r->interp_head = s->interp_head;
+	r->version_hex = s->version_hex;
+	r->path = s->path;
+}
+
+/* Locate, detect, stop, decode, resume: everything that reads the target. */
+static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct pyx_kept *k,
+			 const struct pyx_snapshot_opts *opts, struct pyx_dec_result *r,
+			 struct pyx_process *proc, struct pyx_error *err)
+{
+	unsigned flags = opts ? opts->flags : 0;
+	struct pyx_python_syms syms;
+	struct pyx_dec_roots roots;
+	int rc;
+	if (t->has_syms) {
+		syms = t->syms;
+	} else {
+		if (!snap->priv->files)
+			snap->priv->files = pyx_locate_cache_create();
+		if ((rc = pyx_locate_python(t, snap->priv->files, &syms, err)) < 0)
+			return rc;
+	}
+	proc->python_path = syms.path;
+	roots_of(&syms, &roots);
+	rc = pyx_runtime_detect(t->mem, &roots, &k->layout, err);
+	if (rc < 0)
+		return rc;
+	struct pyx_decode_opts dopts = {
+		.locals = !!(flags & PYX_SNAP_LOCALS),
+		.thread_names = !(flags & PYX_SNAP_NO_THREAD_NAMES),
+	};
+	pyx_limits_default(&dopts.limits);
+	if (opts && opts->max_frames)
+		dopts.limits.max_frames = opts->max_frames;
+	rc = pyx_decoder_init(&k->d, t->mem, &k->layout, snap->priv->arena, &dopts, err);
+	if (rc < 0)
+		return rc;
+	if (!(flags & PYX_SNAP_NONBLOCKING)) {
+		rc = pyx_target_stop(t, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = pyx_runtime_decode(&k->d, &roots, r, err);
+	resolve_tids_from_target(r, t); /* local work, while still held */
+	pyx_target_resume(t);
+	proc->stopped_us = t->stopped_us;
+	if (rc < 0)
+		return rc;
+	resolve_tids_by_memory(r, t, snap->priv->arena);
+	return 0;
+}
+
+int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, int depth,
+			     const struct pyx_snapshot_opts *opts, struct pyx_error *err)
+{
+	struct pyx_arena *arena = snap->priv->arena;
+	unsigned flags = opts ? opts->flags : 0;
+	struct pyx_kept *k = pyx_arena_alloc(arena, sizeof *k);
+	struct pyx_process *proc = pyx_snapshot_add_process(snap);
+	struct pyx_dec_result r;
+	int rc;
+	memset(&r, 0, sizeof r);
+	if (!k || !proc)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	k->target = t;
+	k->proc_index = (size_t)(proc - snap->procs);
+	identity(proc, t, depth);
+	/* A debugger's own inferior: it holds it stopped, and a second seize
+	 * would fail (EPERM). TracerPid is the tracing task, the caller. */
+	if ((flags & PYX_SNAP_HELD_BY_CALLER) && t->tracer && t->tracer == getpid())
+		t->no_stop = 1;
+	if (!t->mem)
+		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0, "the target has no memory to read");
+	else
+		rc = decode_target(snap, t, k, opts, &r, proc, err);
+	if (rc == -PYX_E_NOT_PYTHON && !strcmp(t->ops->kind, "live") &&
+	    (pyx_live_gone(t) || (!t->nmaps && !t->exe)))
+		/* An exiting process loses its mappings before it is gone: do
+		 * not call it non-Python. */
+		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
+				   (int)t->pid);
+	else if (rc < 0 && err && err->code == PYX_E_FAULT && !strcmp(t->ops->kind, "live") &&
+		 pyx_live_gone(t))
+		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
+				   (int)t->pid);
+	if ((r.ninterps || rc == 0) && build_model(proc, &r, t, arena) < 0)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	if (rc < 0) {
+		proc->error = err ? err->code : -rc;
+		proc->error_msg = err ? pyx_arena_strdup(arena, err->msg) : NULL;
+	}
+	if (rc == 0 && (flags & PYX_SNAP_KEEP_SOURCE) && keep(snap, k) == 0)
+		return 0;
+	pyx_target_release(t);
+	return rc;
+}
+
+int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame,
+			const char *name, const char **scope, const char **repr,
+			struct pyx_error *err)
+{
+	struct pyx_snapshot_priv *p = snap->priv;
+	for (size_t i = 0; i < p->nkept; i++) {
+		struct pyx_kept *k = p->kept[i];
+		struct pyx_process *proc = &snap->procs[k->proc_index];
+		for (size_t j = 0; j < proc->ninterps; j++)
+			for (size_t l = 0; l < proc->interps[j].nthreads; l++) {
+				struct pyx_thread *th = &proc->interps[j].threads[l];
+				if (frame < th->frames || frame >= th->frames + th->nframes)
+					continue;
+				struct pyx_dec_frame df = {
+					.frame_addr = frame->frame_addr,
+					.code_addr = frame->code_addr,
+					.globals_addr = frame->globals_addr,
+					.error = frame->error,
+					.error_msg = frame->error_msg,
+				};
+				enum pyx_scope sc;
+				int rc = pyx_locals_lookup(&k->d, &df, name, 0, &sc, repr, err);
+				if (rc == 0)
+					*scope = sc == PYX_SCOPE_LOCAL    ? "local"
+						 : sc == PYX_SCOPE_GLOBAL ? "global"
+									  : "builtin";
+				return rc;
+			}
+	}
+	return pyx_error_set(err, PYX_E_INVALID, 0, 0,
+			     "the frame is not in a snapshot taken with PYX_SNAP_KEEP_SOURCE");
+}

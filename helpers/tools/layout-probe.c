@@ -139,6 +139,26 @@ struct probe_module {
 #define VAL_interpreter_state_gil_runtime_state ABSENT
 #endif
 
+/* ---- gc: struct _gc_runtime_state, in _PyRuntime (3.7, 3.8), in each
+ * interpreter (3.9+); 3.6 keeps it in gcmodule.c's statics ---- */
+#if AT_LEAST(7) && BEFORE(9)
+#define VAL_runtime_state_gc offsetof(_PyRuntimeState, gc)
+#else
+#define VAL_runtime_state_gc ABSENT
+#endif
+#if AT_LEAST(9)
+#define VAL_interpreter_state_gc offsetof(PyInterpreterState, gc)
+#else
+#define VAL_interpreter_state_gc ABSENT
+#endif
+#if AT_LEAST(7)
+#define VAL_gc_size sizeof(struct _gc_runtime_state)
+#define VAL_gc_collecting offsetof(struct _gc_runtime_state, collecting)
+#else
+#define VAL_gc_size ABSENT
+#define VAL_gc_collecting ABSENT
+#endif
+
 /* ---- gil_runtime_state: struct _gil_runtime_state (3.7+; static in 3.6) ---- */
 #if AT_LEAST(7)
 #define VAL_gil_runtime_state_size sizeof(struct _gil_runtime_state)

@@ -76,6 +76,7 @@ struct pyx_interp {
 	size_t nthreads;
 	int error;		/* 0, or PYX_E_* when its thread list failed */
 	const char *error_msg;
+	int gc_collecting;	/* its garbage collector is running; -1 unknown (3.6) */
 };
 
 struct pyx_process {

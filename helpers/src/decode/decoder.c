@@ -34,6 +34,10 @@ size_t pyx_interp_read_size(const struct pyx_offsets *o)
 	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
 		if (PYX_HAS(used[i]) && (size_t)used[i] + 8 > end)
 			end = (size_t)used[i] + 8;
+	/* gc.collecting, an int inside the embedded struct _gc_runtime_state */
+	if (PYX_HAS(o->interpreter_state.gc) && PYX_HAS(o->gc.collecting) &&
+	    (size_t)o->interpreter_state.gc + (size_t)o->gc.collecting + 4 > end)
+		end = (size_t)o->interpreter_state.gc + (size_t)o->gc.collecting + 4;
 	if (o->interpreter_state.size < 0 || end > (size_t)o->interpreter_state.size)
 		return 0; /* reported as a bad interpreter size when decoding */
 	return end;

@@ -87,6 +87,27 @@ static uint64_t gil_holder(struct pyx_decoder *d, const struct pyx_dec_roots *sy
 	return holder;
 }
 
+/* Whether the interpreter's garbage collector is running: gc.collecting
+ * of the struct _gc_runtime_state in each interpreter (3.9+,
+ * pycore_interp.h) or in _PyRuntime (3.7, 3.8, pycore_pymem.h / pystate.h).
+ * -1 when the layout cannot tell (3.6 keeps it in gcmodule.c's statics). */
+static int gc_collecting(struct pyx_decoder *d, const struct pyx_dec_roots *roots,
+			 const unsigned char *ibuf)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	int32_t v;
+	if (!PYX_HAS(o->gc.collecting))
+		return -1;
+	if (PYX_HAS(o->interpreter_state.gc))
+		return pyx_get_i32(ibuf, o->interpreter_state.gc + o->gc.collecting) != 0;
+	if (PYX_HAS(o->runtime_state.gc) && roots->runtime &&
+	    pyx_memsrc_read(d->src,
+			    roots->runtime + (uint64_t)o->runtime_state.gc + (uint64_t)o->gc.collecting,
+			    &v, sizeof v, NULL) == 0)
+		return v != 0;
+	return -1;
+}
+
 struct name_ctx {
 	struct pyx_dec_interp *interp;
 };
@@ -258,6 +279,7 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_dec_roots *syms,
 		in->id = PYX_HAS(o->interpreter_state.id) ? pyx_get_i64(ibuf, o->interpreter_state.id)
 							   : (int64_t)index;
 		uint64_t holder = gil_holder(d, syms, interp, ibuf);
+		in->gc_collecting = gc_collecting(d, syms, ibuf);
 		if (!syms->py_version && index == 0 && PYX_HAS(o->interpreter_state.sysdict)) {
 			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict));
 			if (v)

@@ -120,6 +120,10 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 			pyx_out_puts(o, ", ");
 		pyx_out_printf(o, "{\"id\": %" PRId64, in->id);
 		jbool(o, "main", in->is_main);
+		if (in->gc_collecting < 0)
+			pyx_out_puts(o, ", \"gc_collecting\": null");
+		else
+			jbool(o, "gc_collecting", in->gc_collecting);
 		if (in->error)
 			jkey_str(o, "error", in->error_msg);
 		pyx_out_puts(o, ", \"threads\": [");

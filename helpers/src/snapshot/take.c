@@ -222,6 +222,7 @@ static int build_model(struct pyx_process *proc, const struct pyx_dec_result *r,
 		in->addr = di->addr;
 		in->error = di->error;
 		in->error_msg = di->error_msg;
+		in->gc_collecting = di->gc_collecting;
 		in->threads = pyx_arena_calloc(arena, di->nthreads + 1, sizeof *in->threads);
 		if (!in->threads)
 			return -PYX_E_NOMEM;

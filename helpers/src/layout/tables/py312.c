@@ -11,6 +11,7 @@ const struct pyx_offsets pyx_table_py312 = {
 		.interpreters_main = 48,
 		.gilstate_tstate_current = PYX_ABSENT,
 		.ceval_gil = PYX_ABSENT,
+		.gc = PYX_ABSENT,
 	},
 	.interpreter_state = {
 		.size = 383552,
@@ -23,6 +24,11 @@ const struct pyx_offsets pyx_table_py312 = {
 		.builtins = 360,
 		.ceval_gil = 384,
 		.gil_runtime_state = 1040,
+		.gc = 112,
+	},
+	.gc = {
+		.size = 240,
+		.collecting = 200,
 	},
 	.gil_runtime_state = {
 		.size = 208,
@@ -202,5 +208,5 @@ const struct pyx_offsets pyx_table_py312 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 150 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

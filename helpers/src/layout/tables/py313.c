@@ -11,6 +11,7 @@ const struct pyx_offsets pyx_table_py313 = {
 		.interpreters_main = 640,
 		.gilstate_tstate_current = PYX_ABSENT,
 		.ceval_gil = PYX_ABSENT,
+		.gc = PYX_ABSENT,
 	},
 	.interpreter_state = {
 		.size = 194968,
@@ -23,6 +24,11 @@ const struct pyx_offsets pyx_table_py313 = {
 		.builtins = 7648,
 		.ceval_gil = 16,
 		.gil_runtime_state = 7752,
+		.gc = 7400,
+	},
+	.gc = {
+		.size = 240,
+		.collecting = 200,
 	},
 	.gil_runtime_state = {
 		.size = 208,
@@ -202,5 +208,5 @@ const struct pyx_offsets pyx_table_py313 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 150 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

@@ -11,6 +11,7 @@ const struct pyx_offsets pyx_table_py36 = {
 		.interpreters_main = PYX_ABSENT,
 		.gilstate_tstate_current = PYX_ABSENT,
 		.ceval_gil = PYX_ABSENT,
+		.gc = PYX_ABSENT,
 	},
 	.interpreter_state = {
 		.size = 120,
@@ -23,6 +24,11 @@ const struct pyx_offsets pyx_table_py36 = {
 		.builtins = 40,
 		.ceval_gil = PYX_ABSENT,
 		.gil_runtime_state = PYX_ABSENT,
+		.gc = PYX_ABSENT,
+	},
+	.gc = {
+		.size = PYX_ABSENT,
+		.collecting = PYX_ABSENT,
 	},
 	.gil_runtime_state = {
 		.size = PYX_ABSENT,
@@ -202,5 +208,5 @@ const struct pyx_offsets pyx_table_py36 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 150 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

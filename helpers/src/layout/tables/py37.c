@@ -11,6 +11,7 @@ const struct pyx_offsets pyx_table_py37 = {
 		.interpreters_main = 32,
 		.gilstate_tstate_current = 1480,
 		.ceval_gil = 1264,
+		.gc = 320,
 	},
 	.interpreter_state = {
 		.size = 2568,
@@ -23,6 +24,11 @@ const struct pyx_offsets pyx_table_py37 = {
 		.builtins = 64,
 		.ceval_gil = PYX_ABSENT,
 		.gil_runtime_state = PYX_ABSENT,
+		.gc = PYX_ABSENT,
+	},
+	.gc = {
+		.size = 352,
+		.collecting = 312,
 	},
 	.gil_runtime_state = {
 		.size = 208,
@@ -202,5 +208,5 @@ const struct pyx_offsets pyx_table_py37 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 150 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

@@ -11,6 +11,7 @@ const struct pyx_offsets pyx_table_py39 = {
 		.interpreters_main = 40,
 		.gilstate_tstate_current = 568,
 		.ceval_gil = 352,
+		.gc = PYX_ABSENT,
 	},
 	.interpreter_state = {
 		.size = 5656,
@@ -23,6 +24,11 @@ const struct pyx_offsets pyx_table_py39 = {
 		.builtins = 880,
 		.ceval_gil = PYX_ABSENT,
 		.gil_runtime_state = PYX_ABSENT,
+		.gc = 616,
+	},
+	.gc = {
+		.size = 240,
+		.collecting = 200,
 	},
 	.gil_runtime_state = {
 		.size = 208,
@@ -202,5 +208,5 @@ const struct pyx_offsets pyx_table_py39 = {
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 146 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 150 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

@@ -263,8 +263,14 @@ def test_thread_in_garbage_collector(py, running, pyxray_bin):
     t = running(py, "gc")
     t.settle(running=1)
     try:
-        doc = json.loads(run(pyxray_bin, "dump", "--json", t.pid).stdout)
-        (th,) = doc["processes"][0]["interpreters"][0]["threads"]
+        # Until the spinner is past ready()'s write, back in Python.
+        for _ in range(200):
+            doc = json.loads(run(pyxray_bin, "dump", "--json", t.pid).stdout)
+            (th,) = doc["processes"][0]["interpreters"][0]["threads"]
+            if th["frames"][0]["qualname"].endswith("__del__"):
+                break
+            time.sleep(0.01)
+        assert doc["processes"][0]["interpreters"][0]["gc_collecting"] is True
         assert th["in_gc"] is True, th
         assert th["holds_gil"] and th["state"] == "running", th
         assert th["frames"][0]["qualname"].endswith("__del__")

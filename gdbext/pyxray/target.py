@@ -218,6 +218,9 @@ def _take_reader(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapsho
             raise missing or TargetError("%s has no Python interpreter" % describe(inf),
                                          _lib.E_NOT_PYTHON)
         path = _strip_target(inf.progspace.solib_name(anchor) or inf.progspace.filename)
+        # The loader's name, "$ORIGIN/../lib/..." expanded: shown as the
+        # kernel names the mapping (the live CLI's and a core's NT_FILE name).
+        path = path and os.path.normpath(path)
 
         def read(addr: int, length: int) -> bytes:
             return inf.read_memory(addr, length).tobytes()

@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: MIT
-"""Integration fixtures. Helpers live in support.py.
+"""Integration fixtures. Helpers live in support.py, the list of what must
+be covered in required.py.
 
 Tests that take a `variant` argument run once per way of running the target
-(support.discover); absent interpreters are skipped with the reason, and the
-session ends with a summary of which variants ran and which were absent.
+(support.discover). A test whose variant is absent fails at setup with the
+reason (required.absent), never skips; the session's closing line says how
+many variants ran.
 """
 import os
 
 import pytest
 
+import required
 import support
 
 
@@ -21,11 +24,29 @@ def pytest_configure(config):
 def pytest_generate_tests(metafunc):
     if "variant" not in metafunc.fixturenames:
         return
-    params = []
-    for v in support.VARIANTS:
-        marks = [pytest.mark.skip(reason=v.absent)] if v.absent else []
-        params.append(pytest.param(v, id=v.id, marks=marks))
-    metafunc.parametrize("variant", params, scope="module")
+    metafunc.parametrize("variant", support.variant_params(), scope="module")
+
+
+def _variants_in(value):
+    if isinstance(value, support.Variant):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            for found in _variants_in(v):
+                yield found
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture runs: a test on an absent variant fails here
+    (whichever fixture carries it: variant, rv, cv, ...)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return
+    for value in callspec.params.values():
+        for v in _variants_in(value):
+            if v.absent:
+                required.absent("%s: %s" % (v.id, v.absent))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -36,6 +57,17 @@ def pytest_terminal_summary(terminalreporter):
                                   or "(none)"))
     for vid in sorted(support.ABSENT):
         tr.write_line("  %s: %s" % (vid, support.ABSENT[vid]))
+
+
+def pytest_unconfigure(config):
+    """The closing line of the run, after pytest's own totals."""
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    if tr is None or config.option.collectonly:
+        return
+    absent = sorted(support.ABSENT)
+    tr.write_line("pyxray: %d of %d variants ran%s" % (
+        len(support.RAN), len(support.VARIANTS),
+        "; absent: " + " ".join(absent) if absent else ""))
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import time
 
 import pytest
 
+import required
 import support
 
 EXT = os.path.join(support.SRCDIR, "gdbext", "pyxray-gdb.py")
@@ -85,15 +86,13 @@ _run(json.load(open(os.environ["PYXRAY_GDB_STEPS"])),
 
 
 def gdb_path():
-    """gdb with Python, or skip: the machine cannot run these tests."""
-    gdb = shutil.which("gdb")
-    if gdb is None:
-        pytest.skip("gdb is not installed")
+    """gdb with Python (required)."""
+    gdb = required.tool("gdb")
     probe = subprocess.run([gdb, "-batch", "-nx", "-ex", "python print(1+1)"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
     if probe.stdout.decode().strip() != "2":
-        pytest.skip("gdb has no Python support: %s"
+        required.absent("gdb has no Python support: %s"
                     % probe.stderr.decode().strip())
     return gdb
 
@@ -284,15 +283,10 @@ class Session(object):
 
 def subset_params():
     """pytest params: the SUBSET variants, distribution pythons and 3.14+
-    extras; absent ones skipped with their reason."""
-    params = []
-    for v in support.VARIANTS:
-        if not (v.id in SUBSET or v.kind == "distro"
-                or (v.kind == "base" and v.version >= (3, 14))):
-            continue
-        marks = [pytest.mark.skip(reason=v.absent)] if v.absent else []
-        params.append(pytest.param(v, id=v.id, marks=marks))
-    return params
+    extras (absent ones fail at setup: conftest)."""
+    return support.variant_params(
+        lambda v: v.id in SUBSET or v.kind == "distro"
+        or (v.kind == "base" and v.version >= (3, 14)))
 
 
 def start_program(variant, workdir, script, extra_args=(), extra_env=None):

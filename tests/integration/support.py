@@ -5,9 +5,10 @@ run targets and pyxray, and compute the stacks pyxray must report.
 A *variant* is one way of running tests/programs/threads_target.py: a pyenv
 python ("3.11"), the same with a stripped copy of its libpython ("3.11-stripped"),
 a distribution python ("debian-3.11"), a C program embedding libpython
-("embed-3.12"), or an interpreter from PYXRAY_EXTRA_PYTHONS. Every supported
-minor version is listed; the ones this machine lacks are skipped with the
-reason, so `pytest -rs` and the session summary show what ran.
+("embed-3.12"), or an interpreter from PYXRAY_EXTRA_PYTHONS (a static build
+is "3.14-static"). Every variant of required.REQUIRED_VARIANTS is listed; one
+this machine lacks fails its tests with the reason (required.absent), and the
+session ends with a line saying how many variants ran.
 """
 import glob
 import json
@@ -17,11 +18,12 @@ import re
 import select
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
+
+import required
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(os.path.dirname(HERE))
@@ -30,7 +32,7 @@ TARGET = os.path.join(PROGRAMS, "threads_target.py")
 SUBINTERP_PART = os.path.join(PROGRAMS, "subinterp_part.py")
 EMBED_C = os.path.join(PROGRAMS, "embed.c")
 
-SUPPORTED_MINORS = [(3, m) for m in range(6, 16)]
+SUPPORTED_MINORS = required.SUPPORTED_MINORS
 PYENV_ROOT = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
 READY_TIMEOUT = 60.0  # seconds; slow machines, sanitizer builds
 PARK_TIMEOUT = 30.0
@@ -58,8 +60,14 @@ class Interp(object):
         self.version_full = info["version"]
         self.prefix = info["prefix"]
         self.shared = bool(info["shared"])
-        self.libdir = info["libdir"]
         self.soname = info["soname"]
+        # A relocated build (the tarballs of ../shared/interpreters) keeps
+        # its configure-time LIBDIR in sysconfig: the library it really
+        # maps says where it is.
+        mapped = info.get("mapped_lib")
+        self.libdir = os.path.dirname(mapped) if mapped else info["libdir"]
+        self.relocated = bool(mapped) and \
+            os.path.realpath(self.libdir) != os.path.realpath(info["libdir"])
         self.bindir = os.path.dirname(exe)
 
     @property
@@ -76,11 +84,23 @@ class Interp(object):
 
 
 QUERY = r"""
-import json, sys, sysconfig
+import json, os, sys, sysconfig
 g = sysconfig.get_config_var
+mapped = None
+soname = g("INSTSONAME")
+try:
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split(None, 5)[5:]
+            path = path[0].strip() if path else ""
+            if soname and os.path.basename(path) == soname:
+                mapped = path
+                break
+except (IOError, OSError):
+    pass
 print(json.dumps({"version": list(sys.version_info[:3]), "prefix": sys.prefix,
                   "shared": g("Py_ENABLE_SHARED"), "libdir": g("LIBDIR"),
-                  "soname": g("INSTSONAME")}))
+                  "soname": soname, "mapped_lib": mapped}))
 """
 
 
@@ -131,39 +151,51 @@ def _distro_exes():
     return out
 
 
+def _extra_exes():
+    out = []
+    for p in os.environ.get("PYXRAY_EXTRA_PYTHONS", "").split(":"):
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
 def discover():
-    """All variants, present or absent, in a stable order."""
-    base = {}       # (3, X) -> Interp
+    """All variants in a stable order: the ones this machine has, and every
+    one of required.REQUIRED_VARIANTS it lacks, marked absent with the
+    reason."""
+    base = {}       # (3, X) -> Interp of a shared build
     notes = {}      # (3, X) -> why absent
-    pyenv = _pyenv_interps()
-    for ver, exe in pyenv.items():
+    for ver, exe in _pyenv_interps().items():
         it = query_interp(exe)
         if isinstance(it, Interp):
             base[ver] = it
         else:
             notes[ver] = it
-    extras = [p for p in os.environ.get("PYXRAY_EXTRA_PYTHONS", "").split(":")
-              if p]
     extra_variants = []
-    for exe in extras:
+    for exe in _extra_exes():
         it = query_interp(exe)
         if not isinstance(it, Interp):
-            ABSENT["extra:" + exe] = it
+            extra_variants.append(Variant("extra:" + exe, "base", (0, 0),
+                                          None, it))
             continue
-        if it.version in base:
-            extra_variants.append(Variant("extra-%s-%s" % (vstr(it.version),
-                                                           os.path.basename(
-                                                               it.prefix)),
-                                          "base", it.version, it))
-        else:
+        v = vstr(it.version)
+        if not it.shared:
+            vid = v + "-static"
+        elif it.version not in base:
             base[it.version] = it
+            continue
+        else:
+            vid = v + "-shared"
+        if vid in [e.id for e in extra_variants]:
+            vid += "-" + os.path.basename(it.prefix)
+        extra_variants.append(Variant(vid, "base", it.version, it))
     variants = []
     for ver in SUPPORTED_MINORS:
         it = base.get(ver)
         v = vstr(ver)
         why = notes.get(ver) or (
-            "python %s absent: not under %s/versions and not in "
-            "PYXRAY_EXTRA_PYTHONS" % (v, PYENV_ROOT))
+            "python %s (a shared build) absent: not under %s/versions and "
+            "not in PYXRAY_EXTRA_PYTHONS" % (v, PYENV_ROOT))
         variants.append(Variant(v, "base", ver, it, None if it else why))
         if it is None:
             variants.append(Variant(v + "-stripped", "stripped", ver, None, why))
@@ -172,21 +204,41 @@ def discover():
         variants.append(Variant(
             v + "-stripped", "stripped", ver, it,
             None if it.libpython else
-            "python %s has no shared libpython to strip" % v))
+            "python %s (%s) maps no shared libpython to strip" % (v, it.exe)))
         variants.append(Variant(
             "embed-" + v, "embed", ver, it,
-            None if it.config else "python%s-config missing" % v))
+            None if it.config else "python%s-config missing next to %s"
+            % (v, it.exe)))
     variants.extend(extra_variants)
-    distro = [query_interp(exe) for exe in _distro_exes()]
-    distro = [d for d in distro if isinstance(d, Interp)
-              and d.version in SUPPORTED_MINORS]
-    for it in distro:
-        variants.append(Variant("debian-" + vstr(it.version), "distro",
-                                it.version, it))
-    if not distro:
-        variants.append(Variant("debian-3", "distro", (3, 0), None,
-                                "no /usr/bin/python3.X"))
+    for exe in _distro_exes():
+        it = query_interp(exe)
+        vid = "debian-" + (vstr(it.version) if isinstance(it, Interp)
+                           else os.path.basename(exe)[len("python"):])
+        if isinstance(it, Interp) and it.version in SUPPORTED_MINORS:
+            variants.append(Variant(vid, "distro", it.version, it))
+        elif not isinstance(it, Interp):
+            variants.append(Variant(vid, "distro", (0, 0), None, it))
+    have = set(v.id for v in variants)
+    for vid in required.REQUIRED_VARIANTS:
+        if vid in have:
+            continue
+        m = re.match(r"^(?:debian-)?(\d+)\.(\d+)(?:-static)?$", vid)
+        ver = (int(m.group(1)), int(m.group(2)))
+        if vid.startswith("debian-"):
+            why = "Debian's /usr/bin/python%s absent" % vstr(ver)
+            variants.append(Variant(vid, "distro", ver, None, why))
+        else:
+            why = ("a static build of python %s (Py_ENABLE_SHARED=0) is not "
+                   "in PYXRAY_EXTRA_PYTHONS" % vstr(ver))
+            variants.append(Variant(vid, "base", ver, None, why))
     return variants
+
+
+def variant_params(keep=None):
+    """pytest params for the variants keep(v) selects (all by default);
+    absent ones are kept: conftest fails them at setup."""
+    return [pytest.param(v, id=v.id) for v in VARIANTS
+            if keep is None or keep(v)]
 
 
 def _legacy_interps():
@@ -448,7 +500,7 @@ def prepare(variant, workdir):
     if variant.id in _PREPARED:
         got = _PREPARED[variant.id]
         if isinstance(got, str):
-            pytest.skip(got)
+            pytest.fail(got, pytrace=False)
         return got
     it = variant.interp
     env = {}
@@ -469,7 +521,10 @@ def prepare(variant, workdir):
         exe, why = compile_embed(it, vdir)
         if exe is None:
             _PREPARED[variant.id] = "embed-%s: %s" % (vstr(it.version), why)
-            pytest.skip(_PREPARED[variant.id])
+            pytest.fail(_PREPARED[variant.id], pytrace=False)
+        if it.relocated:
+            # The embedder finds no standard library from its own path.
+            env["PYTHONHOME"] = it.prefix
         got = ([exe, TARGET], env, it.libpython)
     else:
         raise AssertionError(variant.kind)

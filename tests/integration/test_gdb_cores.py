@@ -30,12 +30,8 @@ EXTRA = ("3.12-stripped", "embed-3.12")
 
 
 def core_params():
-    params = gdb_support.subset_params()
-    for v in support.VARIANTS:
-        if v.id in EXTRA:
-            marks = [pytest.mark.skip(reason=v.absent)] if v.absent else []
-            params.append(pytest.param(v, id=v.id, marks=marks))
-    return params
+    return gdb_support.subset_params() + \
+        support.variant_params(lambda v: v.id in EXTRA)
 
 
 @pytest.fixture(scope="module", params=core_params())

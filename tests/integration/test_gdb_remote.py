@@ -18,6 +18,7 @@ import time
 import pytest
 
 import gdb_support
+import required
 import support
 from gdb_support import Session, text_lines, without_gil
 
@@ -30,11 +31,7 @@ def rv(request):
 
 
 def gdbserver_path():
-    import shutil
-    path = shutil.which("gdbserver")
-    if path is None:
-        pytest.skip("gdbserver is not installed")
-    return path
+    return required.tool("gdbserver")
 
 
 def start_gdbserver(pid):

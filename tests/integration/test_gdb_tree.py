@@ -14,6 +14,7 @@ import time
 import pytest
 
 import gdb_support
+import required
 import support
 import test_tree
 from gdb_support import Session
@@ -22,7 +23,6 @@ from test_tree import MARKS, OTHER, PARENT, PROGRAM, Tree
 FORK_PROGRAM = os.path.join(support.PROGRAMS, "fork_target.py")
 FORK_MARKS = support.marker_lines(FORK_PROGRAM)
 
-pytestmark = pytest.mark.skipif(PARENT is None, reason="no Python 3.8+ interpreter to run pools")
 
 ROLE = {"fork": "ForkPoolWorker", "spawn": "SpawnPoolWorker",
         "forkserver": "ForkServerPoolWorker"}
@@ -86,10 +86,12 @@ def park_line(role):
 
 @pytest.fixture(scope="module")
 def mixed(workdir):
-    """A fork pool of 3, `sleep`, a zombie and (when there is one) a child
-    of another Python version, read from `gdb -p PARENT`; then every Python
-    descendant attached. Yields (tree, session)."""
-    extra = ["--other-python", OTHER] if OTHER else []
+    """A fork pool of 3, `sleep`, a zombie and a child of another Python
+    version, read from `gdb -p PARENT`; then every Python descendant
+    attached. Yields (tree, session)."""
+    if OTHER is None:
+        required.absent("python 3.13 for a mixed tree")
+    extra = ["--other-python", OTHER]
     with Tree("--workers", "3", "--sleep-child", "--zombie", *extra) as t:
         s = Session()
         s.cmd("bt-all", "py-bt-all")
@@ -166,7 +168,6 @@ def test_non_python_and_zombie(mixed):
     assert "is a zombie" in got[t.info["zombie"]][1], got[t.info["zombie"]]
 
 
-@pytest.mark.skipif(OTHER is None, reason="no second Python version for a mixed tree")
 def test_mixed_versions(mixed):
     t, s = mixed
     sec = blocks(s.out("bt-all"))[t.info["other"]][1]

@@ -8,10 +8,10 @@ import os
 import re
 import signal
 import subprocess
-import sys
 
 import pytest
 
+import required
 import support
 
 PROGRAM = os.path.join(support.SRCDIR, "tests", "programs", "tree_target.py")
@@ -25,14 +25,18 @@ def interp(version):
     return None
 
 
-PARENT = interp((3, 11)) or (sys.executable if sys.version_info >= (3, 8) else None)
-OTHER = interp((3, 13)) or interp((3, 12)) or interp((3, 10))
+# 3.11 runs the pools; 3.13 is the other version of a mixed tree (both
+# required: required.REQUIRED_VARIANTS).
+PARENT = interp((3, 11))
+OTHER = interp((3, 13))
 
 
 class Tree(object):
     """tree_target.py started in its own process group; killed as a group."""
 
     def __init__(self, *args, python=None):
+        if PARENT is None:
+            required.absent("python 3.11 to run the pools")
         self.proc = subprocess.Popen([python or PARENT, PROGRAM] + list(args),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
@@ -76,7 +80,6 @@ def top_frame(p):
     raise AssertionError("no MainThread in %r" % p)
 
 
-pytestmark = pytest.mark.skipif(PARENT is None, reason="no Python 3.8+ interpreter to run pools")
 
 
 @pytest.mark.parametrize("start", ["fork", "spawn", "forkserver"])
@@ -144,8 +147,9 @@ def test_nested_pools_and_depth():
         assert not set(t.info["nested"]) & set(shallow)
 
 
-@pytest.mark.skipif(OTHER is None, reason="no second Python version for a mixed tree")
 def test_mixed_versions():
+    if OTHER is None:
+        required.absent("python 3.13 for a mixed tree")
     with Tree("--other-python", OTHER, "--workers", "1") as t:
         procs = procs_by_pid(dump("--children", "--json", t.pid).json())
         other = procs[t.info["other"]]

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A memory source over copies of byte regions: the unit tests' synthetic
- * targets. A read must fall entirely inside one region. */
+ * targets and the fuzzers' images. A read may span adjacent regions; a byte
+ * outside every region is a fault. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +22,28 @@ struct image {
 static int image_read(void *ctx, uint64_t addr, void *buf, size_t len, struct pyx_error *err)
 {
 	struct image *img = ctx;
-	for (size_t i = 0; i < img->n; i++) {
-		struct region *r = &img->regions[i];
-		if (addr >= r->base && addr - r->base <= r->len && len <= r->len - (addr - r->base)) {
-			memcpy(buf, r->bytes + (addr - r->base), len);
-			return 0;
+	uint64_t start = addr;
+	size_t want = len;
+	while (len) {
+		const struct region *hit = NULL;
+		for (size_t i = 0; i < img->n && !hit; i++) {
+			const struct region *r = &img->regions[i];
+			if (addr >= r->base && addr - r->base < r->len)
+				hit = r;
 		}
+		if (!hit)
+			return pyx_error_set(err, PYX_E_FAULT, 0, start,
+					     "%zu bytes at 0x%llx are not in the image", want,
+					     (unsigned long long)start);
+		size_t n = hit->len - (size_t)(addr - hit->base);
+		if (n > len)
+			n = len;
+		memcpy(buf, hit->bytes + (addr - hit->base), n);
+		buf = (char *)buf + n;
+		addr += n;
+		len -= n;
 	}
-	return pyx_error_set(err, PYX_E_FAULT, 0, addr, "%zu bytes at 0x%llx are not in the image",
-			     len, (unsigned long long)addr);
+	return 0;
 }
 
 static void image_close(void *ctx)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* The ELF reader on random files: symbol lookups in .dynsym/.symtab,
+ * segments, sections, bytes at an address, and the read-only-data version
+ * scan. Input: the file's bytes. */
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "acquire/elf.h"
+#include "acquire/locate.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return 0;
+	}
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	struct pyx_elf *elf = NULL;
+	if (pyx_elf_open(path, &elf, NULL) == 0) {
+		uint64_t a, sz;
+		unsigned char buf[64];
+		const void *sec;
+		size_t len;
+		pyx_elf_symbol(elf, "_PyRuntime", &a);
+		pyx_elf_symbol(elf, "Py_Version", &a);
+		pyx_elf_base_vaddr(elf);
+		pyx_elf_is_dyn(elf);
+		if (pyx_elf_symbol(elf, "PyInterpreterState_Head", &a) == 0)
+			pyx_elf_read_vaddr(elf, a, buf, 8, NULL);
+		pyx_elf_read_vaddr(elf, 0x1000, buf, sizeof buf, NULL);
+		pyx_elf_section(elf, ".PyRuntime", &a, &sz);
+		pyx_elf_section_data(elf, ".rodata", &sec, &len);
+		pyx_version_from_rodata(elf);
+		pyx_elf_close(elf);
+	}
+	close(fd);
+	return 0;
+}

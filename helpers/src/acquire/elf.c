@@ -41,7 +41,8 @@ static void load_symtab(struct pyx_elf *elf, unsigned type, struct symtab *out)
 	for (size_t i = 0; i < elf->nsh; i++) {
 		const Elf64_Shdr *s = &elf->sh[i];
 		if (s->sh_type != type || s->sh_entsize != sizeof(Elf64_Sym) ||
-		    !in_file(elf, s->sh_offset, s->sh_size) || s->sh_link >= elf->nsh)
+		    !in_file(elf, s->sh_offset, s->sh_size) || s->sh_link >= elf->nsh ||
+		    s->sh_offset % _Alignof(Elf64_Sym)) /* the table is read in place */
 			continue;
 		const Elf64_Shdr *str = &elf->sh[s->sh_link];
 		if (str->sh_type == SHT_NOBITS || !in_file(elf, str->sh_offset, str->sh_size))
@@ -90,12 +91,14 @@ int pyx_elf_open(const char *path, struct pyx_elf **out, struct pyx_error *err)
 		goto out;
 	}
 	if (eh->e_phentsize == sizeof(Elf64_Phdr) &&
-	    in_file(elf, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))) {
+	    in_file(elf, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)) &&
+	    eh->e_phoff % _Alignof(Elf64_Phdr) == 0) {
 		elf->ph = (const Elf64_Phdr *)(elf->data + eh->e_phoff);
 		elf->nph = eh->e_phnum;
 	}
 	if (eh->e_shentsize == sizeof(Elf64_Shdr) &&
-	    in_file(elf, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr))) {
+	    in_file(elf, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) &&
+	    eh->e_shoff % _Alignof(Elf64_Shdr) == 0) {
 		elf->sh = (const Elf64_Shdr *)(elf->data + eh->e_shoff);
 		elf->nsh = eh->e_shnum;
 	}

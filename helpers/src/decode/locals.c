@@ -118,8 +118,10 @@ int pyx_locals_read(struct pyx_decoder *d, struct pyx_dec_frame *f, struct pyx_e
 	if (PYX_HAS(d->layout->off.code_object.kwonlyargcount))
 		pyx_memsrc_read(d->src, f->code_addr + (uint64_t)d->layout->off.code_object.kwonlyargcount,
 				&kwonly, 4, NULL);
-	int nargs = code->argcount + (int)kwonly + !!(flags & PYX_CO_VARARGS) +
-		    !!(flags & PYX_CO_VARKEYWORDS);
+	/* Counts are target data: summed wide, so that garbage cannot overflow. */
+	int64_t nargs64 = (int64_t)code->argcount + (int64_t)kwonly + !!(flags & PYX_CO_VARARGS) +
+			  !!(flags & PYX_CO_VARKEYWORDS);
+	int nargs = nargs64 < 0 ? 0 : nargs64 > n ? n : (int)nargs64;
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t value = slots[i];

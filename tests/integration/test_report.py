@@ -371,3 +371,35 @@ def test_short_paths(py, running, pyxray_bin):
     assert not [l for l in frames if support.PROGRAMS in l], frames
     full = run(pyxray_bin, "dump", t.pid, cwd=support.PROGRAMS).stdout.decode()
     assert "    park (%s:" % TARGET in full
+
+
+# ---------------------------------------------------------------- limits
+
+def measured(argv):
+    """(exit status, stdout, seconds, peak RSS in KiB) of argv."""
+    start = time.time()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read()
+    p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, out, time.time() - start, usage.ru_maxrss
+
+
+@pytest.mark.parametrize("py", python_params((3, 11)))
+def test_hundred_thousand_frames_bounded(py, running, pyxray_bin):
+    """A 100,000-frame recursion (3.11+: Python calls need no C stack) dumps
+    in bounded time and memory, text and JSON, both ends kept."""
+    t = running(py, "deep", 100000)
+    t.settle()
+    for fmt in ([], ["--json"]):
+        rc, out, secs, rss = measured([pyxray_bin, "dump"] + fmt + [str(t.pid)])
+        assert rc == 0, out[-2000:]
+        assert secs < 10, secs
+        assert rss < 200 * 1024, rss
+    text = out.decode()
+    doc = json.loads(text)
+    th = [x for x in doc["processes"][0]["interpreters"][0]["threads"]
+          if x["name"] == "deep"][0]
+    assert 100000 < len(th["frames"]) + th["omitted"] < 100010
+    assert th["frames"][-1]["function"] == "_bootstrap"

@@ -168,7 +168,7 @@ int pyx_elf_read_vaddr(const struct pyx_elf *elf, uint64_t vaddr, void *buf, siz
 		if (p->p_type != PT_LOAD || vaddr < p->p_vaddr)
 			continue;
 		uint64_t rel = vaddr - p->p_vaddr;
-		if (rel > p->p_filesz || len > p->p_filesz - rel)
+		if (rel > p->p_filesz || len > p->p_filesz - rel || p->p_offset > UINT64_MAX - rel)
 			continue;
 		if (!in_file(elf, p->p_offset + rel, len))
 			break;

@@ -774,6 +774,15 @@ struct probe_partial { /* partialobject: fn and args follow the header */
 #else
 #define VAL_consts_opcode_resume_quick ABSENT
 #endif
+/* Where a suspended `await` keeps the awaited object: the top of the value
+ * stack, and from 3.15 the entry below it (GH-145667 merged GET_ITER and
+ * GET_YIELD_FROM_ITER; Objects/genobject.c gen_getyieldfrom peeks depth 2).
+ * Not in any header: restated from that file. */
+#if AT_LEAST(15)
+#define VAL_consts_awaited_stack_depth 2
+#else
+#define VAL_consts_awaited_stack_depth 1
+#endif
 #if AT_LEAST(12)
 #define VAL_consts_opcode_instrumented_resume INSTRUMENTED_RESUME
 #else

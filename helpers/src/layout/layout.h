@@ -146,6 +146,7 @@ struct pyx_layout {
 	enum pyx_await_model await_model;
 	const char *asyncio_source; /* where the TaskObj offsets come from: "table 3.14",
 				      "_AsyncioDebug 3.14 + table" */
+	char asyncio_error[192];    /* why the target's _AsyncioDebug was refused, or "" */
 	struct pyx_offsets off;
 };
 
@@ -182,6 +183,17 @@ void pyx_layout_refine_version(struct pyx_layout *L, uint32_t version_hex);
 /* Fills capability flags from out->version_hex (used by pyx_layout_init and
  * by unit tests that build a layout from a table). */
 void pyx_layout_set_caps(struct pyx_layout *out);
+
+/* Overlays the target's Py_AsyncioModuleDebugOffsets (3.14+, the
+ * .AsyncioDebug section of the object holding _asyncio, `len` bytes or 0 when
+ * unknown, at addr) onto L, after validating it as untrusted input (sizes
+ * sane, offsets inside their sections, TaskObj as our table has it since
+ * the decoder reads other TaskObj fields from the table). Sets
+ * L->asyncio_source. 0, -PYX_E_BAD_DATA (message says which value),
+ * -PYX_E_UNSUPPORTED_VERSION (before 3.14) or a memsrc error; L unchanged on
+ * failure. */
+int pyx_layout_asyncio_debug(struct pyx_layout *L, struct pyx_memsrc *src, uint64_t addr,
+			     uint64_t len, struct pyx_error *err);
 
 /* Writes "section.field = value" lines for every field (debugging aid). */
 void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, const char *text),

@@ -281,8 +281,9 @@ const struct pyx_offsets pyx_table_py310 = {
 		.opcode_resume = PYX_ABSENT,
 		.opcode_resume_quick = PYX_ABSENT,
 		.opcode_instrumented_resume = PYX_ABSENT,
+		.awaited_stack_depth = 1,
 	},
 };
 
-_Static_assert(sizeof(struct pyx_offsets) == 204 * sizeof(int32_t),
+_Static_assert(sizeof(struct pyx_offsets) == 205 * sizeof(int32_t),
 	       "fields.def changed since this table was generated: run helpers/tools/gen-layout-table");

@@ -65,7 +65,8 @@ def _define_types() -> None:
         _fields_ = [("runtime", ctypes.c_uint64), ("py_version", ctypes.c_uint64),
                     ("tstate_current", ctypes.c_uint64), ("interp_head", ctypes.c_uint64),
                     ("interp_head_fn", ctypes.c_uint64), ("version_hex", ctypes.c_uint32),
-                    ("path", ctypes.c_char_p)]
+                    ("path", ctypes.c_char_p), ("asyncio_debug", ctypes.c_uint64),
+                    ("asyncio_debug_size", ctypes.c_uint64)]
 
     class _ProcInfo(ctypes.Structure):
         _fields_ = [("pid", ctypes.c_int), ("ppid", ctypes.c_int),

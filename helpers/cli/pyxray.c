@@ -38,7 +38,8 @@ static const char usage_text[] =
 	"  --locals          show each frame's local variables (bounded reprs)\n"
 	"  --group           print threads (and processes) with identical stacks once;\n"
 	"                    on by default with --children\n"
-	"  --no-group        print every thread and process on its own\n"
+	"  --no-group        print every thread, process and task on its own, and\n"
+	"                    repeated frames one by one\n"
 	"  --children        every descendant process too (multiprocessing pools,\n"
 	"                    subprocesses), each stopped only while it is read\n"
 	"  --depth N         with --children or ps: at most N levels below PID\n"
@@ -192,6 +193,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 			break;
 		case 'G':
 			group = 0;
+			fmt_flags |= PYX_FMT_NO_FOLD; /* tasks, and repeated frames, one by one */
 			break;
 		case 'c':
 			sopts.flags |= PYX_SNAP_CHILDREN;

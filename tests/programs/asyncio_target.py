@@ -24,6 +24,7 @@ import asyncio  # noqa: E402
 MANY = int(sys.argv[sys.argv.index("--many") + 1]) if "--many" in sys.argv else 0
 HAS_TASKGROUP = hasattr(asyncio, "TaskGroup")
 HAS_EAGER = sys.version_info >= (3, 12)
+KEEP = []  # tasks only their own cycle refers to would be collected
 
 
 async def park(fut):
@@ -107,6 +108,7 @@ def main_tasks(loop, fut):
         box = {}
         box["a"] = asyncio.create_task(cycle_a(box), name="cycle-a")
         box["b"] = asyncio.create_task(cycle_b(box), name="cycle-b")
+        KEEP.append(box)
     for i in range(MANY):
         asyncio.create_task(worker(fut), name="worker-%d" % i)
 

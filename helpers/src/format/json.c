@@ -45,11 +45,6 @@ static void jframe(struct pyx_out *o, const struct pyx_frame *f)
 	pyx_out_putc(o, '}');
 }
 
-static const char *task_state_name(enum pyx_task_state s)
-{
-	return s == PYX_TASK_RUNNING ? "running" : s == PYX_TASK_CANCELLING ? "cancelling" : "pending";
-}
-
 static void jtasks(struct pyx_out *o, const char *key, const struct pyx_task *tasks, size_t n)
 {
 	pyx_out_printf(o, ", \"%s\": [", key);
@@ -57,7 +52,7 @@ static void jtasks(struct pyx_out *o, const char *key, const struct pyx_task *ta
 		const struct pyx_task *t = &tasks[i];
 		pyx_out_printf(o, "%s{\"id\": %" PRIu64, i ? ", " : "", t->id);
 		jkey_str(o, "name", t->name);
-		jkey_str(o, "state", task_state_name(t->state));
+		jkey_str(o, "state", pyx_task_state_name(t->state));
 		jbool(o, "python_task", t->is_python);
 		pyx_out_printf(o, ", \"loop\": %" PRIu64 ", \"frames\": [", t->loop_addr);
 		for (size_t j = 0; j < t->nframes; j++) {

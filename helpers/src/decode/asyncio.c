@@ -25,6 +25,7 @@ enum {
 	MAX_BASES = 16,	     /* tp_base links followed when classifying */
 	SET_CHUNK = 64,	     /* set entries read at once */
 	TASK_BUF_MAX = 1024, /* largest TaskObj we copy */
+	NAME_MAX_BYTES = 256, /* bytes kept of a task's name */
 	PAGE = 4096,
 	SETENTRY_KEY = 0,  /* setentry {key, hash} (Objects/setobject.c) */
 	SETENTRY_HASH = 8, /* a deleted slot keeps hash -1 */
@@ -296,12 +297,13 @@ static struct pyx_dec_task *new_task(struct ax *x, uint64_t addr)
 /* A task's name: a str, or an int n for "Task-n" (3.12+ name lazily). */
 static const char *task_name(struct ax *x, uint64_t name)
 {
-	const char *s = NULL;
+	char buf[NAME_MAX_BYTES];
 	int64_t n;
 	if (!name)
 		return NULL;
-	if (pyx_obj_str(x->d, name, &s, NULL) == 0)
-		return s;
+	/* A local buffer: pyx_obj_str would keep max_string_bytes per name. */
+	if (pyx_obj_str_buf(x->d, name, buf, sizeof buf, NULL) == 0)
+		return pyx_arena_strdup(x->d->arena, buf);
 	if (pyx_obj_long_i64(x->d, name, &n, NULL) == 0)
 		return pyx_arena_printf(x->d->arena, "Task-%lld", (long long)n);
 	return NULL;

@@ -157,7 +157,7 @@ static int push_frame(struct ax *x, struct pyx_dec_task *t, size_t *cap,
 {
 	struct pyx_decoder *d = x->d;
 	if (t->nframes == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
+		size_t ncap = *cap ? *cap * 2 : 4;
 		struct pyx_dec_frame *nf =
 			pyx_arena_grow(d->arena, t->frames, t->nframes, ncap, sizeof *nf);
 		if (!nf)

@@ -464,6 +464,8 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 		const struct pyx_thread *th = &in->threads[j];
 		if ((only >= 0 && th->tid != only) || (group && printed_before(in, j, c->flags, only)))
 			continue;
+		if ((c->flags & PYX_FMT_ONLY_TASKS) && !th->loop_addr && !th->ntasks)
+			continue;
 		size_t same = 0;
 		for (size_t k = j + 1; group && k < in->nthreads; k++)
 			same += same_stack(th, &in->threads[k], c->flags);
@@ -500,7 +502,8 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 			pyx_out_putc(c->out, '\n');
 		}
 		pyx_out_style(c->out, PYX_STYLE_NONE);
-		print_frames(c, p, th);
+		if (!(c->flags & PYX_FMT_ONLY_TASKS))
+			print_frames(c, p, th);
 		if (in->tasks_read && (th->loop_addr || th->ntasks))
 			print_thread_tasks(c, p, in, th);
 	}

@@ -238,7 +238,8 @@ zombies and processes that exit meanwhile are listed as such.
             gdb.write(_json_document(entries, opts["--locals"], opts["--tasks"]))
             return
         base = (_lib.FMT_LOCALS if opts["--locals"] else 0) | _lib.FMT_SOURCE | \
-            (_lib.FMT_NO_FOLD if opts["--no-group"] else 0)
+            (_lib.FMT_NO_FOLD if opts["--no-group"] else 0) | \
+            (_lib.FMT_TASKS if opts["--tasks"] else 0)
         parts = []
         for entry in entries:
             if entry.snapshot is not None:

@@ -227,6 +227,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 			break;
 		case 't':
 			sopts.flags |= PYX_SNAP_TASKS;
+			fmt_flags |= PYX_FMT_TASKS;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

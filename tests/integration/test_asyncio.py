@@ -39,18 +39,23 @@ def in_epoll(pid, tid):
         return False
 
 
+def wait_idle(t):
+    """Until both loops sit in epoll_wait: every task is parked."""
+    deadline = time.time() + support.PARK_TIMEOUT
+    tids = t.report["tids"].values()
+    while not all(in_epoll(t.pid, tid) for tid in tids):
+        assert t.proc.poll() is None, t.stderr()
+        assert time.time() < deadline, "loops never went idle"
+        time.sleep(0.005)
+
+
 def start(variant, workdir, *args):
     """asyncio_target.py under variant, READY and with both loops idle."""
     t = gdb_support.start_program(variant, workdir, ASYNCIO_TARGET,
                                   extra_args=args)
     try:
         t.wait_ready()
-        deadline = time.time() + support.PARK_TIMEOUT
-        tids = t.report["tids"].values()
-        while not all(in_epoll(t.pid, tid) for tid in tids):
-            assert t.proc.poll() is None, t.stderr()
-            assert time.time() < deadline, "loops never went idle"
-            time.sleep(0.005)
+        wait_idle(t)
         support.RAN.add(variant.id)
         return t
     except BaseException:

@@ -4,7 +4,7 @@
 completes, at a line tagged "# PARK:<tag>"; the call sites are tagged
 "# CALL:<tag>". When every task is parked it prints one line
 "READY {json}" (pid, the native ids of the threads that run loops) and
-stays parked until stdin closes.
+stays parked until stdin closes, answering "ping" lines with "pong".
 
 Options: --pure  block the C _asyncio module (pure-Python Task and Future)
          --many N  N more tasks parked at one line ("worker-0"...)
@@ -128,7 +128,13 @@ async def main(ready, report):
     report["tids"]["MainThread"] = threading.get_native_id()
     sys.stdout.write("READY " + json.dumps(report) + "\n")
     sys.stdout.flush()
-    await loop.run_in_executor(None, sys.stdin.read)  # PARK:main
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)  # PARK:main
+        if not line:
+            break
+        if line.strip() == "ping":  # answered once a debugger has let go
+            sys.stdout.write("pong\n")
+            sys.stdout.flush()
 
 
 async def second_main(started):
@@ -155,7 +161,8 @@ def stopped_loop():
 
 
 def run():
-    report = {"pid": os.getpid(), "tids": {}, "version": list(sys.version_info[:3]),
+    report = {"pid": os.getpid(), "tids": {}, "threads": {},
+              "version": list(sys.version_info[:3]),
               "pure": "--pure" in sys.argv, "c_task": asyncio.Task.__module__ == "_asyncio"}
     keep = stopped_loop()
     started = threading.Event()

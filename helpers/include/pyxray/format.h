@@ -31,6 +31,8 @@ enum pyx_format_flags {
 				   by one (text) */
 	PYX_FMT_ONLY_TASKS = 1u << 9,	/* asyncio tasks only: the threads that run a loop, their
 				   tasks and the await tree, no thread stacks (text) */
+	PYX_FMT_TASKS = 1u << 10,	/* the asyncio tasks a PYX_SNAP_TASKS snapshot holds, after
+				   each thread's stack, and the await tree (text) */
 };
 
 enum pyx_report {

@@ -309,6 +309,11 @@ static void print_frames(struct text_ctx *c, const struct pyx_process *p,
 
 /* ---- asyncio tasks ---- */
 
+static int tasks_shown(const struct text_ctx *c, const struct pyx_interp *in)
+{
+	return in->tasks_read && (c->flags & (PYX_FMT_TASKS | PYX_FMT_ONLY_TASKS));
+}
+
 struct task_frame_ctx {
 	struct text_ctx *c;
 	const struct pyx_process *p;
@@ -504,7 +509,7 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 		pyx_out_style(c->out, PYX_STYLE_NONE);
 		if (!(c->flags & PYX_FMT_ONLY_TASKS))
 			print_frames(c, p, th);
-		if (in->tasks_read && (th->loop_addr || th->ntasks))
+		if (tasks_shown(c, in) && (th->loop_addr || th->ntasks))
 			print_thread_tasks(c, p, in, th);
 	}
 }
@@ -583,7 +588,7 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 			pyx_out_putc(out, '\n');
 		}
 		print_threads(c, p, in);
-		if (in->tasks_read && c->opts->only_tid < 0)
+		if (tasks_shown(c, in) && c->opts->only_tid < 0)
 			print_interp_tasks(c, p, in);
 	}
 }

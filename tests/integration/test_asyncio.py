@@ -40,10 +40,13 @@ def in_epoll(pid, tid):
 
 
 def wait_idle(t):
-    """Until both loops sit in epoll_wait: every task is parked."""
+    """Until both loops sit in epoll_wait and loop-3's running task in
+    read(): every task is parked."""
     deadline = time.time() + support.PARK_TIMEOUT
     tids = t.report["tids"].values()
-    while not all(in_epoll(t.pid, tid) for tid in tids):
+    blocked = t.report["blocked_tid"]
+    while not all(in_epoll(t.pid, tid) for tid in tids) or \
+            not support.blocked_in_read(t.pid, blocked, t.report["keep_fds"][0]):
         assert t.proc.poll() is None, t.stderr()
         assert time.time() < deadline, "loops never went idle"
         time.sleep(0.005)
@@ -123,6 +126,10 @@ def expected(t):
         "t2-await-task": ("loop-2", [at("await_task", "PARK:await-task")],
                           ["t2-nested"]),
         "stopped-loop-task": ("stopped", park, []),
+        "blocker": ("loop-3", [at("blocking_inner", "PARK:blocker"),
+                               at("blocker_outer", "CALL:blocker-outer")], []),
+        "<blocked_main>": ("loop-3", [at("blocked_main", "PARK:blocked-main")],
+                           ["blocker"]),
     }
     if ver >= (3, 11):
         exp["tg-child-1"] = ("MainThread", park, [])
@@ -174,7 +181,7 @@ def check_tasks(doc, t):
     for key, (where, frames, awaits) in exp.items():
         gwhere, task = got[key]
         assert gwhere == where, key
-        assert task["state"] == "pending", (key, task)
+        assert task["state"] == ("running" if key == "blocker" else "pending"), (key, task)
         assert "error" not in task, (key, task)
         assert task["python_task"] == t.report["pure"], key
         assert own_frames(task) == frames, (key, task["frames"])
@@ -341,14 +348,22 @@ def test_tree_matches_pstree(pst, pyxray_bin):
     # async_generator_asend is not a coroutine); pyxray follows it into the
     # generator's frame. And pstree of 3.14 reads only the threads from
     # threads.main on along `next`, a list kept newest first: the tasks of
-    # other threads (loop-2's) are missing from its tree (3.15 reads all).
-    ours = tuple(
-        (label, tuple((c[0], ()) if " agen_consumer " in c[0] else c for c in kids))
-        for label, kids in ours)
+    # other threads (loop-2's, loop-3's) are missing from its tree (3.15
+    # reads all).
+    # A running task: pstree names its coroutine's frame only; pyxray gives
+    # the thread's frames down to it (blocking_inner, which blocks the loop).
+
+    def norm(node):
+        label, kids = node
+        if " agen_consumer " in label:
+            return (label, ())
+        return (label, tuple(sorted(norm(k) for k in kids if " blocking_inner " not in k[0])))
+    ours = tuple(norm(n) for n in ours)
+    theirs = tuple(norm(n) for n in theirs)
     loop2 = [(label, kids) for label, kids in ours
              if label in ("(T) t2-await-task", "(T) t2-nested") or
-             (kids and " second_main " in kids[0][0])]
-    assert len(loop2) == 2, ours
+             (kids and (" second_main " in kids[0][0] or " blocked_main " in kids[0][0]))]
+    assert len(loop2) == 3, ours
     if pst.variant.version == (3, 14):
         ours = tuple(set(ours) - set(loop2))
     assert sorted(ours) == sorted(theirs), (ours, theirs)

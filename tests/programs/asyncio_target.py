@@ -146,6 +146,29 @@ async def second_main(started):
     await fut  # PARK:second-main
 
 
+def blocking_inner(fd):
+    os.read(fd, 1)  # PARK:blocker
+
+
+async def blocker_outer(fd):
+    blocking_inner(fd)  # CALL:blocker-outer
+    await asyncio.sleep(0)
+
+
+async def blocked_main(started, report):
+    r, w = os.pipe()
+    report["keep_fds"] = [r, w]  # nobody ever writes
+    task = asyncio.create_task(blocker_outer(r), name="blocker")
+    started.set()
+    await task  # PARK:blocked-main
+
+
+def third_thread(started, report):
+    """A loop whose running task blocks it in a system call."""
+    report["blocked_tid"] = threading.get_native_id()
+    asyncio.run(blocked_main(started, report))
+
+
 def second_thread(started, report):
     report["tids"]["loop-2"] = threading.get_native_id()
     asyncio.run(second_main(started))
@@ -169,6 +192,11 @@ def run():
     t = threading.Thread(target=second_thread, args=(started, report), name="loop-2",
                          daemon=True)
     t.start()
+    started3 = threading.Event()
+    t3 = threading.Thread(target=third_thread, args=(started3, report), name="loop-3",
+                          daemon=True)
+    t3.start()
+    started3.wait()
     asyncio.run(main(started, report))
     del keep
 

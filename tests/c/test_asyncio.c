@@ -48,7 +48,8 @@ static void await_code(struct aworld *a, int ci)
 	} else if (a->w.L.await_model == PYX_AWAIT_RESUME) {
 		for (int u = 0; u < 4; u++) {
 			uint8_t unit[2] = {(uint8_t)o->consts.opcode_resume, 3};
-			timg_put(img, code + (uint64_t)o->code_object.co_code_adaptive + 2 * (uint64_t)u,
+			timg_put(img,
+				 code + (uint64_t)o->code_object.co_code_adaptive + 2 * (uint64_t)u,
 				 unit, 2);
 		}
 	}
@@ -82,7 +83,8 @@ static uint64_t make_coro(struct aworld *a, int ci, uint64_t awaits)
 		}
 		return g;
 	}
-	size_t size = (size_t)o->gen_object.gi_iframe + (size_t)o->interpreter_frame.localsplus + 64;
+	size_t size =
+	    (size_t)o->gen_object.gi_iframe + (size_t)o->interpreter_frame.localsplus + 64;
 	uint64_t g = timg_alloc(img, size), f = g + (uint64_t)o->gen_object.gi_iframe;
 	uint64_t exe = code | (L->executable_is_stackref ? 1 : 0);
 	timg_put_u64(img, g + (uint64_t)o->pyobject.ob_type, a->coro_type);
@@ -90,8 +92,8 @@ static uint64_t make_coro(struct aworld *a, int ci, uint64_t awaits)
 	timg_put_u64(img, f + (uint64_t)o->interpreter_frame.instr_ptr,
 		     code + (uint64_t)o->code_object.co_code_adaptive + 2);
 	int state = awaits && PYX_HAS(o->consts.frame_suspended_yield_from)
-			    ? pyx_frame_state_const(o->consts.frame_suspended_yield_from)
-			    : pyx_frame_state_const(o->consts.frame_suspended);
+			? pyx_frame_state_const(o->consts.frame_suspended_yield_from)
+			: pyx_frame_state_const(o->consts.frame_suspended);
 	timg_put_u8(img, g + (uint64_t)o->gen_object.gi_frame_state, (uint8_t)(int8_t)state);
 	uint64_t stack = f + (uint64_t)o->interpreter_frame.localsplus;
 	timg_put_u64(img, stack, awaits | (L->executable_is_stackref && awaits ? 1 : 0));
@@ -111,7 +113,8 @@ static uint64_t make_task(struct aworld *a, const char *name, uint64_t coro, int
 	timg_put_u64(img, t + (uint64_t)o->pyobject.ob_type, a->task_type);
 	timg_put_u32(img, t + (uint64_t)o->asyncio_task_object.task_state, (uint32_t)state);
 	timg_put_u64(img, t + (uint64_t)o->asyncio_task_object.task_coro, coro);
-	timg_put_u64(img, t + (uint64_t)o->asyncio_task_object.task_name, pyobj_str(&a->w.env, name));
+	timg_put_u64(img, t + (uint64_t)o->asyncio_task_object.task_name,
+		     pyobj_str(&a->w.env, name));
 	timg_put_u64(img, t + (uint64_t)o->asyncio_task_object.task_loop, 0x5000);
 	return t;
 }
@@ -150,7 +153,8 @@ static void test_chains(int minor)
 			 (uint64_t)o->interpreter_frame.localsplus;
 	else {
 		uint64_t f;
-		memcpy(&f, a.w.img.bytes + (loop_b2 + (uint64_t)o->gen_object.gi_frame - a.w.img.base),
+		memcpy(&f,
+		       a.w.img.bytes + (loop_b2 + (uint64_t)o->gen_object.gi_frame - a.w.img.base),
 		       8);
 		uint64_t top;
 		int32_t off = PYX_HAS(o->frame_object.f_stacktop) ? o->frame_object.f_stacktop
@@ -219,7 +223,8 @@ static void test_chains(int minor)
 	is_int(ax_awaits(x), 0, "3.%d: awaits", minor);
 	is_int(in.tasks[1].nawaits, 1, "3.%d: fut_waiter a task: one await", minor);
 	if (in.tasks[1].nawaits)
-		ok(in.tasks[1].awaits[0] == in.tasks[0].addr, "3.%d: it is the awaited task", minor);
+		ok(in.tasks[1].awaits[0] == in.tasks[0].addr, "3.%d: it is the awaited task",
+		   minor);
 	is_int(in.tasks[0].nawaits, 0, "3.%d: the awaited task awaits none", minor);
 	pyx_arena_destroy(d.arena);
 	pyx_memsrc_close(src);
@@ -293,7 +298,7 @@ static void test_lists(int minor, int corrupt)
 	ok(has_waiter, "3.%d/%d: tasks before a corruption are kept", minor, corrupt);
 	if (corrupt)
 		ok(in->tasks_error == PYX_E_BAD_DATA && in->tasks_error_msg &&
-			   strstr(in->tasks_error_msg, "list"),
+		       strstr(in->tasks_error_msg, "list"),
 		   "3.%d/%d: the corrupt list is reported (%s)", minor, corrupt,
 		   in->tasks_error_msg ? in->tasks_error_msg : "none");
 	else

@@ -22,9 +22,9 @@
 
 enum {
 	TYPE_NAME_MAX = 64,
-	MAX_BASES = 16,	     /* tp_base links followed when classifying */
-	SET_CHUNK = 64,	     /* set entries read at once */
-	TASK_BUF_MAX = 1024, /* largest TaskObj we copy */
+	MAX_BASES = 16,	      /* tp_base links followed when classifying */
+	SET_CHUNK = 64,	      /* set entries read at once */
+	TASK_BUF_MAX = 1024,  /* largest TaskObj we copy */
 	NAME_MAX_BYTES = 256, /* bytes kept of a task's name */
 	PAGE = 4096,
 	SETENTRY_KEY = 0,  /* setentry {key, hash} (Objects/setobject.c) */
@@ -89,7 +89,8 @@ static int type_name(struct ax *x, uint64_t type, char *buf)
 {
 	uint64_t name;
 	if (pyx_dec_read_ptr(x->d, type + (uint64_t)x->d->layout->off.type_object.tp_name, &name,
-			     NULL) < 0 || !name)
+			     NULL) < 0 ||
+	    !name)
 		return -1;
 	size_t n = PAGE - (size_t)(name % PAGE);
 	if (n > TYPE_NAME_MAX - 1)
@@ -107,18 +108,18 @@ static const struct {
 	const char *name;
 	enum ax_kind kind;
 } exact_types[] = {
-	{"coroutine", AX_CORO},
-	{"generator", AX_GEN},
-	{"async_generator", AX_ASYNCGEN},
-	{"async_generator_asend", AX_ASEND},
-	{"async_generator_athrow", AX_ATHROW},
-	{"_asyncio.FutureIter", AX_FUTUREITER},
-	{"TaskWakeupMethWrapper", AX_WAKEUP},
-	{"builtin_function_or_method", AX_CMETHOD},
-	{"method", AX_METHOD},
-	{"functools.partial", AX_PARTIAL},
-	{"function", AX_FUNCTION},
-	{"NoneType", AX_NONE},
+    {"coroutine", AX_CORO},
+    {"generator", AX_GEN},
+    {"async_generator", AX_ASYNCGEN},
+    {"async_generator_asend", AX_ASEND},
+    {"async_generator_athrow", AX_ATHROW},
+    {"_asyncio.FutureIter", AX_FUTUREITER},
+    {"TaskWakeupMethWrapper", AX_WAKEUP},
+    {"builtin_function_or_method", AX_CMETHOD},
+    {"method", AX_METHOD},
+    {"functools.partial", AX_PARTIAL},
+    {"function", AX_FUNCTION},
+    {"NoneType", AX_NONE},
 };
 
 /* Tasks and futures are recognized through their bases: _asyncio.Task and
@@ -161,8 +162,10 @@ enum ax_kind ax_classify(struct ax *x, uint64_t addr, uint8_t *flags)
 	uint8_t f = 0;
 	if (flags)
 		*flags = 0;
-	if (!addr || pyx_dec_read_ptr(x->d, addr + (uint64_t)x->d->layout->off.pyobject.ob_type,
-				      &type, NULL) < 0 || !type)
+	if (!addr ||
+	    pyx_dec_read_ptr(x->d, addr + (uint64_t)x->d->layout->off.pyobject.ob_type, &type,
+			     NULL) < 0 ||
+	    !type)
 		return AX_OTHER;
 	size_t s = (size_t)((type >> 4) * 0x9e3779b97f4a7c15ull >> 56) & (AX_TYPES - 1);
 	for (size_t probe = 0; probe < AX_TYPES; probe++, s = (s + 1) & (AX_TYPES - 1)) {
@@ -242,9 +245,9 @@ int ax_seq_items(struct ax *x, uint64_t seq, uint64_t *out, size_t max, size_t *
 	int is_list = !strcmp(type, "list");
 	if (!is_list && strcmp(type, "tuple"))
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, seq, "not a list or tuple");
-	rc = pyx_dec_read_ptr(x->d, seq + (uint64_t)(is_list ? o->list_object.ob_size
-							      : o->tuple_object.ob_size),
-			      &size, err);
+	rc = pyx_dec_read_ptr(
+	    x->d, seq + (uint64_t)(is_list ? o->list_object.ob_size : o->tuple_object.ob_size),
+	    &size, err);
 	if (rc < 0)
 		return rc;
 	if ((int64_t)size < 0 || size > (1u << 24))
@@ -253,8 +256,8 @@ int ax_seq_items(struct ax *x, uint64_t seq, uint64_t *out, size_t max, size_t *
 	if (size > max)
 		size = max;
 	items = seq + (uint64_t)o->tuple_object.ob_item;
-	if (is_list && (rc = pyx_dec_read_ptr(x->d, seq + (uint64_t)o->list_object.ob_item, &items,
-					      err)) < 0)
+	if (is_list &&
+	    (rc = pyx_dec_read_ptr(x->d, seq + (uint64_t)o->list_object.ob_item, &items, err)) < 0)
 		return rc;
 	if (size && (rc = pyx_memsrc_read(x->d->src, items, out, (size_t)size * 8, err)) < 0)
 		return rc;
@@ -275,7 +278,7 @@ static struct pyx_dec_task *new_task(struct ax *x, uint64_t addr)
 	if (in->ntasks == x->cap) {
 		size_t cap = x->cap ? x->cap * 2 : 64;
 		struct pyx_dec_task *t =
-			pyx_arena_grow(x->d->arena, in->tasks, in->ntasks, cap, sizeof *t);
+		    pyx_arena_grow(x->d->arena, in->tasks, in->ntasks, cap, sizeof *t);
 		struct ax_aux *a = pyx_arena_grow(x->d->arena, x->aux, in->ntasks, cap, sizeof *a);
 		if (!t || !a)
 			return NULL;
@@ -336,7 +339,8 @@ static int c_task(struct ax *x, uint64_t addr, struct pyx_dec_task **out)
 	a->callbacks = pyx_get_u64(buf, o->asyncio_task_object.task_callbacks);
 	if (PYX_HAS(o->asyncio_task_object.task_awaited_by)) {
 		a->awaited_by = pyx_get_u64(buf, o->asyncio_task_object.task_awaited_by);
-		a->awaited_by_is_set = pyx_get_u8(buf, o->asyncio_task_object.task_awaited_by_is_set);
+		a->awaited_by_is_set =
+		    pyx_get_u8(buf, o->asyncio_task_object.task_awaited_by_is_set);
 	}
 	*out = t;
 	return 1;
@@ -359,8 +363,8 @@ static int py_task(struct ax *x, uint64_t addr, struct pyx_dec_task **out)
 	int64_t n = 0;
 	uint64_t s = 0, coro;
 	int rc = pyx_obj_getattr(x->d, addr, "_state", &s, NULL);
-	if (rc == 0 && (pyx_obj_str_buf(x->d, s, state, sizeof state, NULL) < 0 ||
-			strcmp(state, "PENDING")))
+	if (rc == 0 &&
+	    (pyx_obj_str_buf(x->d, s, state, sizeof state, NULL) < 0 || strcmp(state, "PENDING")))
 		return 0;
 	if (rc < 0 && rc != -PYX_E_NOT_FOUND)
 		return -1;
@@ -446,7 +450,8 @@ static int walk_list(struct ax *x, uint64_t head, const char *where)
 		goto bad;
 	while (node != head) {
 		if (!node) {
-			pyx_error_set(&e, PYX_E_BAD_DATA, 0, head, "the list is broken (a NULL link)");
+			pyx_error_set(&e, PYX_E_BAD_DATA, 0, head,
+				      "the list is broken (a NULL link)");
 			goto bad;
 		}
 		if (pyx_cycle_check(&cyc, node) || ++n > x->d->opts.limits.max_tasks) {
@@ -478,8 +483,9 @@ static int set_cb(struct ax *x, uint64_t key, void *ctx)
 {
 	struct set_walk *w = ctx;
 	uint64_t obj = key;
-	if (w->weak && pyx_dec_read_ptr(x->d, key + (uint64_t)x->d->layout->off.weakref_object.wr_object,
-					&obj, NULL) < 0)
+	if (w->weak &&
+	    pyx_dec_read_ptr(x->d, key + (uint64_t)x->d->layout->off.weakref_object.wr_object, &obj,
+			     NULL) < 0)
 		return 0;
 	return candidate(x, obj, &w->err) < 0;
 }
@@ -541,9 +547,9 @@ static void thread_loop(struct ax *x, struct pyx_dec_thread *th)
 	const struct pyx_offsets *o = &L->off;
 	uint64_t loop = 0, dict = 0, v = 0;
 	if (L->running_loop_model == PYX_RLOOP_TSTATE) {
-		pyx_dec_read_ptr(d, th->tstate_addr +
-					    (uint64_t)o->asyncio_thread_state.asyncio_running_loop,
-				 &loop, NULL);
+		pyx_dec_read_ptr(
+		    d, th->tstate_addr + (uint64_t)o->asyncio_thread_state.asyncio_running_loop,
+		    &loop, NULL);
 	} else if (pyx_dec_read_ptr(d, th->tstate_addr + (uint64_t)o->thread_state.dict, &dict,
 				    NULL) == 0 &&
 		   dict &&
@@ -551,7 +557,8 @@ static void thread_loop(struct ax *x, struct pyx_dec_thread *th)
 		if (L->running_loop_model == PYX_RLOOP_DICT)
 			loop = v;
 		else if (PYX_HAS(o->asyncio_objects.running_loop_holder_loop))
-			pyx_dec_read_ptr(d, v + (uint64_t)o->asyncio_objects.running_loop_holder_loop,
+			pyx_dec_read_ptr(d,
+					 v + (uint64_t)o->asyncio_objects.running_loop_holder_loop,
 					 &loop, NULL);
 	}
 	if (loop && ax_classify(x, loop, NULL) == AX_NONE)
@@ -602,27 +609,31 @@ static int decode_interp(struct pyx_decoder *d, struct pyx_dec_interp *in, struc
 	}
 	if (L->tasks_model == PYX_TASKS_LISTS) {
 		x->awaited_by = 1;
-		in->tasks_source = pyx_arena_printf(d->arena,
-						    "the interpreter's per-thread task lists (%s), "
-						    "and asyncio.tasks._scheduled_tasks and "
-						    "_eager_tasks for Python tasks",
-						    L->asyncio_source ? L->asyncio_source : L->source);
+		in->tasks_source =
+		    pyx_arena_printf(d->arena,
+				     "the interpreter's per-thread task lists (%s), "
+				     "and asyncio.tasks._scheduled_tasks and "
+				     "_eager_tasks for Python tasks",
+				     L->asyncio_source ? L->asyncio_source : L->source);
 		for (size_t i = 0; i < in->nthreads; i++)
-			if (walk_list(x, in->threads[i].tstate_addr +
-						 (uint64_t)o->asyncio_thread_state.asyncio_tasks_head,
+			if (walk_list(x,
+				      in->threads[i].tstate_addr +
+					  (uint64_t)o->asyncio_thread_state.asyncio_tasks_head,
 				      "a thread's task list") < 0)
 				return nomem(err);
-		if (walk_list(x, in->addr + (uint64_t)o->asyncio_interpreter_state.asyncio_tasks_head,
+		if (walk_list(x,
+			      in->addr + (uint64_t)o->asyncio_interpreter_state.asyncio_tasks_head,
 			      "the interpreter's task list") < 0)
 			return nomem(err);
 	} else {
 		in->tasks_source = L->tasks_model == PYX_TASKS_ALL
-					   ? "asyncio.tasks._all_tasks"
-					   : "asyncio.tasks._scheduled_tasks and _eager_tasks";
+				       ? "asyncio.tasks._all_tasks"
+				       : "asyncio.tasks._scheduled_tasks and _eager_tasks";
 	}
 	static const char *const sets_all[] = {"_all_tasks", NULL};
 	static const char *const sets_sched[] = {"_scheduled_tasks", "_eager_tasks", NULL};
-	for (const char *const *s = L->tasks_model == PYX_TASKS_ALL ? sets_all : sets_sched; *s; s++)
+	for (const char *const *s = L->tasks_model == PYX_TASKS_ALL ? sets_all : sets_sched; *s;
+	     s++)
 		if (walk_set(x, in->addr, *s) < 0)
 			return nomem(err);
 	for (size_t i = 0; i < in->ntasks; i++) {

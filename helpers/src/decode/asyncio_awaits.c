@@ -22,10 +22,10 @@
 #include "objects.h"
 
 enum {
-	MAX_CALLBACKS = 64, /* callbacks looked at per task */
-	MAX_CHILDREN = 4096, /* children of one gather */
+	MAX_CALLBACKS = 64,   /* callbacks looked at per task */
+	MAX_CHILDREN = 4096,  /* children of one gather */
 	MAX_GATHER_DEPTH = 8, /* gathers of gathers followed */
-	MAX_CLOSURE = 16,    /* cells or partial arguments looked at */
+	MAX_CLOSURE = 16,     /* cells or partial arguments looked at */
 };
 
 int ax_add_await(struct ax *x, size_t a, size_t b)
@@ -161,7 +161,8 @@ static int from_callback(struct ax *x, const struct ax_map *waiting, uint64_t cb
 	}
 	case AX_PARTIAL: {
 		uint64_t args = 0;
-		if (pyx_dec_read_ptr(x->d, cb + (uint64_t)o->partial_object.args, &args, NULL) < 0 ||
+		if (pyx_dec_read_ptr(x->d, cb + (uint64_t)o->partial_object.args, &args, NULL) <
+			0 ||
 		    !args || ax_seq_items(x, args, items, MAX_CLOSURE, &n, NULL) < 0)
 			return 0;
 		for (size_t i = 0; i < n; i++) {

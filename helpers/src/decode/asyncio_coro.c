@@ -19,10 +19,10 @@ enum { GEN_BUF_MAX = 1024, FRAME_BUF_MAX = 1024 };
 
 /* One generator's frame, as read. */
 struct gen_frame {
-	uint64_t frame_addr;	/* PyFrameObject (<=3.10) or the embedded frame */
+	uint64_t frame_addr; /* PyFrameObject (<=3.10) or the embedded frame */
 	uint64_t code_addr, pos;
 	int running, finished;
-	uint64_t awaits;	/* the object it is suspended on in an await, or 0 */
+	uint64_t awaits; /* the object it is suspended on in an await, or 0 */
 };
 
 static int opcode_at(struct ax *x, uint64_t addr, int *op, int *arg)
@@ -76,10 +76,10 @@ static int old_gen(struct ax *x, const unsigned char *gbuf, struct gen_frame *g,
 	 * counts bytes before 3.10, code units in 3.10. */
 	uint64_t co_code = 0;
 	int op, arg;
-	uint64_t next = L->linetable == PYX_LINES_LNOTAB ? (uint64_t)lasti + 2
-							 : ((uint64_t)lasti + 1) * 2;
+	uint64_t next =
+	    L->linetable == PYX_LINES_LNOTAB ? (uint64_t)lasti + 2 : ((uint64_t)lasti + 1) * 2;
 	if (pyx_dec_read_ptr(x->d, g->code_addr + (uint64_t)o->code_object.code, &co_code, NULL) <
-		    0 ||
+		0 ||
 	    opcode_at(x, co_code + (uint64_t)o->bytes_object.ob_sval + next, &op, &arg) < 0 ||
 	    op != o->consts.opcode_yield_from)
 		return 0;
@@ -138,28 +138,25 @@ static int read_gen(struct ax *x, uint64_t gen, struct gen_frame *g, struct pyx_
 {
 	const struct pyx_offsets *o = &x->d->layout->off;
 	unsigned char buf[GEN_BUF_MAX];
-	size_t size = PYX_HAS(o->gen_object.gi_iframe)
-			      ? (size_t)o->gen_object.gi_iframe +
-					(size_t)o->interpreter_frame.localsplus
-			      : (size_t)o->gen_object.size;
+	size_t size = PYX_HAS(o->gen_object.gi_iframe) ? (size_t)o->gen_object.gi_iframe +
+							     (size_t)o->interpreter_frame.localsplus
+						       : (size_t)o->gen_object.size;
 	memset(g, 0, sizeof *g);
 	if (size == 0 || size > sizeof buf)
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, gen, "bad generator size %zu", size);
 	int rc = pyx_memsrc_read(x->d->src, gen, buf, size, err);
 	if (rc < 0)
 		return rc;
-	return PYX_HAS(o->gen_object.gi_iframe) ? new_gen(x, gen, buf, g)
-						: old_gen(x, buf, g, err);
+	return PYX_HAS(o->gen_object.gi_iframe) ? new_gen(x, gen, buf, g) : old_gen(x, buf, g, err);
 }
 
-static int push_frame(struct ax *x, struct pyx_dec_task *t, size_t *cap,
-		      const struct gen_frame *g)
+static int push_frame(struct ax *x, struct pyx_dec_task *t, size_t *cap, const struct gen_frame *g)
 {
 	struct pyx_decoder *d = x->d;
 	if (t->nframes == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 4;
 		struct pyx_dec_frame *nf =
-			pyx_arena_grow(d->arena, t->frames, t->nframes, ncap, sizeof *nf);
+		    pyx_arena_grow(d->arena, t->frames, t->nframes, ncap, sizeof *nf);
 		if (!nf)
 			return -PYX_E_NOMEM;
 		t->frames = nf;
@@ -253,7 +250,8 @@ int ax_coro_stack(struct ax *x, size_t i)
 			break;
 		default:
 			if (depth == 1)
-				cut(x, t, PYX_E_BAD_DATA, "its coroutine is not a coroutine object");
+				cut(x, t, PYX_E_BAD_DATA,
+				    "its coroutine is not a coroutine object");
 			break;
 		}
 		obj = next;

@@ -52,9 +52,9 @@ struct ax_map {
 /* Per task, what the await pass needs besides the result record. */
 struct ax_aux {
 	uint64_t coro;
-	uint64_t callback0;	/* C: fut_callback0 */
-	uint64_t callbacks;	/* list of (callback, context) tuples, or 0 */
-	uint64_t awaited_by;	/* 3.14+: a task, a set of them, or 0 */
+	uint64_t callback0;  /* C: fut_callback0 */
+	uint64_t callbacks;  /* list of (callback, context) tuples, or 0 */
+	uint64_t awaited_by; /* 3.14+: a task, a set of them, or 0 */
 	int awaited_by_is_set;
 	uint32_t next_same_waiter; /* index + 1 of the next task with the same waiter */
 };
@@ -63,11 +63,11 @@ struct ax {
 	struct pyx_decoder *d;
 	struct pyx_dec_interp *in;
 	struct ax_type types[AX_TYPES];
-	struct ax_map index;	/* task address -> index in in->tasks */
-	struct ax_aux *aux;	/* parallel to in->tasks */
-	size_t cap;		/* room in in->tasks and aux */
-	size_t seen;		/* candidates looked at */
-	int awaited_by;		/* the interpreter keeps awaited_by (3.14+) */
+	struct ax_map index; /* task address -> index in in->tasks */
+	struct ax_aux *aux;  /* parallel to in->tasks */
+	size_t cap;	     /* room in in->tasks and aux */
+	size_t seen;	     /* candidates looked at */
+	int awaited_by;	     /* the interpreter keeps awaited_by (3.14+) */
 };
 
 /* Kind of the object at addr (AX_OTHER when its type cannot be read);

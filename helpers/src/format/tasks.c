@@ -12,14 +12,16 @@
 #include "format_priv.h"
 
 enum {
-	NAMES_SHOWN = 20,   /* names listed for a group of identical tasks */
-	TREE_DEPTH = 256,   /* levels of the await tree drawn */
+	NAMES_SHOWN = 20,	/* names listed for a group of identical tasks */
+	TREE_DEPTH = 256,	/* levels of the await tree drawn */
 	CYCLE_BUDGET = 1 << 20, /* steps spent looking for cycles */
 };
 
 const char *pyx_task_state_name(enum pyx_task_state s)
 {
-	return s == PYX_TASK_RUNNING ? "running" : s == PYX_TASK_CANCELLING ? "cancelling" : "pending";
+	return s == PYX_TASK_RUNNING	  ? "running"
+	       : s == PYX_TASK_CANCELLING ? "cancelling"
+					  : "pending";
 }
 
 static int same_frames(const struct pyx_task *a, const struct pyx_task *b)
@@ -31,8 +33,8 @@ static int same_frames(const struct pyx_task *a, const struct pyx_task *b)
 		return 0;
 	for (size_t i = 0; i < a->nframes; i++) {
 		const struct pyx_frame *x = &a->frames[i], *y = &b->frames[i];
-		if (x->error || y->error || x->line != y->line || strcmp(x->qualname, y->qualname) ||
-		    strcmp(x->file, y->file))
+		if (x->error || y->error || x->line != y->line ||
+		    strcmp(x->qualname, y->qualname) || strcmp(x->file, y->file))
 			return 0;
 	}
 	return 1;
@@ -58,8 +60,7 @@ static const struct pyx_task *find_task(const struct pyx_interp *in, uint64_t id
 	return NULL;
 }
 
-static void print_awaits(struct pyx_out *out, const struct pyx_interp *in,
-			 const struct pyx_task *t)
+static void print_awaits(struct pyx_out *out, const struct pyx_interp *in, const struct pyx_task *t)
 {
 	for (size_t i = 0; i < t->nawaits; i++) {
 		const struct pyx_task *w = find_task(in, t->awaits[i]);
@@ -145,12 +146,12 @@ void pyx_format_tasks_text(const struct pyx_task_printer *p, const struct pyx_in
 /* Every task of the interpreter, in one array of pointers. */
 struct tree {
 	struct pyx_out *out;
-	int group;			/* leaf tasks with one stack drawn once */
+	int group; /* leaf tasks with one stack drawn once */
 	const struct pyx_interp *in;
-	const struct pyx_task **all;	/* every task, sorted by id */
-	unsigned char *awaited;		/* all[i] is awaited by another task */
+	const struct pyx_task **all; /* every task, sorted by id */
+	unsigned char *awaited;	     /* all[i] is awaited by another task */
 	size_t n;
-	size_t budget;			/* steps left for finding cycles */
+	size_t budget;		      /* steps left for finding cycles */
 	const struct pyx_task **path; /* tasks from the root to where we draw */
 	size_t depth;
 	char prefix[4 * TREE_DEPTH + 8];
@@ -329,7 +330,8 @@ static void print_cycles(struct tree *tr)
 				pyx_out_style(tr->out, PYX_STYLE_ERROR);
 				pyx_out_puts(tr->out, "cycle: ");
 				for (size_t k = 0; k < depth; k++) {
-					pyx_out_text(tr->out, stack[k]->name ? stack[k]->name : "?");
+					pyx_out_text(tr->out,
+						     stack[k]->name ? stack[k]->name : "?");
 					pyx_out_puts(tr->out, " \u2192 ");
 				}
 				pyx_out_text(tr->out, start->name ? start->name : "?");

@@ -22,7 +22,9 @@ struct word {
 enum { SEC_TASK, SEC_INTERP, SEC_THREAD, NSEC };
 
 #define W(sec, section, field, width)                                                              \
-	{#section "." #field, offsetof(struct pyx_offsets, section.field), sec, width}
+	{                                                                                          \
+#section "." #field, offsetof(struct pyx_offsets, section.field), sec, width       \
+	}
 static const struct word words[] = {
     W(SEC_TASK, asyncio_task_object, size, 0),
     W(SEC_TASK, asyncio_task_object, task_name, 8),
@@ -62,8 +64,8 @@ static int table_agrees(const struct pyx_offsets *table, const uint64_t *v, char
 			continue; /* nothing else of those sections comes from the table */
 		int32_t t = *field((struct pyx_offsets *)table, words[i].field_off);
 		if (t != PYX_ABSENT && (uint64_t)t != v[i]) {
-			snprintf(why, why_len, "%s is %llu where pyxray's table has %d", words[i].name,
-				 (unsigned long long)v[i], (int)t);
+			snprintf(why, why_len, "%s is %llu where pyxray's table has %d",
+				 words[i].name, (unsigned long long)v[i], (int)t);
 			return 0;
 		}
 	}
@@ -112,11 +114,12 @@ int pyx_layout_asyncio_debug(struct pyx_layout *L, struct pyx_memsrc *src, uint6
 		return pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
 				     "_AsyncioDebug thread state size %llu is smaller than "
 				     "PyThreadState (%d)",
-				     (unsigned long long)size[SEC_THREAD], (int)L->off.thread_state.size);
+				     (unsigned long long)size[SEC_THREAD],
+				     (int)L->off.thread_state.size);
 	if (!table_agrees(&L->off, v, why, sizeof why))
-		return pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
-				     "this build's TaskObj is not one pyxray knows: _AsyncioDebug %s",
-				     why);
+		return pyx_error_set(
+		    err, PYX_E_BAD_DATA, 0, addr,
+		    "this build's TaskObj is not one pyxray knows: _AsyncioDebug %s", why);
 	for (size_t i = 0; i < NWORDS; i++)
 		*field(&L->off, words[i].field_off) = (int32_t)v[i];
 	L->asyncio_source = L->minor == 14   ? "_AsyncioDebug 3.14 + table"

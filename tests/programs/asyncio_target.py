@@ -9,6 +9,8 @@ stays parked until stdin closes, answering "ping" lines with "pong".
 Options: --pure  block the C _asyncio module (pure-Python Task and Future)
          --many N  N more tasks parked at one line ("worker-0"...)
          --cycle  two tasks that await each other
+         --blocked  a third loop whose running task blocks it in read()
+                    (eager on 3.12+, in its first step)
 Works on CPython 3.8 and later; TaskGroup (3.11+) and eager tasks (3.12+)
 where the version has them."""
 import json
@@ -158,8 +160,13 @@ async def blocker_outer(fd):
 async def blocked_main(started, report):
     r, w = os.pipe()
     report["keep_fds"] = [r, w]  # nobody ever writes
-    task = asyncio.create_task(blocker_outer(r), name="blocker")
     started.set()
+    if HAS_EAGER:
+        # Runs at once, inside this call, and blocks there: an eager task
+        # in its first step (asyncio.tasks._eager_tasks on 3.12, 3.13).
+        asyncio.Task(blocker_outer(r), loop=asyncio.get_running_loop(),  # CALL:eager-blocker
+                     name="blocker", eager_start=True)
+    task = asyncio.create_task(blocker_outer(r), name="blocker")
     await task  # PARK:blocked-main
 
 
@@ -192,11 +199,12 @@ def run():
     t = threading.Thread(target=second_thread, args=(started, report), name="loop-2",
                          daemon=True)
     t.start()
-    started3 = threading.Event()
-    t3 = threading.Thread(target=third_thread, args=(started3, report), name="loop-3",
-                          daemon=True)
-    t3.start()
-    started3.wait()
+    if "--blocked" in sys.argv:
+        started3 = threading.Event()
+        t3 = threading.Thread(target=third_thread, args=(started3, report), name="loop-3",
+                              daemon=True)
+        t3.start()
+        started3.wait()
     asyncio.run(main(started, report))
     del keep
 

@@ -308,6 +308,126 @@ static void test_lists(int minor, int corrupt)
 	timg_free(&a.w.img);
 }
 
+/* A target's Py_AsyncioModuleDebugOffsets is untrusted: a good copy is
+ * taken (and said so), a bad one refused with the reason, the layout left
+ * as it was. */
+static void test_asyncio_debug(int minor)
+{
+	struct aworld a;
+	aworld_init(&a, minor);
+	const struct pyx_offsets *o = &a.w.L.off;
+	uint64_t good[13] = {
+	    (uint64_t)o->asyncio_task_object.size,
+	    (uint64_t)o->asyncio_task_object.task_name,
+	    (uint64_t)o->asyncio_task_object.task_awaited_by,
+	    (uint64_t)o->asyncio_task_object.task_is_task,
+	    (uint64_t)o->asyncio_task_object.task_awaited_by_is_set,
+	    (uint64_t)o->asyncio_task_object.task_coro,
+	    (uint64_t)o->asyncio_task_object.task_node,
+	    (uint64_t)o->asyncio_interpreter_state.size,
+	    (uint64_t)o->asyncio_interpreter_state.asyncio_tasks_head,
+	    (uint64_t)o->asyncio_thread_state.size,
+	    (uint64_t)o->asyncio_thread_state.asyncio_running_loop + 8,
+	    (uint64_t)o->asyncio_thread_state.asyncio_running_task + 8,
+	    (uint64_t)o->asyncio_thread_state.asyncio_tasks_head + 8,
+	};
+	struct {
+		const char *what;
+		int word;
+		uint64_t value;
+		const char *says;
+	} cases[] = {
+	    {"good (thread fields moved, as a build may)", -1, 0, NULL},
+	    {"a zero task size", 0, 0, "not a sane size"},
+	    {"a huge interpreter size", 7, 1ull << 40, "not a sane size"},
+	    {"task_coro past TaskObj", 5, 4096, "does not fit"},
+	    {"task_node where the table has another field", 6, 8, "not one pyxray knows"},
+	    {"a thread state smaller than PyThreadState", 9, 16, "does not fit"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t words[13];
+		memcpy(words, good, sizeof words);
+		if (cases[i].word >= 0)
+			words[cases[i].word] = cases[i].value;
+		if (i == 0)
+			words[9] += 64; /* room for the moved fields */
+		uint64_t at = timg_alloc(&a.w.img, sizeof words);
+		timg_put(&a.w.img, at, words, sizeof words);
+		struct pyx_memsrc *src = timg_memsrc(&a.w.img);
+		struct pyx_layout L = a.w.L;
+		struct pyx_error err;
+		pyx_error_clear(&err);
+		int rc = pyx_layout_asyncio_debug(&L, src, at, sizeof words, &err);
+		if (!cases[i].says) {
+			is_int(rc, 0, "3.%d: %s: accepted", minor, cases[i].what);
+			is_int(L.off.asyncio_thread_state.asyncio_tasks_head,
+			       o->asyncio_thread_state.asyncio_tasks_head + 8,
+			       "3.%d: the target's thread offsets are taken", minor);
+			ok(L.asyncio_source && strstr(L.asyncio_source, "_AsyncioDebug"),
+			   "3.%d: the layout says where they came from", minor);
+		} else {
+			is_int(rc, -PYX_E_BAD_DATA, "3.%d: %s: refused", minor, cases[i].what);
+			ok(strstr(err.msg, cases[i].says), "3.%d: %s: says why (%s)", minor,
+			   cases[i].what, err.msg);
+			ok(!memcmp(&L.off, o, sizeof L.off), "3.%d: %s: layout unchanged", minor,
+			   cases[i].what);
+		}
+		pyx_memsrc_close(src);
+	}
+	timg_free(&a.w.img);
+}
+
+static int count_cb(struct ax *x, uint64_t key, void *ctx)
+{
+	(void)x;
+	(void)key;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* A task set whose header is inconsistent is refused, not walked. */
+static void test_corrupt_set(void)
+{
+	struct aworld a;
+	aworld_init(&a, 12);
+	const struct pyx_offsets *o = &a.w.L.off;
+	uint64_t table = timg_alloc(&a.w.img, 8 * 32);
+	uint64_t set = timg_alloc(&a.w.img, (size_t)o->set_object.size);
+	timg_put_u64(&a.w.img, set + (uint64_t)o->set_object.table, table);
+	timg_put_u64(&a.w.img, set + (uint64_t)o->set_object.mask, 7);
+	timg_put_u64(&a.w.img, set + (uint64_t)o->set_object.used, 2);
+	timg_put_u64(&a.w.img, table + 16, 0x1000); /* two live keys */
+	timg_put_u64(&a.w.img, table + 48, 0x2000);
+	timg_put_u64(&a.w.img, table + 64, 0x3000); /* a dummy: hash -1 */
+	timg_put_u64(&a.w.img, table + 72, UINT64_MAX);
+	struct pyx_decoder d;
+	struct pyx_memsrc *src;
+	decoder(&d, &a, &src);
+	struct ax *x = pyx_arena_alloc(d.arena, sizeof *x);
+	x->d = &d;
+	size_t n = 0;
+	struct pyx_error err;
+	is_int(ax_set_items(x, set, count_cb, &n, &err), 0, "a good set is walked");
+	is_int(n, 2, "its live keys, not the dummy");
+	pyx_memsrc_close(src);
+	timg_put_u64(&a.w.img, set + (uint64_t)o->set_object.mask, 6); /* not 2^n - 1 */
+	src = timg_memsrc(&a.w.img);
+	d.src = src;
+	n = 0;
+	is_int(ax_set_items(x, set, count_cb, &n, &err), -PYX_E_BAD_DATA, "a bad mask is refused");
+	is_int(n, 0, "nothing walked");
+	pyx_memsrc_close(src);
+	timg_put_u64(&a.w.img, set + (uint64_t)o->set_object.mask, 7);
+	timg_put_u64(&a.w.img, set + (uint64_t)o->set_object.used, 100); /* more than slots */
+	src = timg_memsrc(&a.w.img);
+	d.src = src;
+	is_int(ax_set_items(x, set, count_cb, &n, &err), -PYX_E_BAD_DATA,
+	       "more used entries than slots is refused");
+	pyx_arena_destroy(d.arena);
+	pyx_memsrc_close(src);
+	timg_free(&a.w.img);
+}
+
 int main(void)
 {
 	for (int minor = 8; minor <= 15; minor++)
@@ -315,5 +435,8 @@ int main(void)
 	for (int minor = 14; minor <= 15; minor++)
 		for (int corrupt = 0; corrupt <= 2; corrupt++)
 			test_lists(minor, corrupt);
+	for (int minor = 14; minor <= 15; minor++)
+		test_asyncio_debug(minor);
+	test_corrupt_set();
 	return tap_done();
 }

@@ -233,6 +233,28 @@ def test_tasks_text(atarget, pyxray_bin):
     assert out.count("(T) worker-") == MANY
 
 
+@pytest.fixture(scope="module", params=support.variant_params(
+    lambda v: v.kind == "base" and v.id in ("3.8", "3.12", "3.14")))
+def no_asyncio(request, workdir):
+    t = support.start_target(request.param, workdir)
+    t.wait_ready()
+    t.wait_parked()
+    yield t
+    t.kill()
+
+
+def test_no_asyncio(no_asyncio, pyxray_bin):
+    """A program that never imported asyncio: said so, nothing else."""
+    doc = run_pyxray(pyxray_bin, "dump", "--tasks", "--json", no_asyncio.pid).json()
+    main = doc["processes"][0]["interpreters"][0]
+    assert main["tasks_source"] == "nowhere: asyncio is not imported"
+    assert "tasks_error" not in main and main["tasks_of_stopped_loops"] == []
+    assert all(th["tasks"] == [] and th["loop"] is None for th in main["threads"])
+    out = run_pyxray(pyxray_bin, "dump", "--tasks", no_asyncio.pid).out
+    assert "0 asyncio tasks pending, found nowhere: asyncio is not imported" in out
+    assert "Await tree" not in out
+
+
 def test_without_tasks_unchanged(atarget, pyxray_bin):
     res = run_pyxray(pyxray_bin, "dump", "--json", atarget.pid)
     p = res.json()["processes"][0]

@@ -607,14 +607,19 @@ static int decode_interp(struct pyx_decoder *d, struct pyx_dec_interp *in, struc
 		in->tasks_error_msg = pyx_arena_strdup(d->arena, L->asyncio_error);
 		return 0;
 	}
+	/* Before 3.14 the tasks are only in asyncio.tasks' sets; from 3.14 C
+	 * tasks are in the interpreter's lists whatever is imported. */
+	uint64_t name = 0;
+	int have_module = pyx_module_global(d, in->addr, "asyncio.tasks", "__name__", &name,
+					    NULL) != -PYX_E_NOT_FOUND;
 	if (L->tasks_model == PYX_TASKS_LISTS) {
 		x->awaited_by = 1;
-		in->tasks_source =
-		    pyx_arena_printf(d->arena,
-				     "the interpreter's per-thread task lists (%s), "
-				     "and asyncio.tasks._scheduled_tasks and "
-				     "_eager_tasks for Python tasks",
-				     L->asyncio_source ? L->asyncio_source : L->source);
+		in->tasks_source = pyx_arena_printf(
+		    d->arena, "the interpreter's per-thread task lists (%s)%s",
+		    L->asyncio_source ? L->asyncio_source : L->source,
+		    have_module ? ", and asyncio.tasks._scheduled_tasks and _eager_tasks for "
+				  "Python tasks"
+				: "");
 		for (size_t i = 0; i < in->nthreads; i++)
 			if (walk_list(x,
 				      in->threads[i].tstate_addr +
@@ -630,10 +635,14 @@ static int decode_interp(struct pyx_decoder *d, struct pyx_dec_interp *in, struc
 				       ? "asyncio.tasks._all_tasks"
 				       : "asyncio.tasks._scheduled_tasks and _eager_tasks";
 	}
+	if (!have_module && !in->ntasks && !in->tasks_error) {
+		in->tasks_source = "nowhere: asyncio is not imported";
+		return 0;
+	}
 	static const char *const sets_all[] = {"_all_tasks", NULL};
 	static const char *const sets_sched[] = {"_scheduled_tasks", "_eager_tasks", NULL};
-	for (const char *const *s = L->tasks_model == PYX_TASKS_ALL ? sets_all : sets_sched; *s;
-	     s++)
+	for (const char *const *s = L->tasks_model == PYX_TASKS_ALL ? sets_all : sets_sched;
+	     have_module && *s; s++)
 		if (walk_set(x, in->addr, *s) < 0)
 			return nomem(err);
 	for (size_t i = 0; i < in->ntasks; i++) {

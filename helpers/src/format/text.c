@@ -372,8 +372,10 @@ static void print_interp_tasks(struct text_ctx *c, const struct pyx_process *p,
 		pyx_out_putc(out, '\n');
 	}
 	pyx_out_style(out, PYX_STYLE_NOTE);
-	pyx_out_printf(out, "\n%zu asyncio task%s pending, found in ", n, n == 1 ? "" : "s");
-	pyx_out_text(out, in->tasks_source ? in->tasks_source : "?");
+	const char *src = in->tasks_source ? in->tasks_source : "?";
+	pyx_out_printf(out, "\n%zu asyncio task%s pending, found %s", n, n == 1 ? "" : "s",
+		       strncmp(src, "nowhere", 7) ? "in " : "");
+	pyx_out_text(out, src);
 	pyx_out_style(out, PYX_STYLE_NONE);
 	pyx_out_putc(out, '\n');
 	pyx_format_await_tree(out, in, !(c->flags & PYX_FMT_NO_FOLD));

@@ -40,6 +40,120 @@ static int same_frames(const struct pyx_task *a, const struct pyx_task *b)
 	return 1;
 }
 
+/* ---- grouping tasks with one stack, in O(n log n) ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ull;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = mix(h, (unsigned char)*s);
+	return mix(h, 0xff);
+}
+
+/* Equal stacks (same_frames) hash equal. */
+static uint64_t stack_hash(const struct pyx_task *t)
+{
+	uint64_t h = mix(mix(mix(0xcbf29ce484222325ull, (uint64_t)t->state), t->nframes),
+			 (uint64_t)t->error);
+	for (size_t i = 0; i < t->nframes; i++) {
+		const struct pyx_frame *f = &t->frames[i];
+		h = hash_str(hash_str(mix(h, (uint64_t)(unsigned)f->line), f->qualname), f->file);
+	}
+	return h;
+}
+
+struct keyed {
+	uint64_t hash;
+	size_t index;
+};
+
+static int by_hash(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* For n tasks: lead[i] is the first task with i's stack (i itself when it
+ * is the first), count[lead] how many share it, next[i] the next task of
+ * i's group (n: none). Without `group` (or without memory) every task is
+ * on its own. */
+struct groups {
+	size_t *lead, *count, *next;
+};
+
+static void groups_free(struct groups *g)
+{
+	free(g->lead);
+	free(g->count);
+	free(g->next);
+}
+
+static int group_stacks(const struct pyx_task *const *t, size_t n, int group, struct groups *g)
+{
+	struct keyed *k = NULL;
+	size_t *last = NULL;
+	g->lead = calloc(n + 1, sizeof *g->lead);
+	g->count = calloc(n + 1, sizeof *g->count);
+	g->next = calloc(n + 1, sizeof *g->next);
+	if (!g->lead || !g->count || !g->next) {
+		groups_free(g);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		g->lead[i] = i;
+		g->count[i] = 1;
+		g->next[i] = n;
+	}
+	if (!group || n < 2)
+		return 0;
+	k = calloc(n, sizeof *k);
+	last = calloc(n, sizeof *last);
+	if (!k || !last)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		k[i].hash = stack_hash(t[i]);
+		k[i].index = i;
+	}
+	qsort(k, n, sizeof *k, by_hash);
+	for (size_t r = 0; r < n;) {
+		size_t end = r;
+		while (end < n && k[end].hash == k[r].hash)
+			end++;
+		/* Within a run of one hash, in index order: join the first
+		 * earlier leader with the same stack (collisions stay apart). */
+		for (size_t a = r; a < end; a++) {
+			size_t i = k[a].index;
+			for (size_t b = r; b < a; b++) {
+				size_t j = k[b].index;
+				if (g->lead[j] == j && same_frames(t[j], t[i])) {
+					g->lead[i] = j;
+					g->count[j]++;
+					g->count[i] = 0;
+					break;
+				}
+			}
+		}
+		r = end;
+	}
+	for (size_t i = 0; i < n; i++)
+		last[i] = i;
+	for (size_t i = 0; i < n; i++)
+		if (g->lead[i] != i) {
+			g->next[last[g->lead[i]]] = i;
+			last[g->lead[i]] = i;
+		}
+out:
+	free(k);
+	free(last);
+	return 0;
+}
+
 static void task_name(struct pyx_out *out, const struct pyx_task *t)
 {
 	pyx_out_putc(out, '"');
@@ -73,27 +187,23 @@ static void print_awaits(struct pyx_out *out, const struct pyx_interp *in, const
 }
 
 static void print_group(const struct pyx_task_printer *p, const struct pyx_interp *in,
-			const struct pyx_task *tasks, size_t n, size_t first, const char *indent)
+			const struct pyx_task *tasks, const struct groups *g, size_t n,
+			size_t first)
 {
 	struct pyx_out *out = p->out;
 	const struct pyx_task *t = &tasks[first];
-	size_t same = 1;
-	if (p->group)
-		for (size_t k = first + 1; k < n; k++)
-			same += same_frames(t, &tasks[k]);
+	size_t same = g->count[first];
 	pyx_out_putc(out, '\n');
-	pyx_out_puts(out, indent);
 	pyx_out_style(out, PYX_STYLE_HEADER);
 	if (same > 1) {
 		pyx_out_printf(out, "%zu tasks with this stack (%s): ", same,
 			       pyx_task_state_name(t->state));
 		size_t shown = 0;
-		for (size_t k = first; k < n && shown < NAMES_SHOWN; k++)
-			if (k == first || same_frames(t, &tasks[k])) {
-				if (shown++)
-					pyx_out_puts(out, ", ");
-				task_name(out, &tasks[k]);
-			}
+		for (size_t k = first; k < n && shown < NAMES_SHOWN; k = g->next[k]) {
+			if (shown++)
+				pyx_out_puts(out, ", ");
+			task_name(out, &tasks[k]);
+		}
 		if (same > shown)
 			pyx_out_printf(out, " and %zu more", same - shown);
 	} else {
@@ -111,10 +221,10 @@ static void print_group(const struct pyx_task_printer *p, const struct pyx_inter
 	for (size_t i = 0; i < t->nframes; i++)
 		p->frame(p->ctx, &t->frames[i]);
 	if (!t->nframes && !t->error)
-		pyx_out_printf(out, "%s    (no coroutine frames)\n", indent);
+		pyx_out_puts(out, "    (no coroutine frames)\n");
 	if (t->error) {
 		pyx_out_style(out, PYX_STYLE_ERROR);
-		pyx_out_printf(out, "%s    ... coroutine stack cut here: ", indent);
+		pyx_out_puts(out, "    ... coroutine stack cut here: ");
 		pyx_out_text(out, t->error_msg);
 		pyx_out_style(out, PYX_STYLE_NONE);
 		pyx_out_putc(out, '\n');
@@ -125,6 +235,8 @@ void pyx_format_tasks_text(const struct pyx_task_printer *p, const struct pyx_in
 			   const struct pyx_task *tasks, size_t n, const char *title)
 {
 	struct pyx_out *out = p->out;
+	const struct pyx_task **ptrs;
+	struct groups g;
 	if (!n)
 		return;
 	pyx_out_putc(out, '\n');
@@ -132,13 +244,19 @@ void pyx_format_tasks_text(const struct pyx_task_printer *p, const struct pyx_in
 	pyx_out_printf(out, "%s (%zu task%s)", title, n, n == 1 ? "" : "s");
 	pyx_out_style(out, PYX_STYLE_NONE);
 	pyx_out_puts(out, ":\n");
-	for (size_t i = 0; i < n; i++) {
-		int before = 0;
-		for (size_t k = 0; p->group && k < i && !before; k++)
-			before = same_frames(&tasks[k], &tasks[i]);
-		if (!before)
-			print_group(p, in, tasks, n, i, "");
+	ptrs = calloc(n, sizeof *ptrs);
+	for (size_t i = 0; ptrs && i < n; i++)
+		ptrs[i] = &tasks[i];
+	if (!ptrs || group_stacks(ptrs, n, p->group, &g) < 0) {
+		free(ptrs);
+		pyx_out_puts(out, "(no memory to print the tasks)\n");
+		return;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (g.lead[i] == i)
+			print_group(p, in, tasks, &g, n, i);
+	groups_free(&g);
+	free(ptrs);
 }
 
 /* ---- the await tree ---- */
@@ -221,32 +339,24 @@ static void frame_label(struct pyx_out *out, const struct pyx_frame *f)
 
 static void draw_task(struct tree *tr, const struct pyx_task *t, int last, size_t more);
 
-/* With grouping, leaf tasks (awaiting none) among siblings are drawn once
- * per stack: *more counts the others. 0 when t was drawn already. */
-static int first_of_kind(const struct tree *tr, const struct pyx_task *const *sib, size_t n,
-			 size_t i, size_t *more)
-{
-	*more = 0;
-	if (!tr->group || sib[i]->nawaits)
-		return 1;
-	for (size_t k = 0; k < i; k++)
-		if (same_frames(sib[k], sib[i]))
-			return 0;
-	for (size_t k = i + 1; k < n; k++)
-		*more += same_frames(sib[i], sib[k]);
-	return 1;
-}
-
-/* Draws siblings (the roots, or the tasks one task awaits). */
+/* Draws siblings (the roots, or the tasks one task awaits); with grouping,
+ * those with one stack (leaves: tasks that await others never group) once
+ * with the count of the others. */
 static void draw_siblings(struct tree *tr, const struct pyx_task **sib, size_t n)
 {
-	size_t last = n, more;
+	struct groups g;
+	size_t last = 0;
+	if (group_stacks(sib, n, tr->group, &g) < 0) {
+		pyx_out_puts(tr->out, "(no memory to draw these tasks)\n");
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (first_of_kind(tr, sib, n, i, &more))
+		if (g.lead[i] == i)
 			last = i;
 	for (size_t i = 0; i < n; i++)
-		if (first_of_kind(tr, sib, n, i, &more))
-			draw_task(tr, sib[i], i == last, more);
+		if (g.lead[i] == i)
+			draw_task(tr, sib[i], i == last, g.count[i] - 1);
+	groups_free(&g);
 }
 
 /* Below a task: the awaiter's coroutine frames outermost first, then each

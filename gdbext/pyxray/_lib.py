@@ -23,6 +23,7 @@ SNAP_NO_THREAD_NAMES = 1 << 2
 SNAP_KEEP_SOURCE = 1 << 3
 SNAP_CHILDREN = 1 << 4
 SNAP_HELD_BY_CALLER = 1 << 5
+SNAP_TASKS = 1 << 6
 
 FMT_LOCALS = 1 << 0
 FMT_ADDRS = 1 << 1
@@ -30,6 +31,9 @@ FMT_GROUP = 1 << 2
 FMT_TRACEBACK = 1 << 3
 FMT_SOURCE = 1 << 4
 FMT_NO_HEADER = 1 << 5
+FMT_NO_FOLD = 1 << 8
+FMT_ONLY_TASKS = 1 << 9
+FMT_TASKS = 1 << 10
 
 # errors.def
 E_FAULT, E_BAD_DATA, E_UNSUPPORTED_VERSION, E_PERM, E_OS, E_NOMEM = 1, 2, 3, 4, 5, 6
@@ -65,7 +69,8 @@ def _define_types() -> None:
         _fields_ = [("runtime", ctypes.c_uint64), ("py_version", ctypes.c_uint64),
                     ("tstate_current", ctypes.c_uint64), ("interp_head", ctypes.c_uint64),
                     ("interp_head_fn", ctypes.c_uint64), ("version_hex", ctypes.c_uint32),
-                    ("path", ctypes.c_char_p)]
+                    ("path", ctypes.c_char_p), ("asyncio_debug", ctypes.c_uint64),
+                    ("asyncio_debug_size", ctypes.c_uint64)]
 
     class _ProcInfo(ctypes.Structure):
         _fields_ = [("pid", ctypes.c_int), ("ppid", ctypes.c_int),
@@ -263,7 +268,8 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
                     version_hex: int = 0, path: Optional[str] = None, pid: int = 0,
                     ppid: int = 0, executable: Optional[str] = None,
                     argv: Sequence[str] = (), flags: int = 0,
-                    max_frames: int = 0, tids: Sequence[int] = ()) -> Snapshot:
+                    max_frames: int = 0, tids: Sequence[int] = (),
+                    asyncio_debug: int = 0) -> Snapshot:
     """Snapshot through `read(addr, length) -> bytes or None` (GDB memory
     for cores and remote targets). Symbol addresses are relocated ones.
     tids (the process's LWPs) give threads their native ids before 3.11."""
@@ -288,7 +294,7 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
     c = lib()
     cb = READ_FN(c_read)
     syms = _Syms(runtime, py_version, tstate_current, interp_head, interp_head_fn, version_hex,
-                 path.encode() if path else None)
+                 path.encode() if path else None, asyncio_debug, 0)
     arr = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in argv], None)
     tid_arr = (ctypes.c_int * (len(tids) + 1))(*tids)
     info = _ProcInfo(pid, ppid, executable.encode() if executable else None, arr, len(argv),

@@ -195,7 +195,7 @@ def _frame_line(index: int, fr: dict) -> str:
 class PyBtAll(PyxrayCommand):
     """Print the Python stack of every thread of every inferior and its descendants.
 
-Usage: py-bt-all [--json] [--group | --no-group] [--locals] [--no-children] [--depth N] [--attach]
+Usage: py-bt-all [--json] [--group | --no-group] [--locals] [--tasks] [--no-children] [--depth N] [--attach]
 
 Every inferior GDB holds (live, core or remote) that runs Python: each
 interpreter and thread, innermost frame first; the GIL holder is marked.
@@ -209,13 +209,16 @@ zombies and processes that exit meanwhile are listed as such.
                  on by default when there are descendants
   --no-group     print every thread and process on its own
   --locals       each frame's local variables too
+  --tasks        asyncio tasks too (3.8+): each loop's pending tasks under the
+                 thread that runs it, their coroutine stacks, and the tree of
+                 who awaits whom (see py-tasks)
   --no-children  only the inferiors themselves
   --depth N      at most N levels of descendants below an inferior
   --attach       first make every descendant Python process an inferior
                  (py-attach-children)"""
 
-    options = ("--json", "--group", "--no-group", "--locals", "--no-children", "--depth",
-               "--attach")
+    options = ("--json", "--group", "--no-group", "--locals", "--tasks", "--no-children",
+               "--depth", "--attach")
     py_name = "py-bt-all"
 
     def invoke(self, arg: str, from_tty: bool) -> None:
@@ -228,12 +231,15 @@ zombies and processes that exit meanwhile are listed as such.
         if opts["--attach"]:
             from . import attach
             attach.attach_children(depth, quiet=opts["--json"])
-        flags = _lib.SNAP_LOCALS if opts["--locals"] else 0
+        flags = (_lib.SNAP_LOCALS if opts["--locals"] else 0) | \
+            (_lib.SNAP_TASKS if opts["--tasks"] else 0)
         entries = tree.entries(flags, not opts["--no-children"], depth)
         if opts["--json"]:
-            gdb.write(_json_document(entries, opts["--locals"]))
+            gdb.write(_json_document(entries, opts["--locals"], opts["--tasks"]))
             return
-        base = (_lib.FMT_LOCALS if opts["--locals"] else 0) | _lib.FMT_SOURCE
+        base = (_lib.FMT_LOCALS if opts["--locals"] else 0) | _lib.FMT_SOURCE | \
+            (_lib.FMT_NO_FOLD if opts["--no-group"] else 0) | \
+            (_lib.FMT_TASKS if opts["--tasks"] else 0)
         parts = []
         for entry in entries:
             if entry.snapshot is not None:
@@ -255,13 +261,14 @@ def _depth_option(cmd: PyxrayCommand, opts: Dict[str, bool], rest: List[str]) ->
     return int(rest.pop(0))
 
 
-def _json_document(entries: Sequence[target.Entry], with_locals: bool) -> str:
+def _json_document(entries: Sequence[target.Entry], with_locals: bool,
+                   with_tasks: bool = False) -> str:
     """{"schema_version": 1, "processes": [...]} over every inferior; one that
     could not be read is a process carrying its "error"."""
     procs = []
     for entry in entries:
         if entry.snapshot is not None:
-            procs.extend(processes(entry.snapshot, with_locals))
+            procs.extend(processes(entry.snapshot, with_locals, with_tasks))
         else:
             procs.append(_error_process(entry))
     import json  # on first use
@@ -269,16 +276,20 @@ def _json_document(entries: Sequence[target.Entry], with_locals: bool) -> str:
     return json.dumps({"schema_version": _lib_schema(entries), "processes": procs}) + "\n"
 
 
-def processes(snap: _lib.Snapshot, with_locals: bool) -> List[dict]:
-    """The snapshot's processes as in its JSON; without locals unless asked
-    for (the snapshot cached at this stop may carry them for py-locals)."""
+_TASK_KEYS = ("tasks_source", "tasks_error", "tasks_of_stopped_loops")
+
+
+def processes(snap: _lib.Snapshot, with_locals: bool, with_tasks: bool = False) -> List[dict]:
+    """The snapshot's processes as in its JSON; without locals or tasks
+    unless asked for (the snapshot cached at this stop may carry them)."""
     procs = snap.data["processes"]
-    if with_locals:
+    if with_locals and with_tasks:
         return procs
     return [dict(p, interpreters=[
-        dict(it, threads=[
-            dict(th, frames=[{k: v for k, v in fr.items() if k != "locals"}
-                             for fr in th.get("frames", [])])
+        dict({k: v for k, v in it.items() if with_tasks or k not in _TASK_KEYS}, threads=[
+            dict({k: v for k, v in th.items() if with_tasks or k not in ("tasks", "loop")},
+                 frames=[{k: v for k, v in fr.items() if with_locals or k != "locals"}
+                         for fr in th.get("frames", [])])
             for th in it.get("threads", [])])
         for it in p.get("interpreters", [])]) for p in procs]
 
@@ -296,6 +307,46 @@ def _error_process(entry: target.Entry) -> dict:
     return {"pid": inf.pid, "ppid": 0, "python": False, "python_version": None,
             "executable": exe, "argv": [], "python_path": None, "error": str(entry.error),
             "interpreters": []}
+
+
+class PyTasks(PyxrayCommand):
+    """Print the asyncio tasks of every inferior: their coroutine stacks and who awaits whom.
+
+Usage: py-tasks [--json] [--no-group]
+
+Every inferior GDB holds (live, core or remote) that runs Python 3.8 or
+later: for each thread that runs an event loop, the loop's tasks that are
+not done (C and pure-Python tasks, eager ones), each with its name, state,
+coroutine stack innermost first and the tasks it awaits (a task awaited
+directly, gather, TaskGroup, wait_for, shield); then the tasks of loops no
+thread runs, and the tree of who awaits whom as `python -m asyncio pstree`
+draws it, cycles reported and not followed. Tasks with identical stacks
+are printed once with their count and names. On 3.14+ the interpreter's
+per-thread task lists are read (and the _asyncio module's .AsyncioDebug
+offsets when GDB knows its symbol), before that asyncio.tasks' sets.
+  --json         one JSON document (docs/json.md), tasks under "tasks" of each thread
+  --no-group     print every task on its own"""
+
+    options = ("--json", "--no-group")
+    py_name = "py-tasks"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        opts, rest = _parse_options(self, arg)
+        if rest:
+            raise self.bad_usage("unexpected argument '%s'" % rest[0])
+        entries = target.python_inferiors(_lib.SNAP_TASKS)
+        if opts["--json"]:
+            gdb.write(_json_document(entries, False, True))
+            return
+        flags = _lib.FMT_ONLY_TASKS | _lib.FMT_SOURCE | \
+            (_lib.FMT_NO_FOLD if opts["--no-group"] else 0)
+        parts = []
+        for entry in entries:
+            if entry.snapshot is not None:
+                parts.append(entry.snapshot.text(flags))
+            else:
+                parts.append("%s\n" % entry.error)
+        gdb.write("\n".join(parts))
 
 
 class PyBt(PyxrayCommand):
@@ -548,7 +599,7 @@ def _ps_text(entry: target.Entry) -> str:
     return "".join(out)
 
 
-COMMANDS = (PyBtAll, PyBt, PyBtFull, PyList, PyUp, PyDown, PyLocals, PyPrint, PyPs)
+COMMANDS = (PyBtAll, PyTasks, PyBt, PyBtFull, PyList, PyUp, PyDown, PyLocals, PyPrint, PyPs)
 # Commands of other modules (attach.py, forks.py), appended when they are
 # imported, before install(): registered with these.
 EXTRA_COMMANDS: List[type] = []

@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: MIT
 """MI commands for frontends: -py-bt-all (every inferior's processes, as in
-the JSON of docs/json.md, as MI tuples and lists) and -py-ps (one tuple per
-interpreter GDB can see).
+the JSON of docs/json.md, as MI tuples and lists), -py-ps (one tuple per
+interpreter GDB can see) and -py-tasks (asyncio tasks).
 
-  -py-bt-all [--locals]
+  -py-bt-all [--locals] [--tasks]
   ^done,processes=[{pid="4242",python_version="3.11.7",...,interpreters=[...]}]
   -py-ps
   ^done,inferiors=[{inferior="1",pid="4242",python_version="3.11.7",...}]
+  -py-tasks
+  ^done,processes=[{inferior="1",pid="4242",interpreters=[{id="0",
+      tasks_source="...",threads=[{tid="4242",name="MainThread",loop="...",
+      tasks=[{id="...",name="Task-1",state="pending",frames=[...],awaits=[...]}]}],
+      tasks_of_stopped_loops=[...]}]}]
 """
 from __future__ import annotations
 
@@ -35,7 +40,8 @@ def _processes(flags: int) -> List[dict]:
     procs = []
     for entry in target.python_inferiors(flags):
         if entry.snapshot is not None:
-            for proc in commands.processes(entry.snapshot, bool(flags & _lib.SNAP_LOCALS)):
+            for proc in commands.processes(entry.snapshot, bool(flags & _lib.SNAP_LOCALS),
+                                           bool(flags & _lib.SNAP_TASKS)):
                 procs.append(dict(proc, inferior=entry.inferior.num))
         else:
             procs.append({"inferior": entry.inferior.num, "pid": entry.inferior.pid,
@@ -61,9 +67,35 @@ if hasattr(gdb, "MICommand"):
             super().__init__("-py-bt-all")
 
         def invoke(self, argv):
-            opts = _options("-py-bt-all", argv, ("--locals",))
-            flags = _lib.SNAP_LOCALS if "--locals" in opts else 0
+            opts = _options("-py-bt-all", argv, ("--locals", "--tasks"))
+            flags = (_lib.SNAP_LOCALS if "--locals" in opts else 0) | \
+                (_lib.SNAP_TASKS if "--tasks" in opts else 0)
             return {"processes": _mi_value(_processes(flags))}
+
+    class PyTasksMI(gdb.MICommand):
+        """-py-tasks: the asyncio tasks of every inferior (docs/json.md)."""
+
+        def __init__(self):
+            super().__init__("-py-tasks")
+
+        def invoke(self, argv):
+            _options("-py-tasks", argv, ())
+            out = []
+            for proc in _processes(_lib.SNAP_TASKS):
+                keep = ("inferior", "pid", "python_version", "error")
+                row = {k: proc.get(k) for k in keep}
+                row["interpreters"] = [
+                    {"id": it["id"], "main": it.get("main", False),
+                     "tasks_source": it.get("tasks_source"),
+                     "tasks_error": it.get("tasks_error"),
+                     "threads": [{"tid": th.get("tid"), "name": th.get("name"),
+                                  "loop": th.get("loop"), "tasks": th.get("tasks", [])}
+                                 for th in it.get("threads", []) if th.get("loop")
+                                 or th.get("tasks")],
+                     "tasks_of_stopped_loops": it.get("tasks_of_stopped_loops", [])}
+                    for it in proc.get("interpreters", [])]
+                out.append(row)
+            return {"processes": _mi_value(out)}
 
     class PyPsMI(gdb.MICommand):
         """-py-ps: every Python interpreter GDB can see."""
@@ -97,4 +129,4 @@ _registered: List[Any] = []
 
 def install() -> None:
     if hasattr(gdb, "MICommand"):
-        _registered[:] = [PyBtAllMI(), PyPsMI()]
+        _registered[:] = [PyBtAllMI(), PyPsMI(), PyTasksMI()]

@@ -222,6 +222,12 @@ def _take_reader(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapsho
         # kernel names the mapping (the live CLI's and a core's NT_FILE name).
         path = path and os.path.normpath(path)
 
+        # 3.14+: the _asyncio module's offsets (its .AsyncioDebug section),
+        # when GDB knows the symbol; the table serves otherwise.
+        asyncio_debug = 0
+        if flags & _lib.SNAP_TASKS:
+            asyncio_debug = _symbol("_AsyncioDebug") or _symbol("_Py_AsyncioDebug")
+
         def read(addr: int, length: int) -> bytes:
             return inf.read_memory(addr, length).tobytes()
 
@@ -230,7 +236,8 @@ def _take_reader(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapsho
             interp_head_fn=interp_head_fn,
             path=path,
             pid=inf.pid, executable=executable(inf), argv=_argv(inf), flags=flags,
-            max_frames=max_frames, tids=[t.ptid[1] for t in inf.threads()])
+            max_frames=max_frames, tids=[t.ptid[1] for t in inf.threads()],
+            asyncio_debug=asyncio_debug)
 
 
 def _take(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapshot:

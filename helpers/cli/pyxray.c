@@ -18,7 +18,7 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 static const char usage_text[] =
 	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
 	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
-	"                   [--no-source] [--color=WHEN] [--short-paths] PID\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray --help | --version\n"
 	"\n"
@@ -38,7 +38,8 @@ static const char usage_text[] =
 	"  --locals          show each frame's local variables (bounded reprs)\n"
 	"  --group           print threads (and processes) with identical stacks once;\n"
 	"                    on by default with --children\n"
-	"  --no-group        print every thread and process on its own\n"
+	"  --no-group        print every thread, process and task on its own, and\n"
+	"                    repeated frames one by one\n"
 	"  --children        every descendant process too (multiprocessing pools,\n"
 	"                    subprocesses), each stopped only while it is read\n"
 	"  --depth N         with --children or ps: at most N levels below PID\n"
@@ -50,6 +51,8 @@ static const char usage_text[] =
 	"                    set; the default), always or never\n"
 	"  --short-paths     file names relative to the current folder or to\n"
 	"                    site-packages (text)\n"
+	"  --tasks           asyncio tasks too (3.8+): each task's coroutine stack,\n"
+	"                    grouped when identical, and the tree of who awaits whom\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"Exit status: 0 on success, 1 when the process cannot be read, 2 on bad usage.\n";
@@ -151,6 +154,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		{"color", required_argument, NULL, 'C'},
 		{"colour", required_argument, NULL, 'C'},
 		{"short-paths", no_argument, NULL, 'P'},
+		{"tasks", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -189,6 +193,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 			break;
 		case 'G':
 			group = 0;
+			fmt_flags |= PYX_FMT_NO_FOLD; /* tasks, and repeated frames, one by one */
 			break;
 		case 'c':
 			sopts.flags |= PYX_SNAP_CHILDREN;
@@ -219,6 +224,10 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 			break;
 		case 'P':
 			fmt_flags |= PYX_FMT_SHORT_PATHS;
+			break;
+		case 't':
+			sopts.flags |= PYX_SNAP_TASKS;
+			fmt_flags |= PYX_FMT_TASKS;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -44,10 +44,15 @@
 #include <internal/pycore_frame.h>
 #include <internal/pycore_object.h>
 #endif
+#if AT_LEAST(13)
+#include <internal/pycore_tstate.h>
+#endif
 #if AT_LEAST(14)
 #include <internal/pycore_interpframe.h>
+#include <internal/pycore_llist.h>
 #include <internal/pycore_stackref.h>
 #endif
+#include <opcode.h>
 
 #define ABSENT (-1L)
 
@@ -81,6 +86,135 @@ struct probe_module {
 #else
 #define PROBE_MODULE PyModuleObject
 #endif
+
+/* Modules/_asynciomodule.c is not installed: TaskObj, whose head is FutureObj,
+ * restated per version from that file. Every release of a minor has the same
+ * layout, checked tag by tag, except 3.10: FutureObj_HEAD gained
+ * fut_exception_tb after fut_exception in 3.10.6 (bpo-45924); these
+ * headers are 3.10.6 or later, and layout.c takes 3.10.0-3.10.5 from them. */
+#if AT_LEAST(7)
+typedef int probe_fut_state; /* enum fut_state: PENDING 0, CANCELLED 1, FINISHED 2 */
+#define PROBE_HEAD_COMMON                                                                          \
+	PyObject_HEAD PyObject *loop;                                                              \
+	PyObject *callback0;                                                                       \
+	PyObject *context0;                                                                        \
+	PyObject *callbacks;                                                                       \
+	PyObject *exception;
+#if BEFORE(9) /* 3.7, 3.8 */
+struct probe_task {
+	PROBE_HEAD_COMMON
+	PyObject *result;
+	PyObject *source_tb;
+	probe_fut_state state;
+	int log_tb;
+	int blocking;
+	PyObject *dict;
+	PyObject *weakreflist;
+	PyObject *fut_waiter;
+	PyObject *coro;
+#if AT_LEAST(8)
+	PyObject *name;
+#endif
+	PyObject *context;
+	int must_cancel;
+	int log_destroy_pending;
+};
+#elif BEFORE(11) /* 3.9, 3.10.6+ */
+struct probe_task {
+	PROBE_HEAD_COMMON
+#if AT_LEAST(10)
+	PyObject *exception_tb;
+#endif
+	PyObject *result;
+	PyObject *source_tb;
+	PyObject *cancel_msg;
+	probe_fut_state state;
+	int log_tb;
+	int blocking;
+	PyObject *dict;
+	PyObject *weakreflist;
+	_PyErr_StackItem cancelled_exc_state;
+	PyObject *fut_waiter;
+	PyObject *coro;
+	PyObject *name;
+	PyObject *context;
+	int must_cancel;
+	int log_destroy_pending;
+};
+#elif BEFORE(13) /* 3.11, 3.12 */
+struct probe_task {
+	PROBE_HEAD_COMMON
+	PyObject *exception_tb;
+	PyObject *result;
+	PyObject *source_tb;
+	PyObject *cancel_msg;
+	probe_fut_state state;
+	int log_tb;
+	int blocking;
+	PyObject *dict;
+	PyObject *weakreflist;
+	PyObject *cancelled_exc;
+	PyObject *fut_waiter;
+	PyObject *coro;
+	PyObject *name;
+	PyObject *context;
+	int must_cancel;
+	int log_destroy_pending;
+	int num_cancels_requested;
+};
+#else /* 3.13, and 3.14+ with awaited_by, is_task and the task list node */
+struct probe_task {
+	PROBE_HEAD_COMMON
+	PyObject *exception_tb;
+	PyObject *result;
+	PyObject *source_tb;
+	PyObject *cancel_msg;
+	PyObject *cancelled_exc;
+#if AT_LEAST(14)
+	PyObject *awaited_by;
+#endif
+	probe_fut_state state;
+#if AT_LEAST(14)
+	char is_task;
+	char awaited_by_is_set;
+#endif
+	unsigned log_tb : 1;
+	unsigned blocking : 1;
+	unsigned must_cancel : 1;
+	unsigned log_destroy_pending : 1;
+	int num_cancels_requested;
+	PyObject *fut_waiter;
+	PyObject *coro;
+	PyObject *name;
+	PyObject *context;
+#if AT_LEAST(14)
+	struct llist_node task_node;
+#endif
+};
+#endif
+/* Small objects of _asynciomodule.c, Objects/genobject.c and
+ * Modules/_functoolsmodule.c: a pointer after the object header, the same
+ * in every version that has them. */
+struct probe_future_iter { /* futureiterobject */
+	PyObject_HEAD PyObject *future;
+};
+struct probe_wakeup { /* TaskWakeupMethWrapper, 3.7-3.9 */
+	PyObject_HEAD PyObject *ww_task;
+};
+struct probe_loop_holder { /* PyRunningLoopHolder, 3.7-3.11 */
+	PyObject_HEAD PyObject *rl_loop;
+};
+#endif
+struct probe_asend { /* PyAsyncGenASend (3.6+) */
+	PyObject_HEAD PyObject *ags_gen;
+};
+struct probe_athrow { /* PyAsyncGenAThrow (3.6+) */
+	PyObject_HEAD PyObject *agt_gen;
+};
+struct probe_partial { /* partialobject: fn and args follow the header */
+	PyObject_HEAD PyObject *fn;
+	PyObject *args;
+};
 
 /* ---- runtime_state: _PyRuntimeState (3.7+; 3.6 keeps these in globals) ---- */
 #if AT_LEAST(7)
@@ -422,6 +556,139 @@ struct probe_module {
 #define VAL_cell_object_size sizeof(PyCellObject)
 #define VAL_cell_object_ob_ref offsetof(PyCellObject, ob_ref)
 
+/* ---- frame value stacks (for what a suspended coroutine awaits) ---- */
+#if BEFORE(10)
+#define VAL_frame_object_f_stacktop offsetof(PyFrameObject, f_stacktop)
+#else
+#define VAL_frame_object_f_stacktop ABSENT
+#endif
+#if BEFORE(11)
+#define VAL_frame_object_f_valuestack offsetof(PyFrameObject, f_valuestack)
+#else
+#define VAL_frame_object_f_valuestack ABSENT
+#endif
+#if AT_LEAST(10) && BEFORE(11)
+#define VAL_frame_object_f_stackdepth offsetof(PyFrameObject, f_stackdepth)
+#define VAL_frame_object_f_state offsetof(PyFrameObject, f_state)
+#else
+#define VAL_frame_object_f_stackdepth ABSENT
+#define VAL_frame_object_f_state ABSENT
+#endif
+
+/* ---- gen_object: PyGenObject ---- */
+#define VAL_gen_object_size sizeof(PyGenObject)
+#if BEFORE(11)
+#define VAL_gen_object_gi_frame offsetof(PyGenObject, gi_frame)
+#define VAL_gen_object_gi_iframe ABSENT
+#define VAL_gen_object_gi_frame_state ABSENT
+#else
+#define VAL_gen_object_gi_frame ABSENT
+#define VAL_gen_object_gi_iframe offsetof(PyGenObject, gi_iframe)
+#define VAL_gen_object_gi_frame_state offsetof(PyGenObject, gi_frame_state)
+#endif
+#if BEFORE(10)
+#define VAL_gen_object_gi_running offsetof(PyGenObject, gi_running)
+#else
+#define VAL_gen_object_gi_running ABSENT
+#endif
+
+/* ---- asyncio: TaskObj and the thread and interpreter lists ---- */
+#if AT_LEAST(7)
+#define VAL_asyncio_task_object_size sizeof(struct probe_task)
+#define VAL_asyncio_task_object_task_loop offsetof(struct probe_task, loop)
+#define VAL_asyncio_task_object_task_callback0 offsetof(struct probe_task, callback0)
+#define VAL_asyncio_task_object_task_callbacks offsetof(struct probe_task, callbacks)
+#define VAL_asyncio_task_object_task_state offsetof(struct probe_task, state)
+#define VAL_asyncio_task_object_task_fut_waiter offsetof(struct probe_task, fut_waiter)
+#define VAL_asyncio_task_object_task_coro offsetof(struct probe_task, coro)
+#define VAL_asyncio_objects_future_iter_future offsetof(struct probe_future_iter, future)
+#else
+#define VAL_asyncio_task_object_size ABSENT
+#define VAL_asyncio_task_object_task_loop ABSENT
+#define VAL_asyncio_task_object_task_callback0 ABSENT
+#define VAL_asyncio_task_object_task_callbacks ABSENT
+#define VAL_asyncio_task_object_task_state ABSENT
+#define VAL_asyncio_task_object_task_fut_waiter ABSENT
+#define VAL_asyncio_task_object_task_coro ABSENT
+#define VAL_asyncio_objects_future_iter_future ABSENT
+#endif
+#if AT_LEAST(8)
+#define VAL_asyncio_task_object_task_name offsetof(struct probe_task, name)
+#else
+#define VAL_asyncio_task_object_task_name ABSENT
+#endif
+#if AT_LEAST(10)
+#define VAL_asyncio_task_object_task_exception_tb offsetof(struct probe_task, exception_tb)
+#else
+#define VAL_asyncio_task_object_task_exception_tb ABSENT
+#endif
+#if AT_LEAST(7) && BEFORE(13)
+#define VAL_asyncio_task_object_task_must_cancel offsetof(struct probe_task, must_cancel)
+#else
+#define VAL_asyncio_task_object_task_must_cancel ABSENT
+#endif
+#if AT_LEAST(11)
+#define VAL_asyncio_task_object_task_num_cancels_requested                                          \
+	offsetof(struct probe_task, num_cancels_requested)
+#else
+#define VAL_asyncio_task_object_task_num_cancels_requested ABSENT
+#endif
+#if AT_LEAST(14)
+#define VAL_asyncio_task_object_task_awaited_by offsetof(struct probe_task, awaited_by)
+#define VAL_asyncio_task_object_task_is_task offsetof(struct probe_task, is_task)
+#define VAL_asyncio_task_object_task_awaited_by_is_set offsetof(struct probe_task, awaited_by_is_set)
+#define VAL_asyncio_task_object_task_node offsetof(struct probe_task, task_node)
+#define VAL_asyncio_interpreter_state_size sizeof(PyInterpreterState)
+#define VAL_asyncio_interpreter_state_asyncio_tasks_head                                            \
+	offsetof(PyInterpreterState, asyncio_tasks_head)
+#define VAL_asyncio_thread_state_asyncio_running_task                                               \
+	offsetof(_PyThreadStateImpl, asyncio_running_task)
+#define VAL_asyncio_thread_state_asyncio_tasks_head offsetof(_PyThreadStateImpl, asyncio_tasks_head)
+#define VAL_llist_node_next offsetof(struct llist_node, next)
+#define VAL_llist_node_prev offsetof(struct llist_node, prev)
+#else
+#define VAL_asyncio_task_object_task_awaited_by ABSENT
+#define VAL_asyncio_task_object_task_is_task ABSENT
+#define VAL_asyncio_task_object_task_awaited_by_is_set ABSENT
+#define VAL_asyncio_task_object_task_node ABSENT
+#define VAL_asyncio_interpreter_state_size ABSENT
+#define VAL_asyncio_interpreter_state_asyncio_tasks_head ABSENT
+#define VAL_asyncio_thread_state_asyncio_running_task ABSENT
+#define VAL_asyncio_thread_state_asyncio_tasks_head ABSENT
+#define VAL_llist_node_next ABSENT
+#define VAL_llist_node_prev ABSENT
+#endif
+#if AT_LEAST(13)
+#define VAL_asyncio_thread_state_size sizeof(_PyThreadStateImpl)
+#define VAL_asyncio_thread_state_asyncio_running_loop                                               \
+	offsetof(_PyThreadStateImpl, asyncio_running_loop)
+#else
+#define VAL_asyncio_thread_state_size ABSENT
+#define VAL_asyncio_thread_state_asyncio_running_loop ABSENT
+#endif
+#if AT_LEAST(7) && BEFORE(10)
+#define VAL_asyncio_objects_wakeup_task offsetof(struct probe_wakeup, ww_task)
+#else
+#define VAL_asyncio_objects_wakeup_task ABSENT
+#endif
+#if AT_LEAST(7) && BEFORE(12)
+#define VAL_asyncio_objects_running_loop_holder_loop offsetof(struct probe_loop_holder, rl_loop)
+#else
+#define VAL_asyncio_objects_running_loop_holder_loop ABSENT
+#endif
+#define VAL_asyncio_objects_asend_gen offsetof(struct probe_asend, ags_gen)
+#define VAL_asyncio_objects_athrow_gen offsetof(struct probe_athrow, agt_gen)
+
+/* ---- callables that asyncio keeps as done callbacks ---- */
+#define VAL_weakref_object_size sizeof(PyWeakReference)
+#define VAL_weakref_object_wr_object offsetof(PyWeakReference, wr_object)
+#define VAL_method_object_im_func offsetof(PyMethodObject, im_func)
+#define VAL_method_object_im_self offsetof(PyMethodObject, im_self)
+#define VAL_cfunction_object_m_self offsetof(PyCFunctionObject, m_self)
+#define VAL_function_object_func_closure offsetof(PyFunctionObject, func_closure)
+#define VAL_partial_object_fn offsetof(struct probe_partial, fn)
+#define VAL_partial_object_args offsetof(struct probe_partial, args)
+
 /* ---- consts ---- */
 /* enum _frameowner: 3.12 and 3.13 mark the C-stack entry frame with
  * FRAME_OWNED_BY_CSTACK (3); 3.14 marks it FRAME_OWNED_BY_INTERPRETER (3) and
@@ -470,6 +737,57 @@ struct probe_module {
 #endif
 #define VAL_consts_long_shift PyLong_SHIFT
 #define VAL_consts_set_entry_size sizeof(setentry)
+
+/* Generator frame states: PyFrameState in 3.10's frames, gi_frame_state from
+ * 3.11 (Include/cpython/frameobject.h, Include/internal/pycore_frame.h). */
+/* States are stored plus PYX_STATE_BIAS (layout.h): FRAME_SUSPENDED is -1
+ * in 3.10-3.12, which PYX_ABSENT would swallow. */
+#define PYX_STATE_BIAS 256
+#if AT_LEAST(10)
+#define VAL_consts_frame_created (FRAME_CREATED + PYX_STATE_BIAS)
+#define VAL_consts_frame_suspended (FRAME_SUSPENDED + PYX_STATE_BIAS)
+#define VAL_consts_frame_executing (FRAME_EXECUTING + PYX_STATE_BIAS)
+#define VAL_consts_frame_cleared (FRAME_CLEARED + PYX_STATE_BIAS)
+#else
+#define VAL_consts_frame_created ABSENT
+#define VAL_consts_frame_suspended ABSENT
+#define VAL_consts_frame_executing ABSENT
+#define VAL_consts_frame_cleared ABSENT
+#endif
+#if AT_LEAST(13)
+#define VAL_consts_frame_suspended_yield_from (FRAME_SUSPENDED_YIELD_FROM + PYX_STATE_BIAS)
+#else
+#define VAL_consts_frame_suspended_yield_from ABSENT
+#endif
+/* Opcodes that mark a suspended `await` (Objects/genobject.c _PyGen_yf):
+ * the next instruction is YIELD_FROM (<=3.10), or a RESUME whose oparg is
+ * 2 or more (3.11, 3.12); 3.13+ keep FRAME_SUSPENDED_YIELD_FROM instead. */
+#if BEFORE(11)
+#define VAL_consts_opcode_yield_from YIELD_FROM
+#define VAL_consts_opcode_resume ABSENT
+#else
+#define VAL_consts_opcode_yield_from ABSENT
+#define VAL_consts_opcode_resume RESUME
+#endif
+#if AT_LEAST(11) && BEFORE(12)
+#define VAL_consts_opcode_resume_quick RESUME_QUICK
+#else
+#define VAL_consts_opcode_resume_quick ABSENT
+#endif
+/* Where a suspended `await` keeps the awaited object: the top of the value
+ * stack, and from 3.15 the entry below it (GH-145667 merged GET_ITER and
+ * GET_YIELD_FROM_ITER; Objects/genobject.c gen_getyieldfrom peeks depth 2).
+ * Not in any header: restated from that file. */
+#if AT_LEAST(15)
+#define VAL_consts_awaited_stack_depth 2
+#else
+#define VAL_consts_awaited_stack_depth 1
+#endif
+#if AT_LEAST(12)
+#define VAL_consts_opcode_instrumented_resume INSTRUMENTED_RESUME
+#else
+#define VAL_consts_opcode_instrumented_resume ABSENT
+#endif
 
 /* Bit positions inside PyASCIIObject.state, found by setting one bitfield in
  * a zeroed object and looking for the bit in the word: the compiler decides

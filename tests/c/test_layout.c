@@ -350,6 +350,45 @@ static void dump_line(void *ctx, const char *text)
 		c->found++;
 }
 
+/* 3.10.0-3.10.5 TaskObj lacks fut_exception_tb: a rule on the full version
+ * moves every later field down one pointer; 3.10.6+ and a bare "3.10" keep
+ * the table. The other minors are untouched by the rule. */
+static void test_patch_rule(void)
+{
+	struct pyx_layout L6, L5, Lbare;
+	const struct pyx_offsets *t = pyx_layout_table(10);
+	is_int(pyx_layout_init(&L6, 0x030a06f0, NULL, 0, NULL), 0, "3.10.6 layout");
+	is_int(pyx_layout_init(&L5, 0x030a05f0, NULL, 0, NULL), 0, "3.10.5 layout");
+	is_int(pyx_layout_init(&Lbare, 0x030a0000, NULL, 0, NULL), 0, "3.10 layout");
+	is_int(L6.off.asyncio_task_object.task_coro, t->asyncio_task_object.task_coro,
+	       "3.10.6 task_coro from the table");
+	is_int(Lbare.off.asyncio_task_object.task_coro, t->asyncio_task_object.task_coro,
+	       "3.10 (patch unknown) task_coro from the table");
+	is_int(L5.off.asyncio_task_object.task_coro, t->asyncio_task_object.task_coro - 8,
+	       "3.10.5 task_coro one pointer lower");
+	is_int(L5.off.asyncio_task_object.task_state, t->asyncio_task_object.task_state - 8,
+	       "3.10.5 task_state one pointer lower");
+	is_int(L5.off.asyncio_task_object.size, t->asyncio_task_object.size - 8,
+	       "3.10.5 TaskObj one pointer smaller");
+	is_int(L5.off.asyncio_task_object.task_loop, t->asyncio_task_object.task_loop,
+	       "3.10.5 fields before fut_exception stay");
+	is_int(L5.off.asyncio_task_object.task_exception_tb, PYX_ABSENT,
+	       "3.10.5 has no fut_exception_tb");
+	/* Refining a bare 3.10 once sys.version tells 3.10.2. */
+	pyx_layout_refine_version(&Lbare, 0x030a02f0);
+	is_int(Lbare.off.asyncio_task_object.task_fut_waiter,
+	       L5.off.asyncio_task_object.task_fut_waiter, "3.10 refined to 3.10.2 = 3.10.5");
+	pyx_layout_refine_version(&Lbare, 0x030a02f0);
+	is_int(Lbare.off.asyncio_task_object.task_fut_waiter,
+	       L5.off.asyncio_task_object.task_fut_waiter, "refining twice changes nothing more");
+	struct pyx_layout L9;
+	is_int(pyx_layout_init(&L9, 0x030902f0, NULL, 0, NULL), 0, "3.9.2 layout");
+	is_int(L9.off.asyncio_task_object.task_coro,
+	       pyx_layout_table(9)->asyncio_task_object.task_coro, "3.9.2 untouched");
+	is_int(L9.tasks_model, PYX_TASKS_ALL, "3.9 finds tasks in _all_tasks");
+	is_int(L5.await_model, PYX_AWAIT_STACKDEPTH, "3.10 awaits through f_stackdepth");
+}
+
 static void test_dump(void)
 {
 	struct pyx_layout l;
@@ -370,6 +409,7 @@ int main(void)
 	for (int minor = 13; minor <= 15; minor++)
 		test_debug_offsets(minor);
 	test_versions();
+	test_patch_rule();
 	test_dump();
 	/* Every table keeps the fields the decoder reads inside the spans it
 	 * copies; a layout that does not is refused. */

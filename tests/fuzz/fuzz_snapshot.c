@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The whole snapshot walk over a random memory image: version detection
  * (3.13+: the image's _Py_DebugOffsets, validated), interpreters, threads,
- * frames, code objects, line tables, names, locals and name lookups, then
- * the text, JSON and ps reports; also the stub's path (a snapshot in a
+ * frames, code objects, line tables, names, locals and name lookups, asyncio
+ * tasks (with FLAG_TASKS), then the text, JSON and ps reports; also the stub's path (a snapshot in a
  * fixed buffer, written to a file descriptor). Input: a "PYXW" image. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +21,7 @@ enum {
 	FLAG_IN_BUFFER = 2,
 	FLAG_NAMES = 4,
 	FLAG_LOOKUP = 8,
+	FLAG_TASKS = 16,
 };
 
 static const struct pyx_target_ops image_ops = {.kind = "image"};
@@ -53,6 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opts.flags |= PYX_SNAP_NO_THREAD_NAMES;
 	if (!in_buffer && (img.flags & FLAG_LOOKUP))
 		opts.flags |= PYX_SNAP_KEEP_SOURCE;
+	if (!in_buffer && (img.flags & FLAG_TASKS))
+		opts.flags |= PYX_SNAP_TASKS;
 	if (pyx_snapshot_adopt(snap, t, &err) == 0)
 		pyx_snapshot_read_target(snap, t, 0, &opts, &err);
 	if (in_buffer) {
@@ -64,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	for (int kind = PYX_REPORT_TEXT; kind <= PYX_REPORT_PS; kind++) {
-		struct pyx_format_opts fo = {.flags = PYX_FMT_GROUP | PYX_FMT_LOCALS | PYX_FMT_ADDRS,
+		struct pyx_format_opts fo = {.flags = PYX_FMT_GROUP | PYX_FMT_LOCALS | PYX_FMT_ADDRS |
+						      PYX_FMT_TASKS,
 					     .only_tid = -1};
 		char *s = NULL;
 		if (pyx_format_alloc(snap, (enum pyx_report)kind, &fo, &s, NULL, &err) == 0) {

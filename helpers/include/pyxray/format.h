@@ -27,7 +27,12 @@ enum pyx_format_flags {
 	PYX_FMT_COLOR = 1u << 6,	/* ANSI colours (text) */
 	PYX_FMT_SHORT_PATHS = 1u << 7, /* file names relative to the current folder or to
 					site-packages (text) */
-	PYX_FMT_NO_FOLD = 1u << 8,	/* print repeated frames one by one (text) */
+	PYX_FMT_NO_FOLD = 1u << 8,	/* print repeated frames, and tasks with one stack, one
+				   by one (text) */
+	PYX_FMT_ONLY_TASKS = 1u << 9,	/* asyncio tasks only: the threads that run a loop, their
+				   tasks and the await tree, no thread stacks (text) */
+	PYX_FMT_TASKS = 1u << 10,	/* the asyncio tasks a PYX_SNAP_TASKS snapshot holds, after
+				   each thread's stack, and the await tree (text) */
 };
 
 enum pyx_report {

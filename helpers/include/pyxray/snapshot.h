@@ -49,6 +49,28 @@ struct pyx_frame {
 	size_t nlocals;
 };
 
+enum pyx_task_state {
+	PYX_TASK_PENDING = 1,	/* waits to run, or on what it awaits */
+	PYX_TASK_RUNNING = 2,	/* its coroutine is running on its thread now */
+	PYX_TASK_CANCELLING = 3, /* cancel() was asked; it has not ended yet */
+};
+
+/* An asyncio task that is not done. */
+struct pyx_task {
+	uint64_t id;		/* the Task object's address */
+	const char *name;	/* "Task-3" or the name the program gave; NULL unreadable */
+	enum pyx_task_state state;
+	int is_python;		/* the pure-Python asyncio.Task, not _asyncio's */
+	uint64_t loop_addr;	/* its event loop */
+	struct pyx_frame *frames; /* its coroutine stack, innermost first (a running
+				     task: its thread's frames down to its coroutine) */
+	size_t nframes;
+	const uint64_t *awaits;	/* ids of the tasks it waits on */
+	size_t nawaits;
+	int error;		/* 0, or PYX_E_*: the stack was cut where it ends */
+	const char *error_msg;
+};
+
 struct pyx_thread {
 	uint64_t tstate_addr;
 	uint64_t thread_id;	/* threading.get_ident(): pthread_self() */
@@ -66,6 +88,9 @@ struct pyx_thread {
 	size_t omitted_at;	/* index in frames where they were (== nframes if none) */
 	int truncated;		/* 0, or PYX_E_LIMIT / PYX_E_BAD_DATA: chain cut */
 	const char *truncated_msg; /* why the chain was cut, NULL if not */
+	uint64_t loop_addr;	/* with PYX_SNAP_TASKS: the event loop it runs, 0 none */
+	struct pyx_task *tasks;	/* with PYX_SNAP_TASKS: the tasks of that loop */
+	size_t ntasks;
 };
 
 struct pyx_interp {
@@ -77,6 +102,13 @@ struct pyx_interp {
 	int error;		/* 0, or PYX_E_* when its thread list failed */
 	const char *error_msg;
 	int gc_collecting;	/* its garbage collector is running; -1 unknown (3.6) */
+	/* With PYX_SNAP_TASKS: */
+	int tasks_read;		/* tasks were looked for */
+	const char *tasks_source; /* where they were found ("per-thread task lists...") */
+	int tasks_error;	/* 0, or PYX_E_*: some tasks could not be read */
+	const char *tasks_error_msg;
+	struct pyx_task *stopped_loop_tasks; /* tasks of loops that no thread runs */
+	size_t nstopped_loop_tasks;
 };
 
 struct pyx_process {
@@ -125,6 +157,9 @@ enum pyx_snapshot_flags {
 	 * could not seize it anyway. The others, descendants included, are
 	 * still stopped while read unless PYX_SNAP_NONBLOCKING. */
 	PYX_SNAP_HELD_BY_CALLER = 1u << 5,
+	/* Every asyncio task that is not done (3.8+): its coroutine stack, its
+	 * state and the tasks it awaits, in the thread that runs its loop. */
+	PYX_SNAP_TASKS = 1u << 6,
 };
 
 struct pyx_snapshot_opts {

@@ -33,6 +33,10 @@ struct pyx_python_syms {
 				    16 bits zero), else 0: readers then take it from the
 				    file names of path and the executable */
 	const char *path;	 /* the executable or library that holds them */
+	uint64_t asyncio_debug;	 /* 3.14+: the _asyncio module's offsets table (the
+				    .AsyncioDebug section, symbol _AsyncioDebug or
+				    _Py_AsyncioDebug), 0 when unknown */
+	uint64_t asyncio_debug_size; /* its size in bytes, 0 when unknown */
 };
 
 /* Identity of a process whose memory comes from a host reader (cores,

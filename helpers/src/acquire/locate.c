@@ -92,6 +92,7 @@ struct probe {
 	uint64_t base_vaddr;
 	uint64_t runtime, py_version, tstate_current, interp_head; /* 0 when absent */
 	uint32_t version_hex;
+	uint64_t asyncio_debug, asyncio_debug_size; /* .AsyncioDebug, 0 when absent */
 };
 
 struct pyx_locate_cache {
@@ -120,6 +121,8 @@ static void probe_file(const char *open_path, const char *path, struct probe *r)
 		return;
 	r->is_dyn = pyx_elf_is_dyn(elf);
 	r->base_vaddr = pyx_elf_base_vaddr(elf);
+	if (pyx_elf_section(elf, ".AsyncioDebug", &r->asyncio_debug, &r->asyncio_debug_size) < 0)
+		r->asyncio_debug = r->asyncio_debug_size = 0;
 	uint64_t runtime = 0, version = 0, tcur = 0, head_fn = 0, head = 0;
 	int has_runtime = pyx_elf_symbol(elf, "_PyRuntime", &runtime) == 0;
 	int has_version = pyx_elf_symbol(elf, "Py_Version", &version) == 0;
@@ -191,6 +194,32 @@ static void relocate(const struct probe *p, uint64_t map_start, const char *path
 	out->interp_head = p->interp_head ? p->interp_head + bias : 0;
 	out->version_hex = p->version_hex;
 	out->path = path;
+	out->asyncio_debug = p->asyncio_debug ? p->asyncio_debug + bias : 0;
+	out->asyncio_debug_size = p->asyncio_debug ? p->asyncio_debug_size : 0;
+}
+
+/* 3.14+ keep the _asyncio module's offsets in an .AsyncioDebug section of
+ * the object that holds the module: the interpreter itself when _asyncio is
+ * built in (3.15, static builds), else lib-dynload/_asyncio.*.so once it is
+ * imported. */
+static void locate_asyncio(struct pyx_target *t, struct pyx_locate_cache *cache,
+			   struct pyx_python_syms *out)
+{
+	for (size_t i = 0; !out->asyncio_debug && i < t->nmaps; i++) {
+		const struct pyx_map *m = &t->maps[i];
+		const char *base = m->path ? strrchr(m->path, '/') : NULL;
+		if (m->offset != 0 || !base || strncmp(base + 1, "_asyncio.", 9))
+			continue;
+		const char *open_path = pyx_target_file_path(t, m->path);
+		struct probe local;
+		const struct probe *p =
+			open_path ? probe_object(cache, open_path, m->path, &local) : NULL;
+		if (p && p->asyncio_debug) {
+			uint64_t bias = p->is_dyn ? m->start - p->base_vaddr : 0;
+			out->asyncio_debug = p->asyncio_debug + bias;
+			out->asyncio_debug_size = p->asyncio_debug_size;
+		}
+	}
 }
 
 static int path_rank(const char *path, const char *exe)
@@ -234,6 +263,7 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 				relocate(p, m->start, m->path, out);
 				if (!out->version_hex && exe)
 					out->version_hex = pyx_version_from_filename(exe);
+				locate_asyncio(t, cache, out);
 				return 0;
 			}
 		}

@@ -19,6 +19,8 @@ void pyx_limits_default(struct pyx_limits *out)
 	out->max_container_items = 32;
 	out->max_dict_entries = 1u << 20;
 	out->max_code_objects = 1u << 16;
+	out->max_tasks = 1u << 20;
+	out->max_awaits = 1024;
 }
 
 /* The part of PyInterpreterState the decoder reads: up to its last field

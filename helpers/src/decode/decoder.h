@@ -27,6 +27,8 @@ struct pyx_limits {
 	size_t max_container_items; /* items shown of a container (default 32) */
 	size_t max_dict_entries;  /* entries scanned in a lookup (default 1<<20) */
 	size_t max_code_objects;  /* distinct code objects cached (default 1<<16) */
+	size_t max_tasks;	  /* asyncio tasks per interpreter (default 1<<20) */
+	size_t max_awaits;	  /* coroutines followed from one task (default 1024) */
 };
 
 /* Sets the default limits. */
@@ -36,6 +38,7 @@ void pyx_limits_default(struct pyx_limits *out);
 struct pyx_decode_opts {
 	int locals;		/* each kept frame's fast locals (not signal-safe: reprs) */
 	int thread_names;	/* threading names and the multiprocessing role */
+	int tasks;		/* asyncio tasks: their coroutine stacks and awaits (asyncio.c) */
 	struct pyx_limits limits;
 };
 
@@ -69,8 +72,32 @@ struct pyx_dec_frame {
 	size_t nlocals;
 };
 
+enum pyx_dec_task_state {
+	PYX_DEC_TASK_PENDING = 1,   /* waits to be scheduled or on what it awaits */
+	PYX_DEC_TASK_RUNNING = 2,   /* its coroutine runs on a thread now */
+	PYX_DEC_TASK_CANCELLING = 3, /* cancel() was asked and it has not ended yet */
+};
+
+/* One asyncio task that is not done. */
+struct pyx_dec_task {
+	uint64_t addr;		/* the Task object: the task's id */
+	uint64_t loop_addr;	/* its event loop */
+	uint64_t waiter_addr;	/* the future it waits on (fut_waiter), 0 when none */
+	const char *name;	/* NULL when unreadable */
+	int state;		/* enum pyx_dec_task_state */
+	int is_python;		/* the pure-Python asyncio.Task (or a subclass) */
+	uint64_t coro_frame;	/* its outermost coroutine's frame (running tasks) */
+	struct pyx_dec_frame *frames; /* its coroutine stack, innermost first */
+	size_t nframes;
+	uint64_t *awaits;	/* addresses of the tasks it waits on */
+	size_t nawaits, awaits_cap;
+	int error;		/* 0, or PYX_E_*: the stack was cut there */
+	const char *error_msg;
+};
+
 struct pyx_dec_thread {
 	uint64_t tstate_addr;
+	uint64_t running_loop;	/* with opts.tasks: the event loop it runs, 0 none */
 	uint64_t thread_id;	/* pthread_t */
 	int64_t tid;		/* native_thread_id as recorded (3.11+), -1 when none */
 	const char *name;
@@ -92,6 +119,11 @@ struct pyx_dec_interp {
 	size_t nthreads;
 	int error;
 	const char *error_msg;
+	struct pyx_dec_task *tasks; /* with opts.tasks: pending tasks, in discovery order */
+	size_t ntasks;
+	const char *tasks_source; /* where they were found, for the reader */
+	int tasks_error;	/* 0, or PYX_E_*: the tasks are incomplete */
+	const char *tasks_error_msg;
 };
 
 struct pyx_dec_result {

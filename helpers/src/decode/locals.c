@@ -144,6 +144,24 @@ int pyx_locals_read(struct pyx_decoder *d, struct pyx_dec_frame *f, struct pyx_e
 	return 0;
 }
 
+int pyx_locals_get(struct pyx_decoder *d, const struct pyx_dec_frame *f, const char *name,
+		   uint64_t *out, struct pyx_error *err)
+{
+	uint64_t *slots = NULL;
+	struct pyx_code *code;
+	int n = 0;
+	*out = 0;
+	if (f->error)
+		return pyx_error_set(err, PYX_E_BAD_DATA, 0, f->frame_addr, "frame not decodable");
+	int rc = read_slots(d, f, &code, &slots, &n, err);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(code->localnames[i], name) && (*out = through_cell(d, slots[i])))
+			return 0;
+	return pyx_error_set(err, PYX_E_NOT_FOUND, 0, 0, "no local '%s'", name);
+}
+
 static int repr_of(struct pyx_decoder *d, uint64_t value, const char **out, struct pyx_error *err)
 {
 	return pyx_obj_repr(d, value, 4096, 3, out, err);

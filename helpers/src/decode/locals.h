@@ -14,6 +14,11 @@
  * floats use libc). */
 int pyx_locals_read(struct pyx_decoder *d, struct pyx_dec_frame *f, struct pyx_error *err);
 
+/* The object a fast local (or a cell's content) of frame f holds, by name.
+ * -PYX_E_NOT_FOUND when the frame has no such bound local. */
+int pyx_locals_get(struct pyx_decoder *d, const struct pyx_dec_frame *f, const char *name,
+		   uint64_t *out, struct pyx_error *err);
+
 enum pyx_scope { PYX_SCOPE_LOCAL = 1, PYX_SCOPE_GLOBAL = 2, PYX_SCOPE_BUILTIN = 3 };
 
 /* Looks a name up as Python would for a read in frame f: fast locals (cells

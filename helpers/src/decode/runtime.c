@@ -6,6 +6,7 @@
  * for 3.7-3.11, behind interp->ceval.gil for 3.12+ (pycore_gil.h), and the
  * _PyThreadState_Current global in 3.6. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "code.h"
@@ -282,8 +283,15 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_dec_roots *syms,
 		in->gc_collecting = gc_collecting(d, syms, ibuf);
 		if (!syms->py_version && index == 0 && PYX_HAS(o->interpreter_state.sysdict)) {
 			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict));
+			unsigned major, minor, patch;
 			if (v)
 				proc->version = v;
+			/* The patch level, for layout rules inside one minor
+			 * (pyx_layout_refine_version). */
+			if (v && sscanf(v, "%u.%u.%u", &major, &minor, &patch) == 3 &&
+			    major == (L->version_hex >> 24) &&
+			    minor == ((L->version_hex >> 16) & 0xff) && patch < 256)
+				proc->version_hex = (major << 24) | (minor << 16) | (patch << 8) | 0xf0;
 		}
 		rc = decode_threads(d, in, pyx_get_u64(ibuf, o->interpreter_state.threads_head),
 				    holder, &e);

@@ -14,6 +14,27 @@ void pyx_format_json_to(const struct pyx_snapshot *snap, const struct pyx_format
 void pyx_format_ps_to(const struct pyx_snapshot *snap, const struct pyx_format_opts *opts,
 		      struct pyx_out *out);
 
+/* How the task printer prints a frame the way the thread report does. */
+struct pyx_task_printer {
+	struct pyx_out *out;
+	int group;		/* tasks with identical stacks printed once */
+	int addrs;		/* show task addresses */
+	void (*frame)(void *ctx, const struct pyx_frame *f);
+	void *ctx;
+};
+
+/* "pending", "running", "cancelling". */
+const char *pyx_task_state_name(enum pyx_task_state s);
+
+/* The text of n tasks under a title ("asyncio tasks of loop 0x..."). */
+void pyx_format_tasks_text(const struct pyx_task_printer *p, const struct pyx_interp *in,
+			   const struct pyx_task *tasks, size_t n, const char *title);
+
+/* The await tree of an interpreter's tasks, as python -m asyncio pstree
+ * draws it, with cycles reported and cut; with group, sibling tasks that
+ * await nothing and have one stack are drawn once with their count. */
+void pyx_format_await_tree(struct pyx_out *out, const struct pyx_interp *in, int group);
+
 /* "SIGSEGV", or NULL for an unknown number. Async-signal-safe. */
 const char *pyx_signal_name(int signo);
 /* "SEGV_MAPERR" for a signal's si_code, NULL when unknown. */

@@ -45,7 +45,33 @@ static void jframe(struct pyx_out *o, const struct pyx_frame *f)
 	pyx_out_putc(o, '}');
 }
 
-static void jthread(struct pyx_out *o, const struct pyx_thread *th)
+static void jtasks(struct pyx_out *o, const char *key, const struct pyx_task *tasks, size_t n)
+{
+	pyx_out_printf(o, ", \"%s\": [", key);
+	for (size_t i = 0; i < n; i++) {
+		const struct pyx_task *t = &tasks[i];
+		pyx_out_printf(o, "%s{\"id\": %" PRIu64, i ? ", " : "", t->id);
+		jkey_str(o, "name", t->name);
+		jkey_str(o, "state", pyx_task_state_name(t->state));
+		jbool(o, "python_task", t->is_python);
+		pyx_out_printf(o, ", \"loop\": %" PRIu64 ", \"frames\": [", t->loop_addr);
+		for (size_t j = 0; j < t->nframes; j++) {
+			if (j)
+				pyx_out_puts(o, ", ");
+			jframe(o, &t->frames[j]);
+		}
+		pyx_out_puts(o, "], \"awaits\": [");
+		for (size_t j = 0; j < t->nawaits; j++)
+			pyx_out_printf(o, "%s%" PRIu64, j ? ", " : "", t->awaits[j]);
+		pyx_out_putc(o, ']');
+		if (t->error)
+			jkey_str(o, "error", t->error_msg);
+		pyx_out_putc(o, '}');
+	}
+	pyx_out_putc(o, ']');
+}
+
+static void jthread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
 {
 	pyx_out_printf(o, "{\"tid\": %" PRId64 ", \"thread_id\": %" PRIu64, th->tid, th->thread_id);
 	jkey_str(o, "name", th->name);
@@ -66,6 +92,13 @@ static void jthread(struct pyx_out *o, const struct pyx_thread *th)
 	pyx_out_putc(o, ']');
 	if (th->truncated)
 		jkey_str(o, "truncated", th->truncated_msg);
+	if (tasks) {
+		if (th->loop_addr)
+			pyx_out_printf(o, ", \"loop\": %" PRIu64, th->loop_addr);
+		else
+			pyx_out_puts(o, ", \"loop\": null");
+		jtasks(o, "tasks", th->tasks, th->ntasks);
+	}
 	pyx_out_putc(o, '}');
 }
 
@@ -132,9 +165,17 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 				continue;
 			if (shown++)
 				pyx_out_puts(o, ", ");
-			jthread(o, &in->threads[j]);
+			jthread(o, &in->threads[j], in->tasks_read);
 		}
-		pyx_out_puts(o, "]}");
+		pyx_out_putc(o, ']');
+		if (in->tasks_read) {
+			jkey_str(o, "tasks_source", in->tasks_source);
+			if (in->tasks_error)
+				jkey_str(o, "tasks_error", in->tasks_error_msg);
+			jtasks(o, "tasks_of_stopped_loops", in->stopped_loop_tasks,
+			       in->nstopped_loop_tasks);
+		}
+		pyx_out_putc(o, '}');
 	}
 	pyx_out_puts(o, "]}");
 }

@@ -307,6 +307,80 @@ static void print_frames(struct text_ctx *c, const struct pyx_process *p,
 	}
 }
 
+/* ---- asyncio tasks ---- */
+
+static int tasks_shown(const struct text_ctx *c, const struct pyx_interp *in)
+{
+	return in->tasks_read && (c->flags & (PYX_FMT_TASKS | PYX_FMT_ONLY_TASKS));
+}
+
+struct task_frame_ctx {
+	struct text_ctx *c;
+	const struct pyx_process *p;
+};
+
+static void task_frame(void *ctx, const struct pyx_frame *f)
+{
+	struct task_frame_ctx *t = ctx;
+	print_frame(t->c, t->p, f);
+}
+
+static void print_tasks(struct text_ctx *c, const struct pyx_process *p,
+			const struct pyx_interp *in, const struct pyx_task *tasks, size_t n,
+			const char *title)
+{
+	struct task_frame_ctx tc = {c, p};
+	struct pyx_task_printer tp = {
+		.out = c->out,
+		.group = !(c->flags & PYX_FMT_NO_FOLD),
+		.addrs = !!(c->flags & PYX_FMT_ADDRS),
+		.frame = task_frame,
+		.ctx = &tc,
+	};
+	pyx_format_tasks_text(&tp, in, tasks, n, title);
+}
+
+static void print_thread_tasks(struct text_ctx *c, const struct pyx_process *p,
+			       const struct pyx_interp *in, const struct pyx_thread *th)
+{
+	char title[96];
+	pyx_snprintf(title, sizeof title, "asyncio tasks of the event loop 0x%llx it runs",
+		     (unsigned long long)th->loop_addr);
+	if (!th->ntasks) {
+		pyx_out_printf(c->out, "\n%s: none pending\n", title);
+		return;
+	}
+	print_tasks(c, p, in, th->tasks, th->ntasks, title);
+}
+
+/* After an interpreter's threads: where its tasks came from, the tasks of
+ * loops no thread runs, and the await tree. */
+static void print_interp_tasks(struct text_ctx *c, const struct pyx_process *p,
+			       const struct pyx_interp *in)
+{
+	struct pyx_out *out = c->out;
+	size_t n = in->nstopped_loop_tasks;
+	for (size_t i = 0; i < in->nthreads; i++)
+		n += in->threads[i].ntasks;
+	print_tasks(c, p, in, in->stopped_loop_tasks, in->nstopped_loop_tasks,
+		    "asyncio tasks of event loops that no thread is running");
+	if (in->tasks_error) {
+		pyx_out_style(out, PYX_STYLE_ERROR);
+		pyx_out_puts(out, "\nasyncio tasks incomplete: ");
+		pyx_out_text(out, in->tasks_error_msg);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
+	}
+	pyx_out_style(out, PYX_STYLE_NOTE);
+	const char *src = in->tasks_source ? in->tasks_source : "?";
+	pyx_out_printf(out, "\n%zu asyncio task%s pending, found %s", n, n == 1 ? "" : "s",
+		       strncmp(src, "nowhere", 7) ? "in " : "");
+	pyx_out_text(out, src);
+	pyx_out_style(out, PYX_STYLE_NONE);
+	pyx_out_putc(out, '\n');
+	pyx_format_await_tree(out, in, !(c->flags & PYX_FMT_NO_FOLD));
+}
+
 /* ---- threads ---- */
 
 static void print_thread_id(struct text_ctx *c, const struct pyx_thread *th)
@@ -367,6 +441,9 @@ static int same_state(const struct pyx_thread *a, const struct pyx_thread *b)
 /* Identical Python stacks (and locals, when they are shown). */
 static int same_stack(const struct pyx_thread *a, const struct pyx_thread *b, unsigned flags)
 {
+	/* A thread that runs an event loop is shown with its own tasks. */
+	if (a->loop_addr || b->loop_addr || a->ntasks || b->ntasks)
+		return 0;
 	if (a->nframes != b->nframes || a->truncated != b->truncated || a->omitted != b->omitted)
 		return 0;
 	for (size_t i = 0; i < a->nframes; i++)
@@ -393,6 +470,8 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 	for (size_t j = 0; j < in->nthreads; j++) {
 		const struct pyx_thread *th = &in->threads[j];
 		if ((only >= 0 && th->tid != only) || (group && printed_before(in, j, c->flags, only)))
+			continue;
+		if ((c->flags & PYX_FMT_ONLY_TASKS) && !th->loop_addr && !th->ntasks)
 			continue;
 		size_t same = 0;
 		for (size_t k = j + 1; group && k < in->nthreads; k++)
@@ -430,7 +509,10 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 			pyx_out_putc(c->out, '\n');
 		}
 		pyx_out_style(c->out, PYX_STYLE_NONE);
-		print_frames(c, p, th);
+		if (!(c->flags & PYX_FMT_ONLY_TASKS))
+			print_frames(c, p, th);
+		if (tasks_shown(c, in) && (th->loop_addr || th->ntasks))
+			print_thread_tasks(c, p, in, th);
 	}
 }
 
@@ -508,6 +590,8 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 			pyx_out_putc(out, '\n');
 		}
 		print_threads(c, p, in);
+		if (tasks_shown(c, in) && c->opts->only_tid < 0)
+			print_interp_tasks(c, p, in);
 	}
 }
 

@@ -407,6 +407,9 @@ const struct pyx_do_map pyx_do_map[] = {
     SAME(unicode_object, length, 8),
     SAME(unicode_object, asciiobject_size, 0),
     SAME(unicode_object, compactunicodeobject_size, 0),
+    SAME(gen_object, size, 0),
+    SAME(gen_object, gi_iframe, 8),
+    SAME(gen_object, gi_frame_state, 1),
 };
 const size_t pyx_do_map_len = NWORDS(pyx_do_map);
 

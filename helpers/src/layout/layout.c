@@ -100,6 +100,44 @@ void pyx_layout_set_caps(struct pyx_layout *out)
 	out->executable_is_stackref = m >= 14;
 	out->long_is_tagged = m >= 12;
 	out->unicode_has_wstr = m <= 11;
+	/* asyncio (Lib/asyncio/tasks.py, Modules/_asynciomodule.c): task names
+	 * exist from 3.8; eager tasks and their set came in 3.12; 3.14 links
+	 * C tasks into per-thread lists (Include/internal/pycore_tstate.h). */
+	out->tasks_model = m < 8 ? PYX_TASKS_NONE
+			   : m <= 11 ? PYX_TASKS_ALL
+			   : m <= 13 ? PYX_TASKS_SCHEDULED
+				     : PYX_TASKS_LISTS;
+	out->running_loop_model = m <= 11 ? PYX_RLOOP_HOLDER
+				  : m == 12 ? PYX_RLOOP_DICT
+					    : PYX_RLOOP_TSTATE;
+	out->await_model = m <= 9 ? PYX_AWAIT_STACKTOP
+			   : m == 10 ? PYX_AWAIT_STACKDEPTH
+			   : m <= 12 ? PYX_AWAIT_RESUME
+				     : PYX_AWAIT_STATE;
+}
+
+void pyx_layout_refine_version(struct pyx_layout *L, uint32_t hex)
+{
+	struct pyx_offsets *o = &L->off;
+	unsigned minor = (hex >> 16) & 0xff, patch = (hex >> 8) & 0xff;
+	L->version_hex = hex;
+	if ((hex & 0xffff) == 0 || minor != 10 || patch >= 6 ||
+	    !PYX_HAS(o->asyncio_task_object.task_exception_tb))
+		return;
+	/* Our 3.10 table comes from 3.10.6+ headers. FutureObj_HEAD gained
+	 * PyObject *fut_exception_tb after fut_exception in 3.10.6
+	 * (Modules/_asynciomodule.c); before it, every TaskObj field past that
+	 * point sits one pointer lower. */
+	int32_t at = o->asyncio_task_object.task_exception_tb;
+	int32_t *f[] = {
+		&o->asyncio_task_object.task_state,	  &o->asyncio_task_object.task_fut_waiter,
+		&o->asyncio_task_object.task_coro,	  &o->asyncio_task_object.task_name,
+		&o->asyncio_task_object.task_must_cancel, &o->asyncio_task_object.size,
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (PYX_HAS(*f[i]) && *f[i] > at)
+			*f[i] -= 8;
+	o->asyncio_task_object.task_exception_tb = PYX_ABSENT;
 }
 
 /* Refuses 3.13+ pre-releases whose _Py_DebugOffsets layout differs from the
@@ -185,7 +223,22 @@ int pyx_layout_check_spans(const struct pyx_offsets *o, struct pyx_error *err)
 		SPAN_FIELD(dict_object, ma_keys, 8),
 		SPAN_FIELD(dict_object, ma_values, 8),
 	};
+	/* A generator is read up to the end of its frame's header: through
+	 * gi_iframe (3.11+; the frame is a variable-size tail before 3.14). */
+	const struct span_field gen[] = {
+		SPAN_FIELD(pyobject, ob_type, 8),
+		SPAN_FIELD(gen_object, gi_frame, 8),
+		SPAN_FIELD(gen_object, gi_running, 1),
+		SPAN_FIELD(gen_object, gi_frame_state, 1),
+	};
+	const struct span_field gen_frame[] = {SPAN_FIELD(gen_object, gi_iframe, 0)};
+	int32_t gen_head = PYX_HAS(o->gen_object.gi_iframe) ? o->gen_object.gi_iframe
+							    : o->gen_object.size;
 	int rc;
+	if ((rc = check_span("the generator header", gen_head, gen, PYX_N(gen), err)) < 0 ||
+	    (rc = check_span("gen_object.size", o->gen_object.size, gen_frame, PYX_N(gen_frame),
+			     err)) < 0)
+		return rc;
 	if ((rc = check_span("interpreter_frame.localsplus", o->interpreter_frame.localsplus, frame,
 			     PYX_N(frame), err)) < 0 ||
 	    (rc = check_span("frame_object.size", o->frame_object.size, frame_obj,
@@ -231,6 +284,7 @@ int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_mem
 	off = *table;
 	pyx_layout_set_caps(out);
 	out->source = table_source(minor);
+	out->asyncio_source = out->source;
 
 	desc = pyx_do_desc_for(minor);
 	if (desc) {
@@ -241,6 +295,7 @@ int pyx_layout_init(struct pyx_layout *out, uint32_t version_hex, struct pyx_mem
 	if (!desc || !debug_offsets_addr) {
 		/* <= 3.12, or a caller without the address: the table alone. */
 		out->off = off;
+		pyx_layout_refine_version(out, version_hex);
 		rc = 0;
 		goto out;
 	}
@@ -310,6 +365,9 @@ void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, co
 	CAP(executable_is_stackref);
 	CAP(long_is_tagged);
 	CAP(unicode_has_wstr);
+	CAP(tasks_model);
+	CAP(running_loop_model);
+	CAP(await_model);
 #undef CAP
 #define PYX_SECTION_BEGIN(section)
 #define PYX_FIELD(section, field)                                                                  \

@@ -39,6 +39,14 @@ enum {
 /* Value of a field this version does not have. */
 #define PYX_ABSENT (-1)
 
+/* consts.frame_* (generator frame states, some negative) are stored plus
+ * this, so that a state of -1 is not PYX_ABSENT. */
+enum { PYX_STATE_BIAS = 256 };
+static inline int pyx_frame_state_const(int32_t stored)
+{
+	return stored == PYX_ABSENT ? -1000 : (int)stored - PYX_STATE_BIAS;
+}
+
 #define PYX_SECTION_BEGIN(section) struct {
 #define PYX_FIELD(section, field) int32_t field;
 #define PYX_SECTION_END(section) } section;
@@ -86,6 +94,35 @@ enum pyx_instance_dict_model {
 	PYX_INSTDICT_INLINE_313 = 4,  /* 3.13+: inline values after tp_basicsize, dict at -3 words */
 };
 
+/* Where asyncio's tasks are registered. */
+enum pyx_tasks_model {
+	PYX_TASKS_NONE = 0,	/* 3.6, 3.7: not supported */
+	PYX_TASKS_ALL = 1,	/* 3.8-3.11: the weak set asyncio.tasks._all_tasks */
+	PYX_TASKS_SCHEDULED = 2, /* 3.12, 3.13: _scheduled_tasks (weak) + _eager_tasks */
+	PYX_TASKS_LISTS = 3,	/* 3.14+: C tasks in per-thread lists (and the
+				   interpreter's for threads that are gone); Python
+				   tasks in _scheduled_tasks + _eager_tasks */
+};
+
+/* Where a thread's running event loop is kept. */
+enum pyx_running_loop_model {
+	PYX_RLOOP_HOLDER = 1,	/* 3.7-3.11: tstate->dict["__asyncio_running_event_loop__"],
+				   a PyRunningLoopHolder */
+	PYX_RLOOP_DICT = 2,	/* 3.12: the same key holds the loop itself */
+	PYX_RLOOP_TSTATE = 3,	/* 3.13+: _PyThreadStateImpl.asyncio_running_loop */
+};
+
+/* How a suspended generator tells that it awaits (Objects/genobject.c
+ * _PyGen_yf) and where the awaited object is. */
+enum pyx_await_model {
+	PYX_AWAIT_STACKTOP = 1,	/* <=3.9: next opcode YIELD_FROM, f_stacktop[-1] */
+	PYX_AWAIT_STACKDEPTH = 2, /* 3.10: the same, f_valuestack[f_stackdepth - 1] */
+	PYX_AWAIT_RESUME = 3,	/* 3.11, 3.12: next unit a RESUME with oparg >= 2,
+				   localsplus[stacktop - 1] */
+	PYX_AWAIT_STATE = 4,	/* 3.13+: gi_frame_state == FRAME_SUSPENDED_YIELD_FROM;
+				   the stack top (a tagged pointer from 3.14) */
+};
+
 struct pyx_layout {
 	uint32_t version_hex;	/* PY_VERSION_HEX of the target, e.g. 0x030b07f0 */
 	int minor;		/* 3.X */
@@ -104,6 +141,12 @@ struct pyx_layout {
 	int executable_is_stackref; /* f_executable is a tagged _PyStackRef (3.14+) */
 	int long_is_tagged;	/* PyLong uses lv_tag (3.12+) */
 	int unicode_has_wstr;	/* PyASCIIObject has wstr (<=3.11) */
+	enum pyx_tasks_model tasks_model;
+	enum pyx_running_loop_model running_loop_model;
+	enum pyx_await_model await_model;
+	const char *asyncio_source; /* where the TaskObj offsets come from: "table 3.14",
+				      "_AsyncioDebug 3.14 + table" */
+	char asyncio_error[192];    /* why the target's _AsyncioDebug was refused, or "" */
 	struct pyx_offsets off;
 };
 
@@ -131,9 +174,26 @@ int pyx_layout_check_spans(const struct pyx_offsets *off, struct pyx_error *err)
  * bits zero, from a file name), for a PY_VERSION_HEX value. */
 void pyx_layout_format_version(uint32_t hex, char *buf, size_t len);
 
+/* Applies what the full version (3.X.Y) changes inside one minor's table,
+ * once it is known: pyx_layout_init does it for the version it is given, the
+ * decoder again when only sys.version told the patch level (before 3.11).
+ * 3.10.0-3.10.5 lack fut_exception_tb. Sets L->version_hex. */
+void pyx_layout_refine_version(struct pyx_layout *L, uint32_t version_hex);
+
 /* Fills capability flags from out->version_hex (used by pyx_layout_init and
  * by unit tests that build a layout from a table). */
 void pyx_layout_set_caps(struct pyx_layout *out);
+
+/* Overlays the target's Py_AsyncioModuleDebugOffsets (3.14+, the
+ * .AsyncioDebug section of the object holding _asyncio, `len` bytes or 0 when
+ * unknown, at addr) onto L, after validating it as untrusted input (sizes
+ * sane, offsets inside their sections, TaskObj as our table has it since
+ * the decoder reads other TaskObj fields from the table). Sets
+ * L->asyncio_source. 0, -PYX_E_BAD_DATA (message says which value),
+ * -PYX_E_UNSUPPORTED_VERSION (before 3.14) or a memsrc error; L unchanged on
+ * failure. */
+int pyx_layout_asyncio_debug(struct pyx_layout *L, struct pyx_memsrc *src, uint64_t addr,
+			     uint64_t len, struct pyx_error *err);
 
 /* Writes "section.field = value" lines for every field (debugging aid). */
 void pyx_layout_dump(const struct pyx_layout *layout, void (*line)(void *ctx, const char *text),

@@ -14,9 +14,11 @@
 #include "../acquire/locate.h"
 #include "../acquire/pthread.h"
 #include "../acquire/syscalls.h"
+#include "../decode/asyncio.h"
 #include "../decode/code.h"
 #include "../decode/locals.h"
 #include "../decode/runtime.h"
+#include "../util/fmt.h"
 #include "snapshot_priv.h"
 
 /* A target's decoder kept for lookups after the snapshot. */
@@ -148,6 +150,71 @@ static enum pyx_thread_state thread_state(const struct pyx_target_thread *tt)
 							       : PYX_THREAD_UNKNOWN;
 }
 
+static int model_task(struct pyx_task *t, const struct pyx_dec_task *dt, struct pyx_arena *arena)
+{
+	t->id = dt->addr;
+	t->name = dt->name;
+	t->state = dt->state == PYX_DEC_TASK_RUNNING	  ? PYX_TASK_RUNNING
+		   : dt->state == PYX_DEC_TASK_CANCELLING ? PYX_TASK_CANCELLING
+							  : PYX_TASK_PENDING;
+	t->is_python = dt->is_python;
+	t->loop_addr = dt->loop_addr;
+	t->awaits = dt->awaits;
+	t->nawaits = dt->nawaits;
+	t->error = dt->error;
+	t->error_msg = dt->error_msg;
+	t->frames = pyx_arena_calloc(arena, dt->nframes + 1, sizeof *t->frames);
+	if (!t->frames)
+		return -PYX_E_NOMEM;
+	for (size_t i = 0; i < dt->nframes; i++)
+		model_frame(&t->frames[i], &dt->frames[i], arena);
+	t->nframes = dt->nframes;
+	return 0;
+}
+
+/* Each task goes to the thread that runs its loop; tasks of loops that no
+ * thread runs go to the interpreter's stopped_loop_tasks. */
+static int model_tasks(struct pyx_interp *in, const struct pyx_dec_interp *di,
+		       struct pyx_arena *arena)
+{
+	size_t *count = pyx_arena_calloc(arena, di->nthreads + 1, sizeof *count);
+	size_t *owner = pyx_arena_calloc(arena, di->ntasks + 1, sizeof *owner);
+	if (!count || !owner)
+		return -PYX_E_NOMEM;
+	in->tasks_read = 1;
+	in->tasks_source = di->tasks_source;
+	in->tasks_error = di->tasks_error;
+	in->tasks_error_msg = di->tasks_error_msg;
+	for (size_t i = 0; i < di->nthreads; i++)
+		in->threads[i].loop_addr = di->threads[i].running_loop;
+	for (size_t k = 0; k < di->ntasks; k++) {
+		owner[k] = di->nthreads; /* none */
+		for (size_t i = 0; di->tasks[k].loop_addr && i < di->nthreads; i++)
+			if (di->threads[i].running_loop == di->tasks[k].loop_addr) {
+				owner[k] = i;
+				break;
+			}
+		count[owner[k]]++;
+	}
+	for (size_t i = 0; i <= di->nthreads; i++) {
+		struct pyx_task *tasks = pyx_arena_calloc(arena, count[i] + 1, sizeof *tasks);
+		if (!tasks)
+			return -PYX_E_NOMEM;
+		if (i < di->nthreads)
+			in->threads[i].tasks = tasks;
+		else
+			in->stopped_loop_tasks = tasks;
+	}
+	for (size_t k = 0; k < di->ntasks; k++) {
+		size_t i = owner[k];
+		struct pyx_task *t = i < di->nthreads ? &in->threads[i].tasks[in->threads[i].ntasks++]
+						      : &in->stopped_loop_tasks[in->nstopped_loop_tasks++];
+		if (model_task(t, &di->tasks[k], arena) < 0)
+			return -PYX_E_NOMEM;
+	}
+	return 0;
+}
+
 static int model_thread(struct pyx_thread *th, const struct pyx_dec_thread *dt, int gc,
 			const struct pyx_target *t, struct pyx_arena *arena)
 {
@@ -231,6 +298,8 @@ static int build_model(struct pyx_process *proc, const struct pyx_dec_result *r,
 					 arena) < 0)
 				return -PYX_E_NOMEM;
 		in->nthreads = di->nthreads;
+		if ((di->tasks_source || di->tasks_error) && model_tasks(in, di, arena) < 0)
+			return -PYX_E_NOMEM;
 	}
 	proc->ninterps = r->ninterps;
 	proc->nthreads = count_os_threads(proc);
@@ -289,7 +358,17 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	struct pyx_decode_opts dopts = {
 		.locals = !!(flags & PYX_SNAP_LOCALS),
 		.thread_names = !(flags & PYX_SNAP_NO_THREAD_NAMES),
+		.tasks = !!(flags & PYX_SNAP_TASKS),
 	};
+	if (dopts.tasks && syms.asyncio_debug) {
+		/* 3.14+: the _asyncio module's own offsets, untrusted input. */
+		struct pyx_error e;
+		pyx_error_clear(&e);
+		if (pyx_layout_asyncio_debug(&k->layout, t->mem, syms.asyncio_debug,
+					     syms.asyncio_debug_size, &e) < 0)
+			pyx_snprintf(k->layout.asyncio_error, sizeof k->layout.asyncio_error,
+				     "the target's _AsyncioDebug is refused: %s", e.msg);
+	}
 	pyx_limits_default(&dopts.limits);
 	if (opts && opts->max_frames)
 		dopts.limits.max_frames = opts->max_frames;
@@ -302,6 +381,11 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 			return rc;
 	}
 	rc = pyx_runtime_decode(&k->d, &roots, r, err);
+	if (rc == 0 && dopts.tasks) {
+		/* Before 3.11 only sys.version tells the patch level. */
+		pyx_layout_refine_version(&k->layout, r->version_hex);
+		rc = pyx_asyncio_decode(&k->d, r, err);
+	}
 	resolve_tids_from_target(r, t); /* local work, while still held */
 	pyx_target_resume(t);
 	proc->stopped_us = t->stopped_us;

@@ -34,7 +34,7 @@ uint32_t pyx_version_from_filename(const char *path)
  * "lib/python" VERSION (Modules/getpath.c), so .rodata holds "python3.X".
  * Returns major.minor as PY_VERSION_HEX when exactly one 3.6-3.15 minor
  * appears, else 0. */
-uint32_t pyx_version_from_rodata(const struct pyx_elf *elf)
+uint32_t pyx_version_from_rodata(struct pyx_elf *elf)
 {
 	const void *data;
 	size_t len;
@@ -73,7 +73,7 @@ uint64_t pyx_interp_head_from_code(const unsigned char code[8], uint64_t fn)
 	return fn + 7 + (uint64_t)(int64_t)disp;
 }
 
-static uint64_t interp_head_from_code(const struct pyx_elf *elf, uint64_t func)
+static uint64_t interp_head_from_code(struct pyx_elf *elf, uint64_t func)
 {
 	unsigned char code[8];
 	if (pyx_elf_read_vaddr(elf, func, code, sizeof code, NULL) < 0)
@@ -123,15 +123,26 @@ static void probe_file(const char *open_path, const char *path, struct probe *r)
 	r->base_vaddr = pyx_elf_base_vaddr(elf);
 	if (pyx_elf_section(elf, ".AsyncioDebug", &r->asyncio_debug, &r->asyncio_debug_size) < 0)
 		r->asyncio_debug = r->asyncio_debug_size = 0;
-	uint64_t runtime = 0, version = 0, tcur = 0, head_fn = 0, head = 0;
-	int has_runtime = pyx_elf_symbol(elf, "_PyRuntime", &runtime) == 0;
-	int has_version = pyx_elf_symbol(elf, "Py_Version", &version) == 0;
-	int has_tcur = pyx_elf_symbol(elf, "_PyThreadState_Current", &tcur) == 0;
-	if (!has_runtime && has_tcur) {
-		if (pyx_elf_symbol(elf, "interp_head", &head) < 0 &&
-		    pyx_elf_symbol(elf, "PyInterpreterState_Head", &head_fn) == 0)
-			head = interp_head_from_code(elf, head_fn);
-	}
+	/* Exported symbols first, in one pass over .dynsym; the full .symtab
+	 * (large in a build with debug info) only for what .dynsym lacks: a
+	 * program that links libpython statically without exporting it, or
+	 * 3.6's static interp_head. */
+	static const char *const names[] = {"_PyRuntime", "Py_Version", "_PyThreadState_Current",
+					    "PyInterpreterState_Head", "interp_head"};
+	enum { F_RUNTIME = 1, F_VERSION = 2, F_TCUR = 4, F_HEAD_FN = 8, F_HEAD = 16 };
+	uint64_t v[5] = {0};
+	uint32_t found = pyx_elf_symbols(elf, names, 4, PYX_ELF_DYNSYM, v);
+	if (!(found & (F_RUNTIME | F_TCUR)))
+		found |= pyx_elf_symbols(elf, names, 4, PYX_ELF_SYMTAB, v);
+	if (!(found & F_RUNTIME) && (found & F_TCUR))
+		found |= pyx_elf_symbols(elf, names + 4, 1, PYX_ELF_SYMTAB, v + 4) ? F_HEAD : 0;
+	int has_runtime = !!(found & F_RUNTIME), has_version = !!(found & F_VERSION);
+	int has_tcur = !!(found & F_TCUR);
+	uint64_t runtime = v[0], version = v[1], tcur = v[2], head = 0;
+	if (!has_runtime && has_tcur)
+		head = (found & F_HEAD)	   ? v[4]
+		       : (found & F_HEAD_FN) ? interp_head_from_code(elf, v[3])
+					   : 0;
 	if (has_runtime || (has_tcur && head)) {
 		r->found = 1;
 		r->runtime = has_runtime ? runtime : 0;

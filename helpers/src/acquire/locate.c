@@ -254,6 +254,7 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 	size_t nmaps = t->nmaps;
 	/* Candidates in rank order: the executable, libpython, other
 	 * python-named objects, then everything else (embedders). */
+	const char *problem[2] = {NULL, NULL}; /* why likely candidates could not be used */
 	for (int rank = 0; rank <= 3; rank++) {
 		for (size_t i = 0; i < nmaps; i++) {
 			const struct pyx_map *m = &maps[i];
@@ -267,6 +268,8 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 			if (seen)
 				continue;
 			const char *open_path = pyx_target_file_path(t, m->path);
+			if (!open_path && rank <= 2 && !problem[1])
+				problem[!!problem[0]] = pyx_target_file_problem(t, m->path);
 			struct probe local;
 			const struct probe *p =
 				open_path ? probe_object(cache, open_path, m->path, &local) : NULL;
@@ -279,6 +282,13 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 			}
 		}
 	}
+	if (problem[0])
+		return pyx_error_set(err, PYX_E_NOT_FOUND, 0, 0, "%s%s%s", problem[0],
+				     problem[1] ? "; and " : "", problem[1] ? problem[1] : "");
+	if (t->core_path)
+		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
+				     "%s: the core of pid %d (%s) has no Python interpreter",
+				     t->core_path, (int)t->pid, exe ? exe : "unknown executable");
 	if (t->pid > 0)
 		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
 				     "pid %d (%s) has no Python interpreter", (int)t->pid,

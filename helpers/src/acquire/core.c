@@ -48,6 +48,8 @@ struct cfile {
 	const char *open;  /* where it is read from; NULL when unusable */
 	int status;
 	int is_exe;
+	int deleted;	   /* unlinked before the core was made */
+	int is_elf;	   /* the core holds an ELF header for it */
 	uint64_t hdr_addr; /* its offset-0 mapping; 0 when none */
 	size_t core_id_len, disk_id_len;
 	unsigned char core_id[PYX_BUILD_ID_MAX], disk_id[PYX_BUILD_ID_MAX];
@@ -224,11 +226,13 @@ static void note_file(struct parse *p, const unsigned char *desc, size_t len)
 			continue;
 		/* The kernel marks a file unlinked since it was mapped. */
 		size_t n = strlen(name);
-		if (n > 10 && !strcmp(name + n - 10, " (deleted)"))
+		int deleted = n > 10 && !strcmp(name + n - 10, " (deleted)");
+		if (deleted)
 			name[n - 10] = '\0';
 		size_t fi = file_index(p, name, &cap);
 		if (fi == SIZE_MAX)
 			continue;
+		p->files[fi].deleted |= deleted;
 		struct pyx_map *m = &t->maps[t->nmaps++];
 		m->start = v[0];
 		m->end = v[1];
@@ -397,23 +401,26 @@ static void check_file(struct parse *p, struct pyx_memsrc *mem, struct cfile *f)
 			      : "give the folder that holds the core's files with --sysroot DIR";
 	struct stat st;
 	char core_hex[2 * PYX_BUILD_ID_MAX + 1], disk_hex[2 * PYX_BUILD_ID_MAX + 1];
+	unsigned char hdr[HDR_PAGE];
+	int have_hdr = f->hdr_addr &&
+		       pyx_memsrc_core_read_dumped(mem, f->hdr_addr, hdr, sizeof hdr, NULL) == 0;
+	f->is_elf = have_hdr && !memcmp(hdr, ELFMAG, SELFMAG);
 	f->tried = f->is_exe && o->exe ? o->exe
 		   : o->sysroot	       ? pyx_arena_printf(a, "%s%s", o->sysroot, f->name)
 				       : f->name;
 	if (!f->tried || stat(f->tried, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int elsewhere = f->tried && strcmp(f->tried, f->name);
 		f->status = FILE_MISSING;
 		f->problem = pyx_arena_printf(
-		    a, "%s%s is not on this machine%s%s: %s", f->is_exe ? "the executable " : "",
-		    f->name, f->tried && strcmp(f->tried, f->name) ? ", looked for " : "",
-		    f->tried && strcmp(f->tried, f->name) ? f->tried : "", fix);
+		    a, "%s%s%s is not on this machine%s%s: %s", f->is_exe ? "the executable " : "",
+		    f->name, f->deleted ? " (deleted after the process mapped it)" : "",
+		    elsewhere ? ", looked for " : "", elsewhere ? f->tried : "", fix);
 		return;
 	}
 	f->status = FILE_OK;
 	f->open = f->tried;
-	unsigned char hdr[HDR_PAGE];
-	if (!f->hdr_addr ||
-	    pyx_memsrc_core_read_dumped(mem, f->hdr_addr, hdr, sizeof hdr, NULL) < 0)
-		return; /* the core has not its header: nothing to compare */
+	if (!f->is_elf)
+		return; /* no ELF header in the core: nothing to compare */
 	f->core_id_len = pyx_elf_image_build_id(hdr, sizeof hdr, f->core_id);
 	if (!f->core_id_len)
 		return;
@@ -426,11 +433,11 @@ static void check_file(struct parse *p, struct pyx_memsrc *mem, struct cfile *f)
 	f->status = FILE_MISMATCH;
 	hex_id(f->core_id, f->core_id_len, core_hex);
 	hex_id(f->disk_id, f->disk_id_len, disk_hex);
-	f->problem = pyx_arena_printf(
-	    a,
-	    "%s%s is another build than the one the process mapped (build-id %s in the core, "
-	    "%s in %s): %s, or read it anyway with --force",
-	    f->is_exe ? "the executable " : "", f->name, core_hex, disk_hex, f->tried, fix);
+	f->problem = pyx_arena_printf(a,
+				      "%s%s here is another build than the process mapped (build-id "
+				      "%s here, %s in the core): read it anyway with --force, or %s",
+				      f->is_exe ? "the executable " : "", f->tried, disk_hex, core_hex,
+				      fix);
 	if (!o->force)
 		f->open = NULL;
 }
@@ -450,12 +457,12 @@ static void warn_files(struct parse *p)
 		else if (f->status == FILE_MISMATCH ||
 			 (f->status == FILE_MISSING && (f->is_exe || is_python_name(f->name))))
 			pyx_target_warn(t, "%s", f->problem);
-		else if (f->status == FILE_MISSING && !others++)
-			first = f;
+		else if (f->status == FILE_MISSING && f->is_elf && !others++)
+			first = f; /* a library; shared memory and data files do not count */
 	}
 	if (others)
 		pyx_target_warn(t,
-				"%zu other mapped file%s not on this machine (%s%s): what the core "
+				"%zu other mapped ELF file%s not on this machine (%s%s): what the core "
 				"left out of %s cannot be read; --sysroot DIR gives the folder "
 				"that holds them",
 				others, others == 1 ? " is" : "s are", first->name,

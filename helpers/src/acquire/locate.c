@@ -93,11 +93,21 @@ struct probe {
 	uint64_t runtime, py_version, tstate_current, interp_head; /* 0 when absent */
 	uint32_t version_hex;
 	uint64_t asyncio_debug, asyncio_debug_size; /* .AsyncioDebug, 0 when absent */
+	size_t build_id_len; /* found objects only */
+	unsigned char build_id[PYX_BUILD_ID_MAX];
+};
+
+/* The last interpreter located: where, and which probe. */
+struct hint {
+	size_t probe;
+	uint64_t start;
+	char *path;
 };
 
 struct pyx_locate_cache {
 	struct probe *probes;
 	size_t n, cap;
+	struct hint hint; /* path NULL: none */
 };
 
 struct pyx_locate_cache *pyx_locate_cache_create(void)
@@ -110,6 +120,7 @@ void pyx_locate_cache_destroy(struct pyx_locate_cache *cache)
 	if (!cache)
 		return;
 	free(cache->probes);
+	free(cache->hint.path);
 	free(cache);
 }
 
@@ -152,6 +163,7 @@ static void probe_file(const char *open_path, const char *path, struct probe *r)
 		r->version_hex = pyx_version_from_filename(path);
 		if (!r->version_hex && !has_version)
 			r->version_hex = pyx_version_from_rodata(elf);
+		r->build_id_len = pyx_elf_build_id(elf, r->build_id);
 	}
 	pyx_elf_close(elf);
 }
@@ -246,10 +258,58 @@ static int path_rank(const char *path, const char *exe)
 	return 3;
 }
 
+static void remember(struct pyx_locate_cache *cache, const struct probe *p, uint64_t start,
+		     const char *path)
+{
+	if (!cache || p < cache->probes || p >= cache->probes + cache->n || !p->build_id_len)
+		return;
+	char *copy = strdup(path);
+	if (!copy)
+		return;
+	free(cache->hint.path);
+	cache->hint = (struct hint){(size_t)(p - cache->probes), start, copy};
+}
+
+/* A process forked from one located before (a pool's worker) maps the same
+ * interpreter at the same address. Reading /proc/PID/maps costs a few
+ * hundred microseconds per process; one read of the ELF header at that
+ * address, with the build-id of the file probed, proves the same object is
+ * there, loaded at the same place. Only for targets whose maps are costly
+ * (a core's are already read, and its files checked one by one). */
+static int from_hint(struct pyx_target *t, struct pyx_locate_cache *cache,
+		     struct pyx_python_syms *out)
+{
+	unsigned char hdr[4096], id[PYX_BUILD_ID_MAX];
+	if (!cache || !cache->hint.path || !t->ops->read_maps || t->maps_read || !t->mem)
+		return -1;
+	const struct probe *p = &cache->probes[cache->hint.probe];
+	if (pyx_memsrc_read(t->mem, cache->hint.start, hdr, sizeof hdr, NULL) < 0 ||
+	    pyx_elf_image_build_id(hdr, sizeof hdr, id) != p->build_id_len ||
+	    memcmp(id, p->build_id, p->build_id_len))
+		return -1;
+	const char *path = pyx_arena_strdup(t->arena, cache->hint.path);
+	if (!path)
+		return -1;
+	relocate(p, cache->hint.start, path, out);
+	if (!out->version_hex && t->exe)
+		out->version_hex = pyx_version_from_filename(t->exe);
+	/* 3.14+ shared builds keep _asyncio's offsets in lib-dynload's
+	 * _asyncio.*.so, found in the maps; older versions have none. */
+	if (!out->asyncio_debug && !(p->version_hex && p->version_hex < 0x030e0000) &&
+	    pyx_target_maps(t, NULL) == 0)
+		locate_asyncio(t, cache, out);
+	return 0;
+}
+
 int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 		      struct pyx_python_syms *out, struct pyx_error *err)
 {
 	const char *exe = t->exe;
+	if (from_hint(t, cache, out) == 0)
+		return 0;
+	int rc = pyx_target_maps(t, err);
+	if (rc < 0)
+		return rc;
 	const struct pyx_map *maps = t->maps;
 	size_t nmaps = t->nmaps;
 	/* Candidates in rank order: the executable, libpython, other
@@ -275,6 +335,7 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 				open_path ? probe_object(cache, open_path, m->path, &local) : NULL;
 			if (p && p->found) {
 				relocate(p, m->start, m->path, out);
+				remember(cache, p, m->start, m->path);
 				if (!out->version_hex && exe)
 					out->version_hex = pyx_version_from_filename(exe);
 				locate_asyncio(t, cache, out);

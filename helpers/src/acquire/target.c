@@ -92,6 +92,14 @@ const char *pyx_target_file_path(struct pyx_target *t, const char *path)
 	return t->ops->file_path ? t->ops->file_path(t, path) : path;
 }
 
+int pyx_target_maps(struct pyx_target *t, struct pyx_error *err)
+{
+	if (t->maps_read || !t->ops->read_maps)
+		return 0;
+	t->maps_read = 1;
+	return t->ops->read_maps(t, err);
+}
+
 const char *pyx_target_file_problem(struct pyx_target *t, const char *path)
 {
 	return t->ops->file_problem ? t->ops->file_problem(t, path) : NULL;

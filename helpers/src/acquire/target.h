@@ -49,6 +49,9 @@ struct pyx_target_ops {
 	/* Why file_path gave NULL for a file, in one line naming what fixes it
 	 * (arena memory); NULL op or NULL: no reason known. */
 	const char *(*file_problem)(struct pyx_target *t, const char *path);
+	/* Fills t->maps when they are first needed (live: /proc/PID/maps, the
+	 * costliest file of a process to read). NULL op: filled at open. */
+	int (*read_maps)(struct pyx_target *t, struct pyx_error *err);
 	/* Stops the target for a consistent read and fills each thread's
 	 * fs_base and registers. NULL op: nothing to stop (already stopped). */
 	int (*stop)(struct pyx_target *t, struct pyx_error *err);
@@ -76,9 +79,10 @@ struct pyx_target {
 	pid_t tracer;		/* live: TracerPid, 0 when none */
 	int kernel_thread;
 
-	/* mapped objects (live /proc maps, a core's NT_FILE) */
+	/* mapped objects (live /proc maps, a core's NT_FILE): see pyx_target_maps */
 	struct pyx_map *maps;
 	size_t nmaps;
+	int maps_read;		/* read_maps was called */
 
 	/* threads */
 	struct pyx_target_thread *threads;
@@ -124,6 +128,9 @@ struct pyx_target_thread *pyx_target_thread(const struct pyx_target *t, pid_t ti
 
 /* Path to open for a mapped file (see ops->file_path). */
 const char *pyx_target_file_path(struct pyx_target *t, const char *path);
+
+/* Makes t->maps available (ops->read_maps, once). 0 or its error. */
+int pyx_target_maps(struct pyx_target *t, struct pyx_error *err);
 
 /* Why a mapped file cannot be used (see ops->file_problem), or NULL. */
 const char *pyx_target_file_problem(struct pyx_target *t, const char *path);

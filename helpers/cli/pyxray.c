@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +423,11 @@ static int cmd_core(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A tree is read one process after the other, each with its own page
+	 * cache: glibc would give that memory back to the kernel between two
+	 * processes and fault it in again for the next (a sixth of the CPU time
+	 * of dump --children on a 33-process pool, bench/README.md). */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (argc < 2)
 		return usage_error("missing command");
 	const char *cmd = argv[1];

@@ -140,20 +140,22 @@ static void probe_file(const char *open_path, const char *path, struct probe *r)
 	 * 3.6's static interp_head. */
 	static const char *const names[] = {"_PyRuntime", "Py_Version", "_PyThreadState_Current",
 					    "PyInterpreterState_Head", "interp_head"};
-	enum { F_RUNTIME = 1, F_VERSION = 2, F_TCUR = 4, F_HEAD_FN = 8, F_HEAD = 16 };
+	enum { F_RUNTIME = 1, F_VERSION = 2, F_TCUR = 4, F_HEAD_FN = 8 };
 	uint64_t v[5] = {0};
 	uint32_t found = pyx_elf_symbols(elf, names, 4, PYX_ELF_DYNSYM, v);
 	if (!(found & (F_RUNTIME | F_TCUR)))
 		found |= pyx_elf_symbols(elf, names, 4, PYX_ELF_SYMTAB, v);
-	if (!(found & F_RUNTIME) && (found & F_TCUR))
-		found |= pyx_elf_symbols(elf, names + 4, 1, PYX_ELF_SYMTAB, v + 4) ? F_HEAD : 0;
 	int has_runtime = !!(found & F_RUNTIME), has_version = !!(found & F_VERSION);
 	int has_tcur = !!(found & F_TCUR);
 	uint64_t runtime = v[0], version = v[1], tcur = v[2], head = 0;
-	if (!has_runtime && has_tcur)
-		head = (found & F_HEAD)	   ? v[4]
-		       : (found & F_HEAD_FN) ? interp_head_from_code(elf, v[3])
-					   : 0;
+	/* 3.6: the exported function's one load gives interp_head without
+	 * reading .symtab (megabytes in a build with debug info); the static
+	 * symbol is the fallback for code we do not recognize. */
+	if (!has_runtime && has_tcur && (found & F_HEAD_FN))
+		head = interp_head_from_code(elf, v[3]);
+	if (!has_runtime && has_tcur && !head &&
+	    pyx_elf_symbols(elf, names + 4, 1, PYX_ELF_SYMTAB, v + 4))
+		head = v[4];
 	if (has_runtime || (has_tcur && head)) {
 		r->found = 1;
 		r->runtime = has_runtime ? runtime : 0;

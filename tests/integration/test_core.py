@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -596,3 +597,62 @@ def test_usage(pyxray_bin):
     assert res.rc == 2 and "--exe needs a value" in res.err, res
     res = run_pyxray(pyxray_bin, "--help")
     assert "core CORE..." in res.out and "--sysroot DIR" in res.out
+
+
+# ------------------------------------------------ the recipes of docs/cores.md
+
+CI_RECIPE = os.path.join(support.SRCDIR, "docs", "examples", "core_report.py")
+GDB_RECIPE = os.path.join(support.SRCDIR, "docs", "examples", "gdb_core_report.py")
+
+
+def ci_report(pyxray_bin, *cores):
+    doc = core(pyxray_bin, "--json", *cores)
+    assert doc.rc in (0, 1), doc
+    return subprocess.run([sys.executable, CI_RECIPE], input=doc.out.encode(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+
+
+def test_ci_recipe_crash(segv, pyxray_bin):
+    """`pyxray core --json core.* | python3 core_report.py`: the crash as
+    Markdown, exit status 1."""
+    res = ci_report(pyxray_bin, segv.path)
+    out = res.stdout.decode()
+    assert res.returncode == 1, (res, res.stderr)
+    pid = segv.info["crasher"]
+    assert re.search(r"^## Process %d \(ForkPoolWorker-\d+\): SIGSEGV \(SEGV_MAPERR\) at "
+                     r"address 0x0$" % pid, out, re.M), out
+    frames = [l.strip() for l in out.splitlines() if l.startswith("    ")]
+    assert frames[0].startswith("string_at (") and frames[1].startswith("crash_segv ("), out
+
+
+def test_ci_recipe_no_crash(workdir, pyxray_bin):
+    py = subprocess.Popen([python_of("3.11").interp.exe, "-c", "import sys; sys.stdin.read()"],
+                          stdin=subprocess.PIPE, env=dict(os.environ, **SMALL_CORE_ENV))
+    try:
+        (path,) = gcore([py.pid], os.path.join(workdir, "quiet"))
+    finally:
+        py.kill()
+        py.wait()
+    try:
+        res = ci_report(pyxray_bin, path)
+        assert res.returncode == 0, res
+        assert res.stdout.decode() == "- process %d: 1 thread(s), no fatal signal\n" % py.pid
+    finally:
+        os.unlink(path)
+
+
+def test_gdb_recipe(segv):
+    """docs/cores.md's GDB batch script: the same crash through the scripting
+    API (import pyxray; pyxray.snapshot()), no text parsed."""
+    if not os.path.exists(os.path.join(support.SRCDIR, "gdbext", "pyxray", "api.py")):
+        pytest.skip("the GDB scripting API (pyxray.snapshot(), branch gdb) is not in this "
+                    "tree yet")
+    exe = python_of("3.11").interp.exe
+    run = gdb_support.run_gdb(["-x", GDB_RECIPE, exe, segv.path])
+    doc = json.loads(run.out[run.out.index("\n{") + 1:])
+    pid = segv.info["crasher"]
+    assert (doc["pid"], doc["signal"], doc["addr"]) == (pid, 11, 0), doc
+    first = doc["threads"][0]
+    assert first["selected"] and first["tid"] == pid, first
+    assert [f["function"] for f in first["frames"][:2]] == ["string_at", "crash_segv"]
+    assert first["frames"][1]["locals"] == {"_": "0"}, first["frames"][1]

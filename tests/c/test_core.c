@@ -20,238 +20,17 @@
 #include <zstd.h>
 
 #include "acquire/target.h"
+#include "core_image.h"
 #include "tap.h"
 
-enum {
-	EXE_BASE = 0x400000,
-	EXE_SIZE = 0x3000,
-	LIB_BASE = 0x500000,
-	DATA_BASE = 0x600000,
-	PART_BASE = 0x700000,
-	BIG_BASE = 0x800000,
-	BIG_SIZE = 512 << 10, /* incompressible: several compressed blocks */
-	STACK_BASE = 0x7ffd0000,
-	STACK_SIZE = 0x2000,
-	ENTRY = EXE_BASE + 0x1234,
-	NT_GDB = 0xff000000,
-};
+enum { BIG_SIZE = 512 << 10 }; /* incompressible: several compressed blocks */
 
 static char dir[64], exe_path[128], other_path[128];
 
-struct buf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *data, size_t len)
+static size_t make_core(const char *path, int gcore, const char *exe_name, const char *hdr_from)
 {
-	if (b->len + len + 8 > b->cap) {
-		b->cap = (b->len + len + 8) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	while (b->len % 4)
-		b->p[b->len++] = 0;
-}
-
-static void note(struct buf *b, const char *name, uint32_t type, const void *desc, size_t len)
-{
-	uint32_t h[3] = {(uint32_t)strlen(name) + 1, (uint32_t)len, type};
-	put(b, h, sizeof h);
-	put(b, name, h[0]);
-	put(b, desc, len);
-}
-
-static unsigned char *read_file(const char *path, size_t *len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		abort();
-	unsigned char *p = malloc((size_t)st.st_size + 1);
-	if (!p || read(fd, p, (size_t)st.st_size) != st.st_size)
-		abort();
-	close(fd);
-	*len = (size_t)st.st_size;
-	return p;
-}
-
-static void write_file(const char *path, const void *p, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, p, len) != (ssize_t)len)
-		abort();
-	close(fd);
-}
-
-struct spec {
-	int gcore;		/* cursig 0 and GDB's note */
-	const char *exe_name;	/* NT_FILE's path of the executable */
-	const char *hdr_from;	/* the file whose first page the core holds as the exe's */
-};
-
-/* The initial stack: argc, argv, envp, auxv, then the strings. */
-static void build_stack(unsigned char *stack, unsigned char *auxv_out, size_t *auxv_len,
-			const char *execfn)
-{
-	uint64_t w[16];
-	const char *strs[] = {"exe", "a b", "c", "HOME=/", execfn};
-	uint64_t addr[5];
-	size_t off = 0x1800;
-	for (int i = 0; i < 5; i++) {
-		addr[i] = STACK_BASE + off;
-		memcpy(stack + off, strs[i], strlen(strs[i]) + 1);
-		off += strlen(strs[i]) + 1;
-	}
-	size_t n = 0;
-	w[n++] = 3;
-	w[n++] = addr[0];
-	w[n++] = addr[1];
-	w[n++] = addr[2];
-	w[n++] = 0;
-	w[n++] = addr[3];
-	w[n++] = 0;
-	size_t aux = n;
-	w[n++] = AT_ENTRY;
-	w[n++] = ENTRY;
-	w[n++] = AT_EXECFN;
-	w[n++] = addr[4];
-	w[n++] = AT_NULL;
-	w[n++] = 0;
-	memcpy(stack + 0x1000, w, n * 8);
-	*auxv_len = (n - aux) * 8;
-	memcpy(auxv_out, &w[aux], *auxv_len);
-}
-
-static void prstatus(struct buf *b, pid_t tid, int cursig, int64_t orig_rax, uint64_t fs)
-{
-	struct elf_prstatus ps;
-	memset(&ps, 0, sizeof ps);
-	ps.pr_pid = tid;
-	ps.pr_ppid = 1;
-	ps.pr_cursig = (short)cursig;
-	ps.pr_info.si_signo = cursig;
-	ps.pr_reg[15] = (unsigned long)orig_rax; /* orig_rax, user_regs_struct order */
-	ps.pr_reg[21] = fs;			  /* fs_base */
-	note(b, "CORE", NT_PRSTATUS, &ps, sizeof ps);
-}
-
-/* Writes a core at path; returns its size. */
-static size_t make_core(const char *path, const struct spec *sp)
-{
-	struct buf notes = {0};
-	unsigned char auxv[64];
-	size_t auxv_len;
-	unsigned char *stack = calloc(1, STACK_SIZE), *data = malloc(0x1000), *part = malloc(0x1000);
-	unsigned char *big = malloc(BIG_SIZE);
-	uint32_t x = 12345;
-	for (size_t i = 0; i < BIG_SIZE; i++) {
-		x = x * 1103515245u + 12345u;
-		big[i] = (unsigned char)(x >> 24);
-	}
-	build_stack(stack, auxv, &auxv_len, sp->exe_name);
-	for (int i = 0; i < 0x1000; i++) {
-		data[i] = (unsigned char)(i ^ 0x5a);
-		part[i] = (unsigned char)(i ^ 0xa5);
-	}
-	size_t hlen;
-	unsigned char *hdr_file = read_file(sp->hdr_from, &hlen);
-
-	prstatus(&notes, 100, sp->gcore ? 0 : SIGSEGV, -1, 0x7000);
-	struct elf_prpsinfo ps;
-	memset(&ps, 0, sizeof ps);
-	ps.pr_sname = sp->gcore ? 't' : 'R';
-	ps.pr_pid = 100;
-	ps.pr_ppid = 1;
-	strcpy(ps.pr_fname, "exe");
-	strcpy(ps.pr_psargs, "exe a b c");
-	note(&notes, "CORE", NT_PRPSINFO, &ps, sizeof ps);
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	si.si_signo = sp->gcore ? SIGSTOP : SIGSEGV;
-	si.si_code = sp->gcore ? SI_KERNEL : SEGV_MAPERR;
-	si.si_addr = (void *)0x10;
-	note(&notes, "CORE", NT_SIGINFO, &si, sizeof si);
-	note(&notes, "CORE", NT_AUXV, auxv, auxv_len);
-	/* NT_FILE: the executable (0x3000 from offset 0) and a library the core
-	 * leaves out entirely (as gcore does). */
-	struct buf f = {0};
-	uint64_t hd[2] = {2, 0x1000};
-	uint64_t ent[6] = {EXE_BASE, EXE_BASE + EXE_SIZE, 0, LIB_BASE, LIB_BASE + 0x2000, 1};
-	put(&f, hd, sizeof hd);
-	put(&f, ent, sizeof ent);
-	f.len = 16 + sizeof ent; /* names follow without padding */
-	memcpy(f.p + f.len, sp->exe_name, strlen(sp->exe_name) + 1);
-	f.len += strlen(sp->exe_name) + 1;
-	put(&f, other_path, strlen(other_path) + 1);
-	note(&notes, "CORE", NT_FILE, f.p, f.len);
-	prstatus(&notes, 101, sp->gcore ? 0 : SIGSEGV, 7, 0x8000);
-	if (sp->gcore)
-		note(&notes, "GDB", NT_GDB, "<target/>", 10);
-
-	struct {
-		uint64_t vaddr, filesz, memsz;
-		const unsigned char *bytes;
-	} segs[] = {
-		{EXE_BASE, 0x1000, EXE_SIZE, hdr_file},
-		{LIB_BASE, 0, 0x2000, NULL},
-		{DATA_BASE, 0x1000, 0x1000, data},
-		{PART_BASE, 0x1000, 0x2000, part},
-		{BIG_BASE, BIG_SIZE, BIG_SIZE, big},
-		{STACK_BASE, STACK_SIZE, STACK_SIZE, stack},
-	};
-	enum { NSEGS = 6 };
-	size_t nph = NSEGS + 1, off = 64 + nph * 56;
-	Elf64_Phdr ph[NSEGS + 1];
-	memset(ph, 0, sizeof ph);
-	ph[0].p_type = PT_NOTE;
-	ph[0].p_offset = off;
-	ph[0].p_filesz = notes.len;
-	ph[0].p_align = 4;
-	off = (off + notes.len + 0xfff) & ~(size_t)0xfff;
-	for (int i = 0; i < NSEGS; i++) {
-		ph[i + 1].p_type = PT_LOAD;
-		ph[i + 1].p_flags = PF_R;
-		ph[i + 1].p_offset = off;
-		ph[i + 1].p_vaddr = segs[i].vaddr;
-		ph[i + 1].p_filesz = segs[i].filesz;
-		ph[i + 1].p_memsz = segs[i].memsz;
-		ph[i + 1].p_align = 0x1000;
-		off += segs[i].filesz;
-	}
-	Elf64_Ehdr eh;
-	memset(&eh, 0, sizeof eh);
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = 64;
-	eh.e_ehsize = 64;
-	eh.e_phentsize = 56;
-	eh.e_phnum = (uint16_t)nph;
-	unsigned char *img = calloc(1, off);
-	memcpy(img, &eh, sizeof eh);
-	memcpy(img + 64, ph, sizeof ph);
-	memcpy(img + ph[0].p_offset, notes.p, notes.len);
-	for (int i = 0; i < NSEGS; i++)
-		if (segs[i].filesz)
-			memcpy(img + ph[i + 1].p_offset, segs[i].bytes, segs[i].filesz);
-	write_file(path, img, off);
-	free(img);
-	free(notes.p);
-	free(f.p);
-	free(stack);
-	free(data);
-	free(part);
-	free(big);
-	free(hdr_file);
-	return off;
+	struct core_image_spec sp = {gcore, exe_name, hdr_from, other_path, BIG_SIZE};
+	return core_image_write(path, &sp);
 }
 
 static struct pyx_target *open_core(const char *path, const struct pyx_core_opts *o,
@@ -275,8 +54,7 @@ static int has_warning(const struct pyx_target *t, const char *needle)
 static void test_kernel_core(const char *core)
 {
 	struct pyx_error err;
-	struct spec sp = {0, exe_path, exe_path};
-	make_core(core, &sp);
+	make_core(core, 0, exe_path, exe_path);
 	struct pyx_target *t = open_core(core, NULL, &err);
 	ok(t != NULL, "a kernel core opens (%s)", err.msg);
 	if (!t)
@@ -307,23 +85,23 @@ static void test_kernel_core(const char *core)
 	is_int(t->nwarnings, 0, "nothing to warn about (%s)", t->nwarnings ? t->warnings[0] : "");
 
 	unsigned char b[64];
-	is_int(pyx_memsrc_read(t->mem, DATA_BASE + 0x10, b, 16, &err), 0, "dumped bytes");
+	is_int(pyx_memsrc_read(t->mem, CORE_DATA_BASE + 0x10, b, 16, &err), 0, "dumped bytes");
 	ok(b[0] == (0x10 ^ 0x5a) && b[15] == (0x1f ^ 0x5a), "are the segment's");
 	size_t flen;
-	unsigned char *file = read_file(exe_path, &flen);
-	is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0x1800, b, 64, &err), 0,
+	unsigned char *file = core_image_read_file(exe_path, &flen);
+	is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0x1800, b, 64, &err), 0,
 	       "bytes the core left out of a file mapping");
 	ok(!memcmp(b, file + 0x1800, 64), "come from the file at the mapping's offset");
 	unsigned char big[0x1100];
-	is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0xf80, big, sizeof big, &err), 0,
+	is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0xf80, big, sizeof big, &err), 0,
 	       "a read across the core's page and the file's");
 	ok(!memcmp(big, file + 0xf80, sizeof big), "is seamless");
-	is_int(pyx_memsrc_read(t->mem, LIB_BASE + 0x100, b, 16, &err), 0,
+	is_int(pyx_memsrc_read(t->mem, CORE_LIB_BASE + 0x100, b, 16, &err), 0,
 	       "a mapping the core has no byte of");
 	free(file);
-	file = read_file(other_path, &flen);
+	file = core_image_read_file(other_path, &flen);
 	ok(!memcmp(b, file + 0x1100, 16), "comes from its file (offset one page)");
-	is_int(pyx_memsrc_read(t->mem, PART_BASE + 0x1000, b, 8, &err), -PYX_E_FAULT,
+	is_int(pyx_memsrc_read(t->mem, CORE_PART_BASE + 0x1000, b, 8, &err), -PYX_E_FAULT,
 	       "the unrecorded part of an anonymous segment is a fault, not zeros");
 	is_int(pyx_memsrc_read(t->mem, 0x12345000, b, 8, &err), -PYX_E_FAULT,
 	       "an address nothing maps");
@@ -335,8 +113,7 @@ static void test_kernel_core(const char *core)
 static void test_gcore(const char *core)
 {
 	struct pyx_error err;
-	struct spec sp = {1, exe_path, exe_path};
-	make_core(core, &sp);
+	make_core(core, 1, exe_path, exe_path);
 	struct pyx_target *t = open_core(core, NULL, &err);
 	ok(t != NULL, "a gcore core opens (%s)", err.msg);
 	if (!t)
@@ -351,9 +128,8 @@ static void test_gcore(const char *core)
 static void test_cut(const char *core)
 {
 	struct pyx_error err;
-	struct spec sp = {0, exe_path, exe_path};
-	size_t size = make_core(core, &sp);
-	if (truncate(core, (off_t)(size - STACK_SIZE - BIG_SIZE / 2)) < 0)
+	size_t size = make_core(core, 0, exe_path, exe_path);
+	if (truncate(core, (off_t)(size - CORE_STACK_SIZE - BIG_SIZE / 2)) < 0)
 		abort();
 	struct pyx_target *t = open_core(core, NULL, &err);
 	ok(t != NULL, "a core cut short still opens (%s)", err.msg);
@@ -361,8 +137,8 @@ static void test_cut(const char *core)
 		return;
 	ok(has_warning(t, "cut short"), "and warns that it is cut short");
 	unsigned char b[16];
-	is_int(pyx_memsrc_read(t->mem, DATA_BASE, b, 16, &err), 0, "what it holds is read");
-	is_int(pyx_memsrc_read(t->mem, BIG_BASE + BIG_SIZE - 16, b, 16, &err), -PYX_E_FAULT,
+	is_int(pyx_memsrc_read(t->mem, CORE_DATA_BASE, b, 16, &err), 0, "what it holds is read");
+	is_int(pyx_memsrc_read(t->mem, CORE_BIG_BASE + BIG_SIZE - 16, b, 16, &err), -PYX_E_FAULT,
 	       "what was cut off is a fault");
 	ok(strstr(err.msg, "cut short") != NULL, "saying so: %s", err.msg);
 	is_int(t->argc, 4, "argv from pr_psargs (split at spaces) when the stack was cut off");
@@ -380,31 +156,29 @@ static void test_files(const char *core)
 	char missing[160], sysroot_name[16];
 	unsigned char b[16];
 	snprintf(missing, sizeof missing, "%s/moved-away", dir);
-	struct spec sp = {0, missing, exe_path};
-	make_core(core, &sp);
+	make_core(core, 0, missing, exe_path);
 	struct pyx_target *t = open_core(core, NULL, &err);
 	ok(t && has_warning(t, "moved-away is not on this machine") && has_warning(t, "--exe PATH"),
 	   "a missing executable: a warning naming it and --exe");
 	if (t)
-		is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0x1800, b, 8, &err), -PYX_E_FAULT,
+		is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0x1800, b, 8, &err), -PYX_E_FAULT,
 		       "its left-out bytes cannot be read");
 	pyx_target_close(t);
 	struct pyx_core_opts o = {.exe = exe_path};
 	t = open_core(core, &o, &err);
 	ok(t && t->nwarnings == 0, "--exe gives it");
 	if (t)
-		is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0x1800, b, 8, &err), 0,
+		is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0x1800, b, 8, &err), 0,
 		       "then its bytes read");
 	pyx_target_close(t);
 
 	/* The core's copy of the header names another build than the file. */
-	struct spec other = {0, exe_path, other_path};
-	make_core(core, &other);
+	make_core(core, 0, exe_path, other_path);
 	t = open_core(core, NULL, &err);
 	ok(t && has_warning(t, "another build") && has_warning(t, "--force"),
 	   "another build on disk: a warning with the build-ids and --force");
 	if (t) {
-		is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0x1800, b, 8, &err), -PYX_E_FAULT,
+		is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0x1800, b, 8, &err), -PYX_E_FAULT,
 		       "the wrong file is not read");
 		ok(pyx_target_file_path(t, exe_path) == NULL, "nor used to find symbols");
 		ok(pyx_target_file_problem(t, exe_path) != NULL, "and locate can say why");
@@ -414,14 +188,13 @@ static void test_files(const char *core)
 	t = open_core(core, &o, &err);
 	ok(t && has_warning(t, "--force"), "--force reads it, still warning");
 	if (t)
-		is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0x1800, b, 8, &err), 0,
+		is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0x1800, b, 8, &err), 0,
 		       "and its bytes read");
 	pyx_target_close(t);
 
 	/* --sysroot: the core names /exe, found under the folder. */
 	snprintf(sysroot_name, sizeof sysroot_name, "/exe");
-	struct spec rooted = {0, sysroot_name, exe_path};
-	make_core(core, &rooted);
+	make_core(core, 0, sysroot_name, exe_path);
 	t = open_core(core, NULL, &err);
 	ok(t && has_warning(t, "--sysroot DIR"), "/exe is not here: a warning");
 	pyx_target_close(t);
@@ -429,15 +202,14 @@ static void test_files(const char *core)
 	t = open_core(core, &o, &err);
 	ok(t && !has_warning(t, "the executable"), "--sysroot finds it");
 	if (t)
-		is_int(pyx_memsrc_read(t->mem, EXE_BASE + 0x1800, b, 8, &err), 0, "and reads it");
+		is_int(pyx_memsrc_read(t->mem, CORE_EXE_BASE + 0x1800, b, 8, &err), 0, "and reads it");
 	pyx_target_close(t);
 }
 
 static void test_check_exe(const char *core)
 {
 	struct pyx_error err;
-	struct spec sp = {0, exe_path, exe_path};
-	make_core(core, &sp);
+	make_core(core, 0, exe_path, exe_path);
 	is_int(pyx_core_check_exe(core, exe_path, &err), 0, "the executable that made the core");
 	is_int(pyx_core_check_exe(core, other_path, &err), -PYX_E_INVALID, "another one");
 	ok(strstr(err.msg, "the core was made by") && strstr(err.msg, exe_path),
@@ -462,27 +234,26 @@ static void test_compressed(const char *core)
 	static const char *const formats[] = {"zstd", "lz4", "xz"};
 	struct pyx_error err;
 	char packed[200];
-	struct spec sp = {0, exe_path, exe_path};
-	make_core(core, &sp);
+	make_core(core, 0, exe_path, exe_path);
 	size_t n;
-	unsigned char *raw = read_file(core, &n);
+	unsigned char *raw = core_image_read_file(core, &n);
 	unsigned char *z = malloc(n * 2 + 65536);
 	for (int i = 0; i < 3; i++) {
 		size_t zn = compress(formats[i], raw, n, z, n * 2 + 65536);
 		snprintf(packed, sizeof packed, "%s.%s", core, formats[i]);
-		write_file(packed, z, zn);
+		core_image_write_file(packed, z, zn);
 		struct pyx_target *t = open_core(packed, NULL, &err);
 		ok(t != NULL, "a %s-compressed core opens (%s)", formats[i], err.msg);
 		unsigned char b[16];
 		if (t) {
 			is_int(t->nthreads, 2, "%s: its threads", formats[i]);
-			is_int(pyx_memsrc_read(t->mem, DATA_BASE + 0x20, b, 16, &err), 0,
+			is_int(pyx_memsrc_read(t->mem, CORE_DATA_BASE + 0x20, b, 16, &err), 0,
 			       "%s: its memory", formats[i]);
 			ok(b[0] == (0x20 ^ 0x5a), "%s: decompressed right", formats[i]);
 			is_int(t->nwarnings, 0, "%s: no warning", formats[i]);
 		}
 		pyx_target_close(t);
-		write_file(packed, z, zn - zn / 4);
+		core_image_write_file(packed, z, zn - zn / 4);
 		t = open_core(packed, NULL, &err);
 		ok(t && has_warning(t, "compressed core is cut short"),
 		   "%s cut short: read, with a warning", formats[i]);
@@ -498,12 +269,12 @@ static void test_not_cores(void)
 	struct pyx_error err;
 	char text[160];
 	snprintf(text, sizeof text, "%s/notes.txt", dir);
-	write_file(text, "just some text\n", 15);
+	core_image_write_file(text, "just some text\n", 15);
 	ok(open_core(text, NULL, &err) == NULL && strstr(err.msg, "is not a core file"),
 	   "a text file: %s", err.msg);
 	ok(open_core(exe_path, NULL, &err) == NULL && strstr(err.msg, "program or library"),
 	   "an executable: %s", err.msg);
-	write_file(text, "", 0);
+	core_image_write_file(text, "", 0);
 	ok(open_core(text, NULL, &err) == NULL && strstr(err.msg, "empty"), "empty: %s", err.msg);
 	ok(open_core(dir, NULL, &err) == NULL && strstr(err.msg, "not a regular file"),
 	   "a folder: %s", err.msg);
@@ -515,8 +286,8 @@ static void test_not_cores(void)
 static void copy(const char *from, const char *to)
 {
 	size_t n;
-	unsigned char *p = read_file(from, &n);
-	write_file(to, p, n);
+	unsigned char *p = core_image_read_file(from, &n);
+	core_image_write_file(to, p, n);
 	free(p);
 }
 

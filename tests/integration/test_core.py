@@ -61,6 +61,14 @@ def all_stopped(pid):
     return all(state == "T" for state, _ in support.task_states(pid).values())
 
 
+def in_read(pid):
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] == str(support.SYS_READ)
+    except (IOError, OSError, IndexError):
+        return False
+
+
 def gcore(pids, prefix):
     res = subprocess.run(["gcore", "-o", prefix] + [str(p) for p in pids],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -364,6 +372,8 @@ def test_pool_cores(workdir, pyxray_bin):
         assert line.startswith("READY "), line
         info = json.loads(line[6:])
         pids = [info["parent"]] + info["workers"]
+        # Each worker reports before it parks: wait until all sit in read().
+        wait_for(lambda: all(in_read(w) for w in info["workers"]), "the workers to park")
         # Stopped, so that the pool's own threads (which wake every 0.1 s)
         # are where they were in both snapshots.
         os.killpg(proc.pid, signal.SIGSTOP)

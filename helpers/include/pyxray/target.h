@@ -54,9 +54,11 @@ struct pyx_process_info {
 
 struct pyx_target;
 
-/* A live process by pid, read through process_vm_readv. Reads /proc (maps,
- * threads, argv, status) now. -PYX_E_NO_PROCESS, -PYX_E_PERM, -PYX_E_EXITED
- * (a zombie), -PYX_E_INVALID (a kernel thread: it has no user memory). */
+/* A live process by pid, read through /proc/PID/mem (process_vm_readv
+ * where that cannot be opened). Reads /proc (status, threads, argv) now,
+ * its maps when the interpreter is looked for. -PYX_E_NO_PROCESS,
+ * -PYX_E_PERM, -PYX_E_EXITED (a zombie), -PYX_E_INVALID (a kernel thread:
+ * it has no user memory). */
 int pyx_target_open_pid(pid_t pid, struct pyx_target **out, struct pyx_error *err);
 
 /* A host's reader: memory through fn(ctx, ...), the interpreter's symbols

@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray core [--json] [--locals] [--exe PATH] [--sysroot DIR] [--force]\n"
 	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
-	"                   [--no-source] [--color=WHEN] [--short-paths] CORE...\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] CORE...\n"
 	"       pyxray --help | --version\n"
 	"\n"
 	"Show the Python stack of every thread of every interpreter of a live\n"
@@ -65,7 +65,7 @@ static const char usage_text[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"Options for core (and --json, --locals, --group, --no-group, --max-frames,\n"
-	"--addrs, --no-source, --color, --short-paths as for dump):\n"
+	"--addrs, --no-source, --color, --short-paths, --tasks as for dump):\n"
 	"  --exe PATH        the executable that made the core, when it is not where\n"
 	"                    the core says (moved, or copied from another machine)\n"
 	"  --sysroot DIR     open every file the core names under DIR (a copy of the\n"
@@ -306,6 +306,7 @@ static int cmd_core(int argc, char **argv)
 		{"color", required_argument, NULL, 'C'},
 		{"colour", required_argument, NULL, 'C'},
 		{"short-paths", no_argument, NULL, 'P'},
+		{"tasks", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -355,6 +356,10 @@ static int cmd_core(int argc, char **argv)
 			break;
 		case 'P':
 			fmt_flags |= PYX_FMT_SHORT_PATHS;
+			break;
+		case 't':
+			sopts.flags |= PYX_SNAP_TASKS;
+			fmt_flags |= PYX_FMT_TASKS;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -185,6 +185,36 @@ def test_gcore_text(stopped):
     assert os_state_free("\n".join(lines[:1] + lines[2:])) == os_state_free(live_text.out)
 
 
+@pytest.mark.parametrize("vid", ["3.11", "3.14", "debian-3.11"])
+def test_gcore_tasks(vid, workdir, pyxray_bin):
+    """asyncio tasks (--tasks) from a gcore core, as dump --tasks reads the
+    same stopped process."""
+    from test_asyncio import ASYNCIO_TARGET, wait_idle
+
+    v = python_of(vid)
+    t = gdb_support.start_program(v, workdir, ASYNCIO_TARGET, extra_env=SMALL_CORE_ENV)
+    path = None
+    try:
+        t.wait_ready()
+        wait_idle(t)
+        os.kill(t.pid, signal.SIGSTOP)
+        wait_for(lambda: all_stopped(t.pid), "pid %d to stop" % t.pid)
+        live = run_pyxray(pyxray_bin, "dump", "--tasks", "--json", t.pid).json()
+        (path,) = gcore([t.pid], os.path.join(workdir, "tasks-" + vid))
+        got = core(pyxray_bin, "--tasks", "--json", path).json()
+        text = core(pyxray_bin, "--tasks", path)
+    finally:
+        t.kill()
+        if path and os.path.exists(path):
+            os.unlink(path)
+    (lp,), (cp,) = live["processes"], got["processes"]
+    tasks = [task for it in cp["interpreters"] for th in it["threads"]
+             for task in th.get("tasks") or ()]
+    assert len(tasks) >= 10, cp
+    compare_live_core(lp, cp, path)
+    assert text.rc == 0 and "Task " in text.out, text
+
+
 # ------------------------------------------------ kernel cores of crashes
 
 def kernel_core_pattern():

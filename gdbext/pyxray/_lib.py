@@ -311,3 +311,14 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
     if failed:
         _raise(err)
     return Snapshot(h.value, keep=(cb, syms, arr, tid_arr, info))
+
+
+def core_check_exe(core: str, exe: str) -> Optional[str]:
+    """None when exe made the core (or the core cannot tell), else why not:
+    pyx_core_check_exe's one line naming the core's executable."""
+    fn = lib().pyx_core_check_exe
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(_Error)]
+    err = _Error()
+    if fn(os.fsencode(core), os.fsencode(exe), ctypes.byref(err)) == -E_INVALID:
+        return err.msg.decode("utf-8", "replace")
+    return None

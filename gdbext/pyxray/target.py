@@ -240,12 +240,39 @@ def _take_reader(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapsho
             asyncio_debug=asyncio_debug)
 
 
+def _core_file() -> Optional[str]:
+    """The core file GDB has loaded ("Local core dump file:" in 'info files')."""
+    try:
+        text = gdb.execute("info files", to_string=True)
+    except gdb.error:
+        return None
+    m = re.search(r"Local core dump file:\s*`(.*)', file type", text)
+    return m.group(1) if m else None
+
+
+def _other_executable_error(inf: gdb.Inferior) -> Optional[TargetError]:
+    """For a core read with the wrong executable loaded (another build, or
+    another Python whose symbols point at memory the core does not hold):
+    which executable made it, from the build-ids in the core and the file."""
+    exe = _strip_target(inf.progspace.filename)
+    core = _core_file() if connection_type(inf) == "core" and exe else None
+    why = _lib.core_check_exe(core, exe) if core else None
+    if why is None:
+        return None
+    mapped = _mapped_files(inf)
+    fix = "load it with 'file %s'" % mapped[0] if mapped else "load that executable with 'file'"
+    return TargetError("%s: %s: %s" % (describe(inf), why, fix))
+
+
 def _take(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapshot:
     try:
         if connection_type(inf) == "native":
             return _lib.snapshot_pid(inf.pid, flags | _lib.SNAP_NONBLOCKING, max_frames)
         return _take_reader(inf, flags, max_frames)
     except _lib.PyxrayError as e:
+        other = _other_executable_error(inf)
+        if other is not None:
+            raise other
         if e.code == _lib.E_NOT_PYTHON:
             raise TargetError("%s has no Python interpreter" % describe(inf), e.code)
         raise TargetError(str(e), e.code)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The pyxray command: `pyxray dump PID` prints every thread's Python stack
- * of a live process, as text or JSON. A thin front end over the snapshot
- * model; errors are one line on stderr and a non-zero exit. */
+ * of a live process, `pyxray core CORE...` those of core files, as text or
+ * JSON. A thin front end over the snapshot model; errors are one line on
+ * stderr and a non-zero exit. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +22,23 @@ static const char usage_text[] =
 	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
 	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
+	"       pyxray core [--json] [--locals] [--exe PATH] [--sysroot DIR] [--force]\n"
+	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] CORE...\n"
 	"       pyxray --help | --version\n"
 	"\n"
 	"Show the Python stack of every thread of every interpreter of a live\n"
-	"CPython process (3.6 to 3.15), no debug symbols needed.\n"
+	"CPython process (3.6 to 3.15), or of a core file, no debug symbols needed.\n"
 	"\n"
 	"Commands:\n"
 	"  dump PID          print the Python stacks of process PID\n"
 	"  ps PID            list PID and its descendants: Python version, state,\n"
 	"                    threads, sub-interpreters, GIL holder (read without\n"
 	"                    stopping them)\n"
+	"  core CORE...      print the Python stacks from core files (kernel cores,\n"
+	"                    gcore, zstd/lz4/xz compressed as systemd-coredump keeps\n"
+	"                    them): the crash first; several cores (a pool's) as one\n"
+	"                    tree, identical processes grouped\n"
 	"\n"
 	"Options for dump:\n"
 	"  --json            print one JSON document (see docs/json.md)\n"
@@ -55,7 +64,16 @@ static const char usage_text[] =
 	"                    grouped when identical, and the tree of who awaits whom\n"
 	"  -h, --help        show this help\n"
 	"\n"
-	"Exit status: 0 on success, 1 when the process cannot be read, 2 on bad usage.\n";
+	"Options for core (and --json, --locals, --group, --no-group, --max-frames,\n"
+	"--addrs, --no-source, --color, --short-paths, --tasks as for dump):\n"
+	"  --exe PATH        the executable that made the core, when it is not where\n"
+	"                    the core says (moved, or copied from another machine)\n"
+	"  --sysroot DIR     open every file the core names under DIR (a copy of the\n"
+	"                    crashed machine's files)\n"
+	"  --force           read files whose build-id differs from the core's\n"
+	"\n"
+	"Exit status: 0 on success, 1 when the process (or a core) cannot be read,\n"
+	"2 on bad usage.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -255,8 +273,166 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	return take_and_print(pid, &sopts, report, ps ? 0 : fmt_flags);
 }
 
+/* --color=WHEN: 1 always, 0 never, -1 auto; -2 (after the usage error)
+ * for anything else. */
+static int color_arg(const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		return -1;
+	if (!strcmp(arg, "always"))
+		return 1;
+	if (!strcmp(arg, "never"))
+		return 0;
+	usage_error("--color takes auto, always or never, not '%s'", arg);
+	return -2;
+}
+
+/* `core CORE...`: the cores are opened one by one (a file that is not a
+ * core is reported and the others go on), then read as one snapshot: a
+ * pool's cores become one tree. */
+static int cmd_core(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"locals", no_argument, NULL, 'l'},
+		{"exe", required_argument, NULL, 'e'},
+		{"sysroot", required_argument, NULL, 'r'},
+		{"force", no_argument, NULL, 'f'},
+		{"group", no_argument, NULL, 'g'},
+		{"no-group", no_argument, NULL, 'G'},
+		{"max-frames", required_argument, NULL, 'm'},
+		{"addrs", no_argument, NULL, 'a'},
+		{"no-source", no_argument, NULL, 'S'},
+		{"color", required_argument, NULL, 'C'},
+		{"colour", required_argument, NULL, 'C'},
+		{"short-paths", no_argument, NULL, 'P'},
+		{"tasks", no_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct pyx_core_opts copts = {0};
+	struct pyx_snapshot_opts sopts = {0};
+	unsigned fmt_flags = 0;
+	int json = 0, group = -1, source = 1, color = -1, c, failed = 0;
+	long frames;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'l':
+			sopts.flags |= PYX_SNAP_LOCALS;
+			fmt_flags |= PYX_FMT_LOCALS;
+			break;
+		case 'e':
+			copts.exe = optarg;
+			break;
+		case 'r':
+			copts.sysroot = optarg;
+			break;
+		case 'f':
+			copts.force = 1;
+			break;
+		case 'g':
+		case 'G':
+			group = c == 'g';
+			break;
+		case 'm':
+			if ((frames = number_arg("--max-frames", optarg, 1, 1000000)) < 0)
+				return EXIT_USAGE;
+			sopts.max_frames = (size_t)frames;
+			break;
+		case 'a':
+			fmt_flags |= PYX_FMT_ADDRS;
+			break;
+		case 'S':
+			source = 0;
+			break;
+		case 'C':
+			if ((color = color_arg(optarg)) == -2)
+				return EXIT_USAGE;
+			break;
+		case 'P':
+			fmt_flags |= PYX_FMT_SHORT_PATHS;
+			break;
+		case 't':
+			sopts.flags |= PYX_SNAP_TASKS;
+			fmt_flags |= PYX_FMT_TASKS;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			if (optopt && strchr("emrC", optopt))
+				return usage_error("%s needs a value", argv[optind - 1]);
+			return usage_error("unknown option '%s' for core", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("core needs a core file");
+	size_t n = (size_t)(argc - optind), opened = 0;
+	struct pyx_target **targets = calloc(n, sizeof *targets);
+	if (!targets) {
+		fputs("pyxray: out of memory\n", stderr);
+		return EXIT_RUNTIME;
+	}
+	struct pyx_error err;
+	for (size_t i = 0; i < n; i++) {
+		pyx_error_clear(&err);
+		if (pyx_target_open_core(argv[optind + (int)i], &copts, &targets[opened], &err) < 0) {
+			fprintf(stderr, "pyxray: %s\n", err.msg);
+			failed = 1;
+			continue;
+		}
+		opened++;
+	}
+	if (!opened) {
+		free(targets);
+		return EXIT_RUNTIME;
+	}
+	struct pyx_snapshot *snap = NULL;
+	pyx_error_clear(&err);
+	int rc = pyx_snapshot_take(targets, opened, &sopts, &snap, &err);
+	free(targets);
+	if (rc < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < snap->nprocs; i++)
+		failed |= snap->procs[i].error != 0;
+	if (group == 1 || (group == -1 && snap->nprocs > 1))
+		fmt_flags |= PYX_FMT_GROUP;
+	if (source)
+		fmt_flags |= PYX_FMT_SOURCE;
+	if (color < 0) {
+		const char *no = getenv("NO_COLOR");
+		color = isatty(STDOUT_FILENO) && !(no && *no);
+	}
+	if (color)
+		fmt_flags |= PYX_FMT_COLOR;
+	struct pyx_format_opts fopts = {
+		.flags = fmt_flags,
+		.only_tid = -1,
+		.frames_hint = "--max-frames N",
+	};
+	rc = pyx_format_file(snap, json ? PYX_REPORT_JSON : PYX_REPORT_TEXT, &fopts, stdout, &err);
+	pyx_snapshot_destroy(snap);
+	if (rc < 0) {
+		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	return failed ? EXIT_RUNTIME : 0;
+}
+
 int main(int argc, char **argv)
 {
+	/* A tree is read one process after the other, each with its own page
+	 * cache: glibc would give that memory back to the kernel between two
+	 * processes and fault it in again for the next (a sixth of the CPU time
+	 * of dump --children on a 33-process pool, bench/README.md). */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (argc < 2)
 		return usage_error("missing command");
 	const char *cmd = argv[1];
@@ -270,5 +446,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "dump") || !strcmp(cmd, "ps"))
 		return cmd_report(cmd, argc - 1, argv + 1);
+	if (!strcmp(cmd, "core"))
+		return cmd_core(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

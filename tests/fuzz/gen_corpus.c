@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core_image.h"
 #include "world.h"
 
 #define LINETABLE_ARRAYS
@@ -145,6 +147,29 @@ static void debug_offsets(void)
 	}
 }
 
+/* Synthetic cores (tests/c/core_image.c), small: a kernel core, a gcore
+ * one, one cut in the middle of its segments. Their mapped files are
+ * /bin/true, present on any Linux machine. */
+static void cores(void)
+{
+	static const struct {
+		const char *name;
+		int gcore, cut;
+	} seeds[] = {{"kernel", 0, 0}, {"gcore", 1, 0}, {"cut", 0, 1}};
+	char path[4096];
+	snprintf(path, sizeof path, "%s/core", root);
+	mkdir(path, 0755);
+	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+		struct core_image_spec sp = {seeds[i].gcore, "/bin/true", "/bin/true", "/bin/true", 0};
+		snprintf(path, sizeof path, "%s/core/%s", root, seeds[i].name);
+		size_t n = core_image_write(path, &sp);
+		if (seeds[i].cut && truncate(path, (off_t)(n - CORE_STACK_SIZE - 0x800)) < 0) {
+			fprintf(stderr, "gen_corpus: cannot cut %s: %s\n", path, strerror(errno));
+			exit(1);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -156,5 +181,6 @@ int main(int argc, char **argv)
 	worlds();
 	linetables();
 	debug_offsets();
+	cores();
 	return 0;
 }

@@ -137,6 +137,11 @@ struct pyx_process {
 	int signal;		/* the fatal signal (cores, stub crash dumps), 0 when none */
 	int signal_code;	/* its si_code */
 	uint64_t fault_addr;	/* si_addr for SIGSEGV, SIGBUS, SIGILL, SIGFPE */
+	pid_t crash_tid;	/* the thread that took the fatal signal, 0 when none */
+	const char *core_file;	/* the core file it was read from, NULL otherwise */
+	const char **warnings;	/* what is wrong but not fatal, one line each (a file
+				   missing or of another build, a core cut short) */
+	size_t nwarnings;
 };
 
 struct pyx_snapshot {
@@ -169,9 +174,12 @@ struct pyx_snapshot_opts {
 	int max_depth;		/* with PYX_SNAP_CHILDREN: 0 no limit, 1 children only, ... */
 };
 
-/* Takes a snapshot of the given targets, in order, and takes ownership of
- * them (each is closed, or kept for pyx_snapshot_lookup with
- * PYX_SNAP_KEEP_SOURCE, by the snapshot). Each is stopped, unless
+/* Takes a snapshot of the given targets and takes ownership of them (each
+ * is closed, or kept for pyx_snapshot_lookup with PYX_SNAP_KEEP_SOURCE, by
+ * the snapshot). Targets of one tree (say the cores a pool left) are
+ * ordered as pyx_snapshot_take_pid orders a live tree: each parent before
+ * its children (by ppid), breadth first, each with its depth; unrelated
+ * targets keep the order given. Each is stopped, unless
  * PYX_SNAP_NONBLOCKING, only while it is read. A target that cannot be read
  * keeps its error in its process record; the call fails only with
  * -PYX_E_NOMEM, or when a single target fails (its error). */

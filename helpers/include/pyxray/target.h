@@ -54,9 +54,11 @@ struct pyx_process_info {
 
 struct pyx_target;
 
-/* A live process by pid, read through process_vm_readv. Reads /proc (maps,
- * threads, argv, status) now. -PYX_E_NO_PROCESS, -PYX_E_PERM, -PYX_E_EXITED
- * (a zombie), -PYX_E_INVALID (a kernel thread: it has no user memory). */
+/* A live process by pid, read through /proc/PID/mem (process_vm_readv
+ * where that cannot be opened). Reads /proc (status, threads, argv) now,
+ * its maps when the interpreter is looked for. -PYX_E_NO_PROCESS,
+ * -PYX_E_PERM, -PYX_E_EXITED (a zombie), -PYX_E_INVALID (a kernel thread:
+ * it has no user memory). */
 int pyx_target_open_pid(pid_t pid, struct pyx_target **out, struct pyx_error *err);
 
 /* A host's reader: memory through fn(ctx, ...), the interpreter's symbols
@@ -65,6 +67,33 @@ int pyx_target_open_pid(pid_t pid, struct pyx_target **out, struct pyx_error *er
 int pyx_target_open_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_python_syms *syms,
 			   const struct pyx_process_info *info, struct pyx_target **out,
 			   struct pyx_error *err);
+
+/* Where a core's files are found, and whether to trust files that differ
+ * from the ones the process had mapped. */
+struct pyx_core_opts {
+	const char *sysroot;	/* each file the core names is opened under this folder
+				   (DIR + path); NULL: where the core says */
+	const char *exe;	/* the executable's copy; NULL: where the core says */
+	int force;		/* use files whose build-id differs from the core's */
+};
+
+/* A core file (kernel or GDB's gcore; zstd, lz4 or xz compressed too): its
+ * memory (PT_LOAD, and from the mapped files what it left out), threads
+ * (NT_PRSTATUS), identity (NT_PRPSINFO, the argv on its stack), mapped files
+ * (NT_FILE) and the fatal signal (NT_SIGINFO). What is wrong but not fatal
+ * (a file missing or of another build, a cut core) becomes the target's
+ * warnings, shown with its snapshot. opts NULL: defaults. -PYX_E_NOT_FOUND,
+ * -PYX_E_PERM, -PYX_E_INVALID (not a core file), -PYX_E_BAD_DATA (a core
+ * without the notes that describe its process), -PYX_E_NOMEM, -PYX_E_OS. */
+int pyx_target_open_core(const char *path, const struct pyx_core_opts *opts,
+			 struct pyx_target **out, struct pyx_error *err);
+
+/* Whether the executable exe is the one that made the core: 0 when it is
+ * (or when the core cannot tell), else -PYX_E_INVALID with a message naming
+ * the core's executable and how the two differ (build-ids from the core's
+ * copy of its ELF header and from the file; paths when the core has no
+ * build-id). Other errors opening either file are returned as they are. */
+int pyx_core_check_exe(const char *core, const char *exe, struct pyx_error *err);
 
 /* NULL allowed. Resumes the target first if it is still stopped. */
 void pyx_target_close(struct pyx_target *t);

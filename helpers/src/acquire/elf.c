@@ -1,78 +1,55 @@
 /* SPDX-License-Identifier: MIT */
-/* ELF64 symbol and segment lookup over a read-only mapping of the file.
- * Used to find _PyRuntime, Py_Version and friends in the executable or
- * libpython without debug info: they are exported in .dynsym. */
-#include <elf.h>
+/* ELF files through elfutils' libelf, read with pread (ELF_C_READ): the
+ * exported symbols that locate CPython without debug info (_PyRuntime,
+ * Py_Version... are in .dynsym), segments, sections and build-ids. No file
+ * is ever mapped: a library truncated or replaced while we read it makes a
+ * read fail, where a mapping would raise SIGBUS in us. */
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf.h"
 
-struct symtab {
-	const Elf64_Sym *syms;
-	size_t nsyms;
-	const char *strs;
-	size_t strsize;
+enum {
+	NOTES_MAX = 64 * 1024, /* a PT_NOTE segment worth looking into for a build-id */
+	IMAGE_MAX = 64 * 1024, /* header bytes of an in-memory image we parse */
 };
 
 struct pyx_elf {
-	const unsigned char *data;
-	size_t size;
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
+	int fd;
+	Elf *e;
+	GElf_Ehdr eh;
 	size_t nph;
-	const Elf64_Shdr *sh;
-	size_t nsh;
-	struct symtab dyn, tab;
 };
 
-static int in_file(const struct pyx_elf *elf, uint64_t off, uint64_t len)
+static int libelf_ready(void)
 {
-	return off <= elf->size && len <= elf->size - off;
+	return elf_version(EV_CURRENT) != EV_NONE;
 }
 
-static void load_symtab(struct pyx_elf *elf, unsigned type, struct symtab *out)
+/* A 64-bit little-endian ELF object of any type, with its header read. */
+static int check_ident(Elf *e, GElf_Ehdr *eh)
 {
-	for (size_t i = 0; i < elf->nsh; i++) {
-		const Elf64_Shdr *s = &elf->sh[i];
-		if (s->sh_type != type || s->sh_entsize != sizeof(Elf64_Sym) ||
-		    !in_file(elf, s->sh_offset, s->sh_size) || s->sh_link >= elf->nsh ||
-		    s->sh_offset % _Alignof(Elf64_Sym)) /* the table is read in place */
-			continue;
-		const Elf64_Shdr *str = &elf->sh[s->sh_link];
-		if (str->sh_type == SHT_NOBITS || !in_file(elf, str->sh_offset, str->sh_size))
-			continue;
-		out->syms = (const Elf64_Sym *)(elf->data + s->sh_offset);
-		out->nsyms = s->sh_size / sizeof(Elf64_Sym);
-		out->strs = (const char *)elf->data + str->sh_offset;
-		out->strsize = str->sh_size;
-		return;
-	}
+	size_t n = 0;
+	const char *id = elf_getident(e, &n);
+	return elf_kind(e) == ELF_K_ELF && id && n >= EI_NIDENT && id[EI_CLASS] == ELFCLASS64 &&
+	       id[EI_DATA] == ELFDATA2LSB && gelf_getehdr(e, eh) != NULL;
 }
 
 int pyx_elf_open(const char *path, struct pyx_elf **out, struct pyx_error *err)
 {
-	int rc = 0;
-	void *map = MAP_FAILED;
-	struct stat st;
 	struct pyx_elf *elf = NULL;
+	int rc = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pyx_error_set(err, errno == ENOENT ? PYX_E_NOT_FOUND : PYX_E_OS, errno, 0,
 				     "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
-		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, 0, "%s is not an ELF file", path);
-		goto out;
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		rc = pyx_error_set(err, PYX_E_OS, errno, 0, "cannot map %s: %s", path,
-				   strerror(errno));
+	if (!libelf_ready()) {
+		rc = pyx_error_set(err, PYX_E_OS, 0, 0, "libelf does not accept this ELF version");
 		goto out;
 	}
 	elf = calloc(1, sizeof *elf);
@@ -80,36 +57,20 @@ int pyx_elf_open(const char *path, struct pyx_elf **out, struct pyx_error *err)
 		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 		goto out;
 	}
-	elf->data = map;
-	elf->size = (size_t)st.st_size;
-	elf->eh = map;
-	const Elf64_Ehdr *eh = elf->eh;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB) {
+	elf->fd = fd;
+	elf->e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf->e || !check_ident(elf->e, &elf->eh)) {
 		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, 0,
 				   "%s is not a 64-bit little-endian ELF file", path);
 		goto out;
 	}
-	if (eh->e_phentsize == sizeof(Elf64_Phdr) &&
-	    in_file(elf, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)) &&
-	    eh->e_phoff % _Alignof(Elf64_Phdr) == 0) {
-		elf->ph = (const Elf64_Phdr *)(elf->data + eh->e_phoff);
-		elf->nph = eh->e_phnum;
-	}
-	if (eh->e_shentsize == sizeof(Elf64_Shdr) &&
-	    in_file(elf, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) &&
-	    eh->e_shoff % _Alignof(Elf64_Shdr) == 0) {
-		elf->sh = (const Elf64_Shdr *)(elf->data + eh->e_shoff);
-		elf->nsh = eh->e_shnum;
-	}
-	load_symtab(elf, SHT_DYNSYM, &elf->dyn);
-	load_symtab(elf, SHT_SYMTAB, &elf->tab);
+	if (elf_getphdrnum(elf->e, &elf->nph) < 0)
+		elf->nph = 0;
 	*out = elf;
-	elf = NULL;
-	map = MAP_FAILED;
+	return 0;
 out:
-	if (map != MAP_FAILED)
-		munmap(map, (size_t)st.st_size);
+	if (elf && elf->e)
+		elf_end(elf->e);
 	free(elf);
 	close(fd);
 	return rc;
@@ -119,60 +80,112 @@ void pyx_elf_close(struct pyx_elf *elf)
 {
 	if (!elf)
 		return;
-	munmap((void *)elf->data, elf->size);
+	elf_end(elf->e);
+	close(elf->fd);
 	free(elf);
 }
 
-static int find_in(const struct symtab *t, const char *name, uint64_t *out)
+/* One pass over a symbol table for the names still wanted. */
+static uint32_t scan_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *const *names,
+			    const size_t *lens, size_t n, uint64_t *values, uint32_t want)
 {
-	size_t len = strlen(name);
-	for (size_t i = 0; i < t->nsyms; i++) {
-		const Elf64_Sym *s = &t->syms[i];
-		if (s->st_shndx == SHN_UNDEF || s->st_name >= t->strsize ||
-		    t->strsize - s->st_name <= len)
+	uint32_t found = 0;
+	Elf_Scn *strscn = elf_getscn(e, sh->sh_link);
+	Elf_Data *syms = elf_getdata(scn, NULL);
+	Elf_Data *strs = strscn ? elf_getdata(strscn, NULL) : NULL;
+	if (!syms || !strs || !strs->d_buf || !syms->d_buf)
+		return 0;
+	const char *str = strs->d_buf;
+	size_t strsize = strs->d_size;
+	size_t count = syms->d_size / sizeof(Elf64_Sym);
+	for (size_t i = 0; i < count && (found & want) != want; i++) {
+		Elf64_Sym s;
+		memcpy(&s, (const char *)syms->d_buf + i * sizeof s, sizeof s);
+		if (s.st_shndx == SHN_UNDEF || s.st_name >= strsize)
 			continue;
-		const char *sn = t->strs + s->st_name;
-		if (sn[len] == '\0' && !memcmp(sn, name, len)) {
-			*out = s->st_value;
-			return 0;
+		const char *sn = str + s.st_name;
+		size_t room = strsize - s.st_name;
+		for (size_t k = 0; k < n; k++) {
+			uint32_t bit = 1u << k;
+			if (!(want & bit) || (found & bit) || sn[0] != names[k][0] ||
+			    room <= lens[k] || memcmp(sn, names[k], lens[k] + 1))
+				continue;
+			values[k] = s.st_value;
+			found |= bit;
 		}
 	}
-	return -PYX_E_NOT_FOUND;
+	return found;
 }
 
-int pyx_elf_symbol(const struct pyx_elf *elf, const char *name, uint64_t *out)
+static uint32_t scan_type(struct pyx_elf *elf, unsigned type, const char *const *names,
+			  const size_t *lens, size_t n, uint64_t *values, uint32_t want)
 {
-	if (find_in(&elf->dyn, name, out) == 0)
-		return 0;
-	return find_in(&elf->tab, name, out);
-}
-
-uint64_t pyx_elf_base_vaddr(const struct pyx_elf *elf)
-{
-	for (size_t i = 0; i < elf->nph; i++)
-		if (elf->ph[i].p_type == PT_LOAD)
-			return (elf->ph[i].p_vaddr - elf->ph[i].p_offset) & ~(uint64_t)0xfff;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf->e, scn)) != NULL) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type ||
+		    sh.sh_entsize != sizeof(Elf64_Sym))
+			continue;
+		return scan_symtab(elf->e, scn, &sh, names, lens, n, values, want);
+	}
 	return 0;
 }
 
-int pyx_elf_is_dyn(const struct pyx_elf *elf)
+uint32_t pyx_elf_symbols(struct pyx_elf *elf, const char *const *names, size_t n, unsigned tables,
+			 uint64_t *values)
 {
-	return elf->eh->e_type == ET_DYN;
+	size_t lens[32];
+	if (n > 32)
+		n = 32;
+	uint32_t want = n == 32 ? 0xffffffffu : (1u << n) - 1;
+	for (size_t k = 0; k < n; k++)
+		lens[k] = strlen(names[k]);
+	uint32_t found = 0;
+	if (tables & PYX_ELF_DYNSYM)
+		found = scan_type(elf, SHT_DYNSYM, names, lens, n, values, want);
+	if (found != want && (tables & PYX_ELF_SYMTAB))
+		found |= scan_type(elf, SHT_SYMTAB, names, lens, n, values, want & ~found);
+	return found;
 }
 
-int pyx_elf_read_vaddr(const struct pyx_elf *elf, uint64_t vaddr, void *buf, size_t len,
+int pyx_elf_symbol(struct pyx_elf *elf, const char *name, uint64_t *out)
+{
+	return pyx_elf_symbols(elf, &name, 1, PYX_ELF_DYNSYM | PYX_ELF_SYMTAB, out)
+		   ? 0
+		   : -PYX_E_NOT_FOUND;
+}
+
+uint64_t pyx_elf_base_vaddr(struct pyx_elf *elf)
+{
+	for (size_t i = 0; i < elf->nph; i++) {
+		GElf_Phdr p;
+		if (gelf_getphdr(elf->e, (int)i, &p) && p.p_type == PT_LOAD)
+			return (p.p_vaddr - p.p_offset) & ~(uint64_t)0xfff;
+	}
+	return 0;
+}
+
+int pyx_elf_is_dyn(struct pyx_elf *elf)
+{
+	return elf->eh.e_type == ET_DYN;
+}
+
+int pyx_elf_read_vaddr(struct pyx_elf *elf, uint64_t vaddr, void *buf, size_t len,
 		       struct pyx_error *err)
 {
 	for (size_t i = 0; i < elf->nph; i++) {
-		const Elf64_Phdr *p = &elf->ph[i];
-		if (p->p_type != PT_LOAD || vaddr < p->p_vaddr)
+		GElf_Phdr p;
+		if (!gelf_getphdr(elf->e, (int)i, &p) || p.p_type != PT_LOAD || vaddr < p.p_vaddr)
 			continue;
-		uint64_t rel = vaddr - p->p_vaddr;
-		if (rel > p->p_filesz || len > p->p_filesz - rel || p->p_offset > UINT64_MAX - rel)
-			continue;
-		if (!in_file(elf, p->p_offset + rel, len))
+		uint64_t rel = vaddr - p.p_vaddr;
+		if (rel > p.p_filesz || len > p.p_filesz - rel || p.p_offset + rel < p.p_offset ||
+		    p.p_offset + rel > INT64_MAX)
+			continue; /* the file offset must not wrap (libelf takes it signed) */
+		const Elf_Data *d =
+		    elf_getdata_rawchunk(elf->e, (int64_t)(p.p_offset + rel), len, ELF_T_BYTE);
+		if (!d || d->d_size < len)
 			break;
-		memcpy(buf, elf->data + p->p_offset + rel, len);
+		memcpy(buf, d->d_buf, len);
 		return 0;
 	}
 	return pyx_error_set(err, PYX_E_FAULT, 0, vaddr,
@@ -180,43 +193,126 @@ int pyx_elf_read_vaddr(const struct pyx_elf *elf, uint64_t vaddr, void *buf, siz
 			     (unsigned long long)vaddr);
 }
 
-static const Elf64_Shdr *find_section(const struct pyx_elf *elf, const char *name)
+/* The section called name, or NULL. */
+static Elf_Scn *find_section(struct pyx_elf *elf, const char *name, GElf_Shdr *sh)
 {
-	if (!elf->nsh || elf->eh->e_shstrndx >= elf->nsh)
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	if (elf_getshdrstrndx(elf->e, &shstrndx) < 0)
 		return NULL;
-	const Elf64_Shdr *strs = &elf->sh[elf->eh->e_shstrndx];
-	if (!in_file(elf, strs->sh_offset, strs->sh_size))
-		return NULL;
-	size_t len = strlen(name);
-	for (size_t i = 0; i < elf->nsh; i++) {
-		uint64_t off = elf->sh[i].sh_name;
-		if (off >= strs->sh_size || strs->sh_size - off <= len)
-			continue;
-		const char *sn = (const char *)elf->data + strs->sh_offset + off;
-		if (sn[len] == '\0' && !memcmp(sn, name, len))
-			return &elf->sh[i];
+	while ((scn = elf_nextscn(elf->e, scn)) != NULL) {
+		const char *sn;
+		if (gelf_getshdr(scn, sh) && (sn = elf_strptr(elf->e, shstrndx, sh->sh_name)) &&
+		    !strcmp(sn, name))
+			return scn;
 	}
 	return NULL;
 }
 
-int pyx_elf_section(const struct pyx_elf *elf, const char *name, uint64_t *addr,
-		    uint64_t *size)
+int pyx_elf_section(struct pyx_elf *elf, const char *name, uint64_t *addr, uint64_t *size)
 {
-	const Elf64_Shdr *s = find_section(elf, name);
-	if (!s)
+	GElf_Shdr sh;
+	if (!find_section(elf, name, &sh))
 		return -PYX_E_NOT_FOUND;
-	*addr = s->sh_addr;
-	*size = s->sh_size;
+	*addr = sh.sh_addr;
+	*size = sh.sh_size;
 	return 0;
 }
 
-int pyx_elf_section_data(const struct pyx_elf *elf, const char *name, const void **data,
-			 size_t *len)
+int pyx_elf_section_data(struct pyx_elf *elf, const char *name, const void **data, size_t *len)
 {
-	const Elf64_Shdr *s = find_section(elf, name);
-	if (!s || s->sh_type == SHT_NOBITS || !in_file(elf, s->sh_offset, s->sh_size))
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(elf, name, &sh);
+	if (!scn || sh.sh_type == SHT_NOBITS)
 		return -PYX_E_NOT_FOUND;
-	*data = elf->data + s->sh_offset;
-	*len = s->sh_size;
+	Elf_Data *d = elf_rawdata(scn, NULL);
+	if (!d || !d->d_buf)
+		return -PYX_E_NOT_FOUND;
+	*data = d->d_buf;
+	*len = d->d_size;
 	return 0;
+}
+
+/* The GNU build-id among the notes of one PT_NOTE segment. */
+static size_t note_build_id(Elf *e, const GElf_Phdr *p, uint64_t limit,
+			    unsigned char id[PYX_BUILD_ID_MAX])
+{
+	if (p->p_filesz > NOTES_MAX || p->p_offset > limit || p->p_filesz > limit - p->p_offset)
+		return 0;
+	Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)p->p_offset, p->p_filesz,
+					   p->p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+	size_t off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+	for (int i = 0; d && i < 256; i++) {
+		size_t next = gelf_getnote(d, off, &nh, &name_off, &desc_off);
+		if (!next)
+			break;
+		const char *name = (const char *)d->d_buf + name_off;
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(name, "GNU", 4) &&
+		    nh.n_descsz > 0 && nh.n_descsz <= PYX_BUILD_ID_MAX) {
+			memcpy(id, (const char *)d->d_buf + desc_off, nh.n_descsz);
+			return nh.n_descsz;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+static size_t find_build_id(Elf *e, uint64_t limit, unsigned char id[PYX_BUILD_ID_MAX])
+{
+	size_t nph = 0;
+	if (elf_getphdrnum(e, &nph) < 0)
+		return 0;
+	for (size_t i = 0; i < nph && i < 256; i++) {
+		GElf_Phdr p;
+		size_t n;
+		if (gelf_getphdr(e, (int)i, &p) && p.p_type == PT_NOTE &&
+		    (n = note_build_id(e, &p, limit, id)) > 0)
+			return n;
+	}
+	return 0;
+}
+
+size_t pyx_elf_build_id(struct pyx_elf *elf, unsigned char id[PYX_BUILD_ID_MAX])
+{
+	return find_build_id(elf->e, UINT64_MAX, id);
+}
+
+size_t pyx_elf_image_build_id(const void *image, size_t len, unsigned char id[PYX_BUILD_ID_MAX])
+{
+	size_t n = 0;
+	if (len < sizeof(Elf64_Ehdr) || !libelf_ready())
+		return 0;
+	if (len > IMAGE_MAX)
+		len = IMAGE_MAX;
+	char *copy = malloc(len);
+	if (!copy)
+		return 0;
+	memcpy(copy, image, len);
+	/* Only the header and program headers are in these bytes: hide the
+	 * section headers, which lie further in the file. */
+	Elf64_Ehdr eh;
+	memcpy(&eh, copy, sizeof eh);
+	eh.e_shoff = 0;
+	eh.e_shnum = 0;
+	eh.e_shstrndx = 0;
+	memcpy(copy, &eh, sizeof eh);
+	Elf *e = elf_memory(copy, len);
+	GElf_Ehdr geh;
+	if (e && check_ident(e, &geh))
+		n = find_build_id(e, len, id);
+	if (e)
+		elf_end(e);
+	free(copy);
+	return n;
+}
+
+void pyx_build_id_hex(const unsigned char *id, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * len] = '\0';
 }

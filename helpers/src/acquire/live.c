@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* A live process as a target: identity, mappings and threads from /proc,
- * memory through process_vm_readv, and a stop by ptrace (freeze.c) that
- * also gives each thread's registers. Everything that needs no stopped
- * process is read when the target is opened, so the stop lasts only as long
- * as the decoder's reads. */
+/* A live process as a target: identity and threads from /proc, memory
+ * through /proc/PID/mem, and a stop by ptrace (freeze.c) that also gives
+ * each thread's registers. Everything that needs no stopped process is read
+ * when the target is opened, so the stop lasts only as long as the
+ * decoder's reads; the mappings only if locating the interpreter needs them
+ * (a pool's workers are located from their parent's, see locate.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -70,9 +71,15 @@ static void live_release(struct pyx_target *t)
 	t->ctx = NULL;
 }
 
+static int live_maps(struct pyx_target *t, struct pyx_error *err)
+{
+	return pyx_proc_maps(t->pid, t->arena, &t->maps, &t->nmaps, err);
+}
+
 static const struct pyx_target_ops live_ops = {
 	.kind = "live",
 	.file_path = live_file_path,
+	.read_maps = live_maps,
 	.stop = live_stop,
 	.resume = live_resume,
 	.release = live_release,
@@ -129,9 +136,6 @@ int pyx_live_open(pid_t pid, struct pyx_target **out, struct pyx_error *err)
 				   (int)pid);
 		goto fail;
 	}
-	rc = pyx_proc_maps(pid, t->arena, &t->maps, &t->nmaps, err);
-	if (rc < 0)
-		goto fail;
 	rc = read_threads(t, err);
 	if (rc < 0)
 		goto fail;

@@ -34,7 +34,7 @@ uint32_t pyx_version_from_filename(const char *path)
  * "lib/python" VERSION (Modules/getpath.c), so .rodata holds "python3.X".
  * Returns major.minor as PY_VERSION_HEX when exactly one 3.6-3.15 minor
  * appears, else 0. */
-uint32_t pyx_version_from_rodata(const struct pyx_elf *elf)
+uint32_t pyx_version_from_rodata(struct pyx_elf *elf)
 {
 	const void *data;
 	size_t len;
@@ -73,7 +73,7 @@ uint64_t pyx_interp_head_from_code(const unsigned char code[8], uint64_t fn)
 	return fn + 7 + (uint64_t)(int64_t)disp;
 }
 
-static uint64_t interp_head_from_code(const struct pyx_elf *elf, uint64_t func)
+static uint64_t interp_head_from_code(struct pyx_elf *elf, uint64_t func)
 {
 	unsigned char code[8];
 	if (pyx_elf_read_vaddr(elf, func, code, sizeof code, NULL) < 0)
@@ -93,11 +93,21 @@ struct probe {
 	uint64_t runtime, py_version, tstate_current, interp_head; /* 0 when absent */
 	uint32_t version_hex;
 	uint64_t asyncio_debug, asyncio_debug_size; /* .AsyncioDebug, 0 when absent */
+	size_t build_id_len; /* found objects only */
+	unsigned char build_id[PYX_BUILD_ID_MAX];
+};
+
+/* The last interpreter located: where, and which probe. */
+struct hint {
+	size_t probe;
+	uint64_t start;
+	char *path;
 };
 
 struct pyx_locate_cache {
 	struct probe *probes;
 	size_t n, cap;
+	struct hint hint; /* path NULL: none */
 };
 
 struct pyx_locate_cache *pyx_locate_cache_create(void)
@@ -110,6 +120,7 @@ void pyx_locate_cache_destroy(struct pyx_locate_cache *cache)
 	if (!cache)
 		return;
 	free(cache->probes);
+	free(cache->hint.path);
 	free(cache);
 }
 
@@ -123,15 +134,28 @@ static void probe_file(const char *open_path, const char *path, struct probe *r)
 	r->base_vaddr = pyx_elf_base_vaddr(elf);
 	if (pyx_elf_section(elf, ".AsyncioDebug", &r->asyncio_debug, &r->asyncio_debug_size) < 0)
 		r->asyncio_debug = r->asyncio_debug_size = 0;
-	uint64_t runtime = 0, version = 0, tcur = 0, head_fn = 0, head = 0;
-	int has_runtime = pyx_elf_symbol(elf, "_PyRuntime", &runtime) == 0;
-	int has_version = pyx_elf_symbol(elf, "Py_Version", &version) == 0;
-	int has_tcur = pyx_elf_symbol(elf, "_PyThreadState_Current", &tcur) == 0;
-	if (!has_runtime && has_tcur) {
-		if (pyx_elf_symbol(elf, "interp_head", &head) < 0 &&
-		    pyx_elf_symbol(elf, "PyInterpreterState_Head", &head_fn) == 0)
-			head = interp_head_from_code(elf, head_fn);
-	}
+	/* Exported symbols first, in one pass over .dynsym; the full .symtab
+	 * (large in a build with debug info) only for what .dynsym lacks: a
+	 * program that links libpython statically without exporting it, or
+	 * 3.6's static interp_head. */
+	static const char *const names[] = {"_PyRuntime", "Py_Version", "_PyThreadState_Current",
+					    "PyInterpreterState_Head", "interp_head"};
+	enum { F_RUNTIME = 1, F_VERSION = 2, F_TCUR = 4, F_HEAD_FN = 8 };
+	uint64_t v[5] = {0};
+	uint32_t found = pyx_elf_symbols(elf, names, 4, PYX_ELF_DYNSYM, v);
+	if (!(found & (F_RUNTIME | F_TCUR)))
+		found |= pyx_elf_symbols(elf, names, 4, PYX_ELF_SYMTAB, v);
+	int has_runtime = !!(found & F_RUNTIME), has_version = !!(found & F_VERSION);
+	int has_tcur = !!(found & F_TCUR);
+	uint64_t runtime = v[0], version = v[1], tcur = v[2], head = 0;
+	/* 3.6: the exported function's one load gives interp_head without
+	 * reading .symtab (megabytes in a build with debug info); the static
+	 * symbol is the fallback for code we do not recognize. */
+	if (!has_runtime && has_tcur && (found & F_HEAD_FN))
+		head = interp_head_from_code(elf, v[3]);
+	if (!has_runtime && has_tcur && !head &&
+	    pyx_elf_symbols(elf, names + 4, 1, PYX_ELF_SYMTAB, v + 4))
+		head = v[4];
 	if (has_runtime || (has_tcur && head)) {
 		r->found = 1;
 		r->runtime = has_runtime ? runtime : 0;
@@ -141,6 +165,7 @@ static void probe_file(const char *open_path, const char *path, struct probe *r)
 		r->version_hex = pyx_version_from_filename(path);
 		if (!r->version_hex && !has_version)
 			r->version_hex = pyx_version_from_rodata(elf);
+		r->build_id_len = pyx_elf_build_id(elf, r->build_id);
 	}
 	pyx_elf_close(elf);
 }
@@ -235,14 +260,63 @@ static int path_rank(const char *path, const char *exe)
 	return 3;
 }
 
+static void remember(struct pyx_locate_cache *cache, const struct probe *p, uint64_t start,
+		     const char *path)
+{
+	if (!cache || p < cache->probes || p >= cache->probes + cache->n || !p->build_id_len)
+		return;
+	char *copy = strdup(path);
+	if (!copy)
+		return;
+	free(cache->hint.path);
+	cache->hint = (struct hint){(size_t)(p - cache->probes), start, copy};
+}
+
+/* A process forked from one located before (a pool's worker) maps the same
+ * interpreter at the same address. Reading /proc/PID/maps costs a few
+ * hundred microseconds per process; one read of the ELF header at that
+ * address, with the build-id of the file probed, proves the same object is
+ * there, loaded at the same place. Only for targets whose maps are costly
+ * (a core's are already read, and its files checked one by one). */
+static int from_hint(struct pyx_target *t, struct pyx_locate_cache *cache,
+		     struct pyx_python_syms *out)
+{
+	unsigned char hdr[4096], id[PYX_BUILD_ID_MAX];
+	if (!cache || !cache->hint.path || !t->ops->read_maps || t->maps_read || !t->mem)
+		return -1;
+	const struct probe *p = &cache->probes[cache->hint.probe];
+	if (pyx_memsrc_read(t->mem, cache->hint.start, hdr, sizeof hdr, NULL) < 0 ||
+	    pyx_elf_image_build_id(hdr, sizeof hdr, id) != p->build_id_len ||
+	    memcmp(id, p->build_id, p->build_id_len))
+		return -1;
+	const char *path = pyx_arena_strdup(t->arena, cache->hint.path);
+	if (!path)
+		return -1;
+	relocate(p, cache->hint.start, path, out);
+	if (!out->version_hex && t->exe)
+		out->version_hex = pyx_version_from_filename(t->exe);
+	/* 3.14+ shared builds keep _asyncio's offsets in lib-dynload's
+	 * _asyncio.*.so, found in the maps; older versions have none. */
+	if (!out->asyncio_debug && !(p->version_hex && p->version_hex < 0x030e0000) &&
+	    pyx_target_maps(t, NULL) == 0)
+		locate_asyncio(t, cache, out);
+	return 0;
+}
+
 int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 		      struct pyx_python_syms *out, struct pyx_error *err)
 {
 	const char *exe = t->exe;
+	if (from_hint(t, cache, out) == 0)
+		return 0;
+	int rc = pyx_target_maps(t, err);
+	if (rc < 0)
+		return rc;
 	const struct pyx_map *maps = t->maps;
 	size_t nmaps = t->nmaps;
 	/* Candidates in rank order: the executable, libpython, other
 	 * python-named objects, then everything else (embedders). */
+	const char *problem[2] = {NULL, NULL}; /* why likely candidates could not be used */
 	for (int rank = 0; rank <= 3; rank++) {
 		for (size_t i = 0; i < nmaps; i++) {
 			const struct pyx_map *m = &maps[i];
@@ -256,11 +330,14 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 			if (seen)
 				continue;
 			const char *open_path = pyx_target_file_path(t, m->path);
+			if (!open_path && rank <= 2 && !problem[1])
+				problem[!!problem[0]] = pyx_target_file_problem(t, m->path);
 			struct probe local;
 			const struct probe *p =
 				open_path ? probe_object(cache, open_path, m->path, &local) : NULL;
 			if (p && p->found) {
 				relocate(p, m->start, m->path, out);
+				remember(cache, p, m->start, m->path);
 				if (!out->version_hex && exe)
 					out->version_hex = pyx_version_from_filename(exe);
 				locate_asyncio(t, cache, out);
@@ -268,6 +345,13 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 			}
 		}
 	}
+	if (problem[0])
+		return pyx_error_set(err, PYX_E_NOT_FOUND, 0, 0, "%s%s%s", problem[0],
+				     problem[1] ? "; and " : "", problem[1] ? problem[1] : "");
+	if (t->core_path)
+		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
+				     "%s: the core of pid %d (%s) has no Python interpreter",
+				     t->core_path, (int)t->pid, exe ? exe : "unknown executable");
 	if (t->pid > 0)
 		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
 				     "pid %d (%s) has no Python interpreter", (int)t->pid,

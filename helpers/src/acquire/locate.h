@@ -36,6 +36,6 @@ struct pyx_elf;
 /* major.minor found in an object's read-only data ("python3.X" search
  * paths), for interpreters without Py_Version whose file names do not tell;
  * 0 when absent or ambiguous. */
-uint32_t pyx_version_from_rodata(const struct pyx_elf *elf);
+uint32_t pyx_version_from_rodata(struct pyx_elf *elf);
 
 #endif

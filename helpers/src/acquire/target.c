@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What every target shares: creation with its own arena, stop/resume
  * bookkeeping, release and close. The implementations fill the rest. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,4 +90,35 @@ struct pyx_target_thread *pyx_target_thread(const struct pyx_target *t, pid_t ti
 const char *pyx_target_file_path(struct pyx_target *t, const char *path)
 {
 	return t->ops->file_path ? t->ops->file_path(t, path) : path;
+}
+
+int pyx_target_maps(struct pyx_target *t, struct pyx_error *err)
+{
+	if (t->maps_read || !t->ops->read_maps)
+		return 0;
+	t->maps_read = 1;
+	return t->ops->read_maps(t, err);
+}
+
+const char *pyx_target_file_problem(struct pyx_target *t, const char *path)
+{
+	return t->ops->file_problem ? t->ops->file_problem(t, path) : NULL;
+}
+
+void pyx_target_warn(struct pyx_target *t, const char *fmt, ...)
+{
+	char buf[PYX_ERROR_MSG_MAX * 2];
+	va_list ap;
+	if (t->nwarnings >= PYX_TARGET_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	const char **w = pyx_arena_grow(t->arena, t->warnings, t->nwarnings, t->nwarnings + 1,
+					sizeof *w);
+	const char *copy = pyx_arena_strdup(t->arena, buf);
+	if (!w || !copy)
+		return;
+	w[t->nwarnings++] = copy;
+	t->warnings = w;
 }

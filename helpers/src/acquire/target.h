@@ -46,6 +46,12 @@ struct pyx_target_ops {
 	/* Where a file the target maps can be opened from here (arena memory),
 	 * or NULL when it cannot. NULL op: the path itself. */
 	const char *(*file_path)(struct pyx_target *t, const char *path);
+	/* Why file_path gave NULL for a file, in one line naming what fixes it
+	 * (arena memory); NULL op or NULL: no reason known. */
+	const char *(*file_problem)(struct pyx_target *t, const char *path);
+	/* Fills t->maps when they are first needed (live: /proc/PID/maps, the
+	 * costliest file of a process to read). NULL op: filled at open. */
+	int (*read_maps)(struct pyx_target *t, struct pyx_error *err);
 	/* Stops the target for a consistent read and fills each thread's
 	 * fs_base and registers. NULL op: nothing to stop (already stopped). */
 	int (*stop)(struct pyx_target *t, struct pyx_error *err);
@@ -73,9 +79,10 @@ struct pyx_target {
 	pid_t tracer;		/* live: TracerPid, 0 when none */
 	int kernel_thread;
 
-	/* mapped objects (live /proc maps, a core's NT_FILE) */
+	/* mapped objects (live /proc maps, a core's NT_FILE): see pyx_target_maps */
 	struct pyx_map *maps;
 	size_t nmaps;
+	int maps_read;		/* read_maps was called */
 
 	/* threads */
 	struct pyx_target_thread *threads;
@@ -95,6 +102,11 @@ struct pyx_target {
 	int signo, si_code;	/* 0 when none */
 	uint64_t fault_addr;
 	pid_t crash_tid;	/* 0 when none */
+	const char *core_path;	/* the core file read, NULL for other sources */
+
+	/* what is wrong but not fatal, one line each (arena memory) */
+	const char **warnings;
+	size_t nwarnings;
 
 	struct pyx_locate_cache *files; /* ELF lookups shared across targets, borrowed */
 };
@@ -116,5 +128,17 @@ struct pyx_target_thread *pyx_target_thread(const struct pyx_target *t, pid_t ti
 
 /* Path to open for a mapped file (see ops->file_path). */
 const char *pyx_target_file_path(struct pyx_target *t, const char *path);
+
+/* Makes t->maps available (ops->read_maps, once). 0 or its error. */
+int pyx_target_maps(struct pyx_target *t, struct pyx_error *err);
+
+/* Why a mapped file cannot be used (see ops->file_problem), or NULL. */
+const char *pyx_target_file_problem(struct pyx_target *t, const char *path);
+
+/* Adds a warning (printf-style, kept in the arena); dropped when out of
+ * memory or past PYX_TARGET_MAX_WARNINGS. */
+enum { PYX_TARGET_MAX_WARNINGS = 64 };
+void pyx_target_warn(struct pyx_target *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

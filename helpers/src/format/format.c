@@ -162,4 +162,6 @@ void pyx_format_signal_line(struct pyx_out *out, const struct pyx_process *p)
 		pyx_out_printf(out, " (code %d)", p->signal_code);
 	if (has_address(p->signal) && p->signal_code > 0)
 		pyx_out_printf(out, " at address 0x%llx", (unsigned long long)p->fault_addr);
+	if (p->crash_tid > 0)
+		pyx_out_printf(out, " in thread %d", (int)p->crash_tid);
 }

@@ -108,7 +108,8 @@ static void jsignal(struct pyx_out *o, const struct pyx_process *p)
 	jkey_str(o, "name", pyx_signal_name(p->signal));
 	pyx_out_printf(o, ", \"code\": %d", p->signal_code);
 	jkey_str(o, "code_name", pyx_signal_code_name(p->signal, p->signal_code));
-	pyx_out_printf(o, ", \"addr\": %llu}", (unsigned long long)p->fault_addr);
+	pyx_out_printf(o, ", \"addr\": %llu, \"thread\": %d}", (unsigned long long)p->fault_addr,
+		       (int)p->crash_tid);
 }
 
 static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
@@ -144,6 +145,15 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 		pyx_out_printf(o, ", \"stopped_us\": %" PRId64, p->stopped_us);
 	if (p->signal)
 		jsignal(o, p);
+	if (p->core_file)
+		jkey_str(o, "core_file", p->core_file);
+	pyx_out_puts(o, ", \"warnings\": [");
+	for (size_t i = 0; i < p->nwarnings; i++) {
+		if (i)
+			pyx_out_puts(o, ", ");
+		pyx_out_json(o, p->warnings[i]);
+	}
+	pyx_out_putc(o, ']');
 	if (p->error)
 		jkey_str(o, "error", p->error_msg);
 	pyx_out_puts(o, ", \"interpreters\": [");

@@ -528,6 +528,28 @@ static void print_process_id(struct text_ctx *c, const struct pyx_process *p)
 	}
 }
 
+/* Where a post-mortem process came from, and what is wrong with it. */
+static void print_core_lines(struct text_ctx *c, const struct pyx_process *p)
+{
+	struct pyx_out *out = c->out;
+	if (p->core_file) {
+		pyx_out_puts(out, "Core dump ");
+		pyx_out_text(out, p->core_file);
+		if (!p->signal)
+			pyx_out_puts(out, ", taken from a live process (gcore): no fatal signal");
+		else if (p->source && !strcmp(p->source, "gcore"))
+			pyx_out_puts(out, ", taken by GDB from a process stopped by that signal");
+		pyx_out_putc(out, '\n');
+	}
+	for (size_t i = 0; i < p->nwarnings; i++) {
+		pyx_out_style(out, PYX_STYLE_ERROR);
+		pyx_out_puts(out, "warning: ");
+		pyx_out_text(out, p->warnings[i]);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
+	}
+}
+
 static void print_process_header(struct text_ctx *c, const struct pyx_process *p)
 {
 	struct pyx_out *out = c->out;
@@ -553,6 +575,7 @@ static void print_process_header(struct text_ctx *c, const struct pyx_process *p
 		pyx_out_style(out, PYX_STYLE_NONE);
 		pyx_out_putc(out, '\n');
 	}
+	print_core_lines(c, p);
 }
 
 static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
@@ -600,7 +623,8 @@ static int same_process(const struct pyx_process *a, const struct pyx_process *b
 {
 	if (a->error || b->error || !a->is_python || !b->is_python || a->ninterps != b->ninterps ||
 	    !a->python_version || !b->python_version ||
-	    strcmp(a->python_version, b->python_version) || a->signal || b->signal)
+	    strcmp(a->python_version, b->python_version) || a->signal || b->signal ||
+	    a->nwarnings != b->nwarnings)
 		return 0;
 	for (size_t i = 0; i < a->ninterps; i++) {
 		const struct pyx_interp *x = &a->interps[i], *y = &b->interps[i];

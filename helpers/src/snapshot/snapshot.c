@@ -105,19 +105,76 @@ static struct pyx_snapshot *new_or_error(struct pyx_error *err)
 	return snap;
 }
 
+/* Several processes of one tree (the cores a pool left): each parent
+ * before its children, breadth first, children by pid, with their depth
+ * below the nearest parent in the set; unrelated ones keep their order. */
+static void tree_order(struct pyx_target *const *t, size_t n, size_t *order, int *depth)
+{
+	size_t done = 0;
+	unsigned char *placed = calloc(n ? n : 1, 1);
+	if (!placed) {
+		for (size_t i = 0; i < n; i++)
+			order[i] = i, depth[i] = 0;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int has_parent = 0;
+		for (size_t j = 0; j < n && !has_parent; j++)
+			has_parent = j != i && t[i]->ppid > 0 && t[j]->pid == t[i]->ppid;
+		if (!has_parent) {
+			placed[i] = 1;
+			depth[done] = 0;
+			order[done++] = i;
+		}
+	}
+	for (size_t k = 0; k < done; k++) {
+		pid_t parent = t[order[k]]->pid;
+		for (;;) { /* its children, lowest pid first */
+			size_t best = n;
+			for (size_t i = 0; i < n; i++)
+				if (!placed[i] && parent > 0 && t[i]->ppid == parent &&
+				    (best == n || t[i]->pid < t[best]->pid))
+					best = i;
+			if (best == n)
+				break;
+			placed[best] = 1;
+			depth[done] = depth[k] + 1;
+			order[done++] = best;
+		}
+	}
+	for (size_t i = 0; i < n; i++) /* a loop of ppids: as given */
+		if (!placed[i]) {
+			depth[done] = 0;
+			order[done++] = i;
+		}
+	free(placed);
+}
+
 int pyx_snapshot_take(struct pyx_target *const *targets, size_t n,
 		      const struct pyx_snapshot_opts *opts, struct pyx_snapshot **out,
 		      struct pyx_error *err)
 {
 	struct pyx_snapshot *snap = new_or_error(err);
+	size_t *order = malloc((n ? n : 1) * sizeof *order);
+	int *depth = malloc((n ? n : 1) * sizeof *depth);
 	size_t i = 0;
-	int rc = snap ? 0 : -PYX_E_NOMEM;
-	for (; snap && i < n; i++) {
+	int rc = 0;
+	if (!snap || !order || !depth) {
+		for (i = 0; i < n; i++)
+			pyx_target_close(targets[i]);
+		free(order);
+		free(depth);
+		pyx_snapshot_destroy(snap);
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	}
+	tree_order(targets, n, order, depth);
+	for (; i < n; i++) {
 		struct pyx_error e;
+		struct pyx_target *t = targets[order[i]];
 		pyx_error_clear(&e);
-		rc = pyx_snapshot_adopt(snap, targets[i], &e);
+		rc = pyx_snapshot_adopt(snap, t, &e);
 		if (rc == 0)
-			rc = pyx_snapshot_read_target(snap, targets[i], 0, opts, &e);
+			rc = pyx_snapshot_read_target(snap, t, depth[i], opts, &e);
 		if (rc == -PYX_E_NOMEM || (rc < 0 && n == 1)) {
 			if (err)
 				*err = e;
@@ -127,7 +184,9 @@ int pyx_snapshot_take(struct pyx_target *const *targets, size_t n,
 		rc = 0;
 	}
 	for (; i < n; i++) /* ownership was taken: never leak a target */
-		pyx_target_close(targets[i]);
+		pyx_target_close(targets[order[i]]);
+	free(order);
+	free(depth);
 	if (rc < 0) {
 		pyx_snapshot_destroy(snap);
 		return rc;

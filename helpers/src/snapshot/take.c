@@ -248,6 +248,20 @@ static int model_thread(struct pyx_thread *th, const struct pyx_dec_thread *dt, 
 	return 0;
 }
 
+/* The thread that took a fatal signal leads its interpreter's list: a
+ * crash report starts with it; the others keep their order. */
+static void crashed_first(struct pyx_interp *in)
+{
+	for (size_t j = 1; j < in->nthreads; j++) {
+		if (!in->threads[j].crashed)
+			continue;
+		struct pyx_thread crashed = in->threads[j];
+		memmove(&in->threads[1], &in->threads[0], j * sizeof in->threads[0]);
+		in->threads[0] = crashed;
+		return;
+	}
+}
+
 /* OS threads with a Python thread state: a thread that entered a
  * sub-interpreter has one in each, so count distinct native ids (pthread ids
  * when the native id is unknown). */
@@ -300,6 +314,8 @@ static int build_model(struct pyx_process *proc, const struct pyx_dec_result *r,
 		in->nthreads = di->nthreads;
 		if ((di->tasks_source || di->tasks_error) && model_tasks(in, di, arena) < 0)
 			return -PYX_E_NOMEM;
+		/* after model_tasks, which pairs threads with the decoder's by index */
+		crashed_first(in);
 	}
 	proc->ninterps = r->ninterps;
 	proc->nthreads = count_os_threads(proc);
@@ -320,6 +336,10 @@ static void identity(struct pyx_process *proc, const struct pyx_target *t, int d
 	proc->signal = t->signo;
 	proc->signal_code = t->si_code;
 	proc->fault_addr = t->fault_addr;
+	proc->crash_tid = t->crash_tid;
+	proc->core_file = t->core_path;
+	proc->warnings = t->warnings;
+	proc->nwarnings = t->nwarnings;
 }
 
 static void roots_of(const struct pyx_python_syms *s, struct pyx_dec_roots *r)

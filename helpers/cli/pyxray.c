@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 static const char usage_text[] =
 	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
 	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
-	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] PID\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
+	"                   [--stop-timeout MS] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray core [--json] [--locals] [--exe PATH] [--sysroot DIR] [--force]\n"
 	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
@@ -62,6 +64,9 @@ static const char usage_text[] =
 	"                    site-packages (text)\n"
 	"  --tasks           asyncio tasks too (3.8+): each task's coroutine stack,\n"
 	"                    grouped when identical, and the tree of who awaits whom\n"
+	"  --stop-timeout MS give up stopping a thread after MS milliseconds\n"
+	"                    (default 300); threads that did not stop are named and\n"
+	"                    the stacks marked as possibly inconsistent\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"Options for core (and --json, --locals, --group, --no-group, --max-frames,\n"
@@ -73,7 +78,8 @@ static const char usage_text[] =
 	"  --force           read files whose build-id differs from the core's\n"
 	"\n"
 	"Exit status: 0 on success, 1 when the process (or a core) cannot be read,\n"
-	"2 on bad usage.\n";
+	"2 on bad usage.\n"
+	"On SIGINT or SIGTERM every stopped thread is resumed before pyxray exits.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -123,6 +129,38 @@ static int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid)
 	return 0;
 }
 
+/* SIGINT/SIGTERM: the library resumes every thread it stopped, then we die
+ * of the same signal. */
+static volatile int cancel_flag;
+static volatile sig_atomic_t cancel_signal;
+
+static void on_cancel(int sig)
+{
+	cancel_signal = sig;
+	cancel_flag = 1;
+}
+
+static void catch_cancel_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_cancel;
+	sa.sa_flags = SA_RESTART; /* the report's writes go on; the library polls */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* After a cancel: die of the signal, as the shell expects. */
+static void die_of_cancel_signal(void)
+{
+	int sig = cancel_signal ? cancel_signal : SIGINT;
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
+}
+
 enum report { REPORT_TEXT, REPORT_JSON, REPORT_PS };
 
 /* Takes the snapshot and prints it; the command's exit status. */
@@ -133,8 +171,14 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum
 	struct pyx_snapshot *snap = NULL;
 	pyx_error_clear(&err);
 	if (pyx_snapshot_take_pid(pid, sopts, &snap, &err) < 0) {
+		if (cancel_flag)
+			die_of_cancel_signal();
 		fprintf(stderr, "pyxray: %s\n", err.msg);
 		return EXIT_RUNTIME;
+	}
+	if (cancel_flag) {
+		pyx_snapshot_destroy(snap);
+		die_of_cancel_signal();
 	}
 	struct pyx_format_opts fopts = {
 		.flags = fmt_flags,
@@ -173,6 +217,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		{"colour", required_argument, NULL, 'C'},
 		{"short-paths", no_argument, NULL, 'P'},
 		{"tasks", no_argument, NULL, 't'},
+		{"stop-timeout", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -184,9 +229,9 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	};
 	int ps = !strcmp(cmd, "ps");
 	int json = 0, c, group = -1, rc, source = 1, color = -1;
-	long depth, frames;
+	long depth, frames, timeout;
 	unsigned fmt_flags = 0;
-	struct pyx_snapshot_opts sopts = {0};
+	struct pyx_snapshot_opts sopts = {.cancel = &cancel_flag};
 	if (ps)
 		sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
 	optind = 1;
@@ -247,6 +292,11 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 			sopts.flags |= PYX_SNAP_TASKS;
 			fmt_flags |= PYX_FMT_TASKS;
 			break;
+		case 's':
+			if ((timeout = number_arg("--stop-timeout", optarg, 1, 60000)) < 0)
+				return EXIT_USAGE;
+			sopts.stop_timeout_ms = (unsigned)timeout;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -270,6 +320,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	if (color)
 		fmt_flags |= PYX_FMT_COLOR;
 	enum report report = json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
+	catch_cancel_signals();
 	return take_and_print(pid, &sopts, report, ps ? 0 : fmt_flags);
 }
 

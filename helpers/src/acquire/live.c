@@ -41,12 +41,28 @@ static struct pyx_target_thread *add_thread(struct pyx_target *t, pid_t tid, siz
 	return th;
 }
 
+/* The threads the freeze could not hold, into the target (before the thaw
+ * frees the freeze's lists). */
+static void note_unstopped(struct pyx_target *t, const struct pyx_freeze *fz)
+{
+	char msg[PYX_ERROR_MSG_MAX];
+	if (!pyx_freeze_describe(fz, msg, sizeof msg))
+		return;
+	t->not_stopped = pyx_arena_calloc(t->arena, fz->nunstopped, sizeof *t->not_stopped);
+	for (size_t i = 0; t->not_stopped && i < fz->nunstopped; i++)
+		t->not_stopped[i] = fz->unstopped[i].tid;
+	t->nnot_stopped = t->not_stopped ? fz->nunstopped : 0;
+	t->stop_note = pyx_arena_strdup(t->arena, msg);
+}
+
 static int live_stop(struct pyx_target *t, struct pyx_error *err)
 {
 	struct live *lv = t->ctx;
-	int rc = pyx_freeze(t->pid, &lv->fz, err);
+	struct pyx_freeze_opts fopts = {.timeout_ms = t->stop_timeout_ms, .cancel = t->cancel};
+	int rc = pyx_freeze(t->pid, &fopts, &lv->fz, err);
 	if (rc < 0)
 		return rc;
+	note_unstopped(t, &lv->fz);
 	size_t cap = t->nthreads;
 	for (size_t i = 0; i < lv->fz.n; i++) {
 		const struct pyx_frozen_thread *f = &lv->fz.threads[i];

@@ -45,6 +45,13 @@ struct pyx_proc_status {
 /* Parses /proc/PID/status. -PYX_E_NO_PROCESS when the pid is gone. */
 int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *err);
 
+/* State letter of one thread (/proc/PID/task/TID/stat), 0 when unreadable. */
+char pyx_proc_task_state(pid_t pid, pid_t tid);
+
+/* "running", "sleeping", "disk-sleep", "stopped"... for a /proc state
+ * letter; NULL when unknown. */
+const char *pyx_proc_state_name(char state);
+
 /* Descendants of root (not root itself), breadth first, each with its depth
  * (children 1, grandchildren 2, ...), at most max_depth deep (0: no limit)
  * and PYX_PROC_MAX_TREE processes. One scan of /proc: processes started

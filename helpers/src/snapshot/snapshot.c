@@ -235,7 +235,7 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 	int children = opts && (opts->flags & PYX_SNAP_CHILDREN);
 	int rc = take_live(snap, pid, 0, opts, err);
 	if (rc < 0 && (!children || rc == -PYX_E_NO_PROCESS || rc == -PYX_E_NOMEM ||
-		       rc == -PYX_E_PERM)) {
+		       rc == -PYX_E_PERM || rc == -PYX_E_INTERRUPTED)) {
 		pyx_snapshot_destroy(snap);
 		return rc;
 	}
@@ -254,7 +254,7 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 		for (size_t i = 0; i < n; i++) {
 			pyx_error_clear(&e);
 			rc = take_live(snap, kids[i], depth[i], opts, &e);
-			if (rc == -PYX_E_NOMEM) {
+			if (rc == -PYX_E_NOMEM || rc == -PYX_E_INTERRUPTED) {
 				free(kids);
 				free(depth);
 				pyx_snapshot_destroy(snap);

@@ -396,6 +396,9 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	if (rc < 0)
 		return rc;
 	if (!(flags & PYX_SNAP_NONBLOCKING)) {
+		/* Bounded (acquire/freeze.c); what it could not hold is noted. */
+		t->stop_timeout_ms = opts ? opts->stop_timeout_ms : 0;
+		t->cancel = opts ? opts->cancel : NULL;
 		rc = pyx_target_stop(t, err);
 		if (rc < 0)
 			return rc;
@@ -409,6 +412,16 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	resolve_tids_from_target(r, t); /* local work, while still held */
 	pyx_target_resume(t);
 	proc->stopped_us = t->stopped_us;
+	if (t->stop_note) {
+		proc->inconsistent = pyx_arena_strdup(snap->priv->arena, t->stop_note);
+		int64_t *ids = pyx_arena_calloc(snap->priv->arena, t->nnot_stopped, sizeof *ids);
+		for (size_t i = 0; ids && i < t->nnot_stopped; i++)
+			ids[i] = t->not_stopped[i];
+		proc->not_stopped = ids;
+		proc->nnot_stopped = ids ? t->nnot_stopped : 0;
+	}
+	if (rc == 0 && opts && opts->cancel && *opts->cancel)
+		rc = pyx_error_set(err, PYX_E_INTERRUPTED, EINTR, 0, "interrupted");
 	if (rc < 0)
 		return rc;
 	resolve_tids_by_memory(r, t, snap->priv->arena);

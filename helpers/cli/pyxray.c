@@ -164,8 +164,8 @@ static void die_of_cancel_signal(void)
 enum report { REPORT_TEXT, REPORT_JSON, REPORT_PS };
 
 /* Takes the snapshot and prints it; the command's exit status. */
-static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum report report,
-			  unsigned fmt_flags)
+static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, int ps,
+			  enum report report, unsigned fmt_flags)
 {
 	struct pyx_error err;
 	struct pyx_snapshot *snap = NULL;
@@ -180,6 +180,16 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum
 		pyx_snapshot_destroy(snap);
 		die_of_cancel_signal();
 	}
+	/* A tree where no process could be read, PID first: PID's error is the
+	 * answer, for dump; ps lists what /proc still says. */
+	size_t unread = 0;
+	for (size_t i = 0; i < snap->nprocs; i++)
+		unread += snap->procs[i].error != 0;
+	if (!ps && unread == snap->nprocs) {
+		fprintf(stderr, "pyxray: %s\n", snap->procs[0].error_msg);
+		pyx_snapshot_destroy(snap);
+		return EXIT_RUNTIME;
+	}
 	struct pyx_format_opts fopts = {
 		.flags = fmt_flags,
 		.only_tid = -1,
@@ -190,6 +200,14 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum
 				 : report == REPORT_PS ? PYX_REPORT_PS
 						       : PYX_REPORT_TEXT,
 				 &fopts, stdout, &err);
+	/* The table marks processes we may not read; why, once. */
+	size_t denied = 0, first = 0;
+	for (size_t i = 0; i < snap->nprocs; i++)
+		if (snap->procs[i].error == PYX_E_PERM && !denied++)
+			first = i;
+	if (ps && denied)
+		fprintf(stderr, "pyxray: %zu of %zu processes not readable: %s\n", denied,
+			snap->nprocs, snap->procs[first].error_msg);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
 		fprintf(stderr, "pyxray: %s\n", err.msg);
@@ -321,7 +339,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		fmt_flags |= PYX_FMT_COLOR;
 	enum report report = json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
 	catch_cancel_signals();
-	return take_and_print(pid, &sopts, report, ps ? 0 : fmt_flags);
+	return take_and_print(pid, &sopts, ps, report, ps ? 0 : fmt_flags);
 }
 
 /* --color=WHEN: 1 always, 0 never, -1 auto; -2 (after the usage error)

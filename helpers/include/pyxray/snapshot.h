@@ -116,6 +116,8 @@ struct pyx_process {
 	pid_t ppid;
 	const char *executable;	/* NULL when unknown */
 	const char *role;	/* multiprocessing name ("ForkPoolWorker-3"), NULL when none */
+	const char *kernel_thread; /* a kernel thread's name ("kthreadd"): no user memory,
+				      so no Python; NULL for a user process */
 	char state;		/* /proc state: 'R', 'S', 'D', 'T', 't', 'Z'; 0 when unknown */
 	int depth;		/* 0 for the process asked for, 1 for its children, ... */
 	int is_python;		/* an interpreter was found */
@@ -204,9 +206,9 @@ int pyx_snapshot_take(struct pyx_target *const *targets, size_t n,
  * (ptrace seize + interrupt) while it reads, then resumes and detaches,
  * unless PYX_SNAP_NONBLOCKING. With PYX_SNAP_CHILDREN every descendant
  * follows the process asked for (breadth first), each stopped only while it
- * is read; a descendant that cannot be read (not Python, exited, a zombie)
- * is kept with its error and the rest go on, and the call fails only when
- * the first process does not exist. Fails (with a one-line message in *err) with
+ * is read; a process that cannot be read (not Python, a kernel thread,
+ * exited, a zombie, not permitted) is kept with its error and the rest go
+ * on, and the call fails only when the first process does not exist. Fails (with a one-line message in *err) with
  * -PYX_E_NO_PROCESS, -PYX_E_PERM, -PYX_E_NOT_PYTHON,
  * -PYX_E_UNSUPPORTED_VERSION, -PYX_E_EXITED, -PYX_E_NOMEM, -PYX_E_INTERRUPTED
  * (opts->cancel). Stopping threads is bounded by opts->stop_timeout_ms, and

@@ -147,6 +147,14 @@ int pyx_live_open(pid_t pid, struct pyx_target **out, struct pyx_error *err)
 	/* A debugger's inferior: its tracer holds it, and a second seize would
 	 * fail. The snapshot layer decides whether that tracer is the caller. */
 	t->tracer = st.tracer;
+	if (st.kthread) {
+		t->kernel_thread = pyx_arena_strdup(t->arena, st.name);
+		rc = pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
+				   "pid %d (%s) is a kernel thread: it has no user memory and runs "
+				   "no Python",
+				   (int)pid, st.name);
+		goto fail;
+	}
 	if (st.state == 'Z' || st.state == 'X') {
 		rc = pyx_error_set(err, PYX_E_EXITED, 0, 0, "pid %d is a zombie (it has exited)",
 				   (int)pid);

@@ -40,6 +40,7 @@ struct pyx_proc_status {
 	char state;	/* R, S, D, T, t, Z, X */
 	char name[32];	/* Name: (comm) */
 	int nthreads;
+	int kthread;	/* a kernel thread: no user memory (Kthread:, or PF_KTHREAD) */
 };
 
 /* Parses /proc/PID/status. -PYX_E_NO_PROCESS when the pid is gone. */

@@ -77,7 +77,7 @@ struct pyx_target {
 	const char *cwd;	/* NULL when unknown */
 	char state;		/* process state letter, 0 unknown */
 	pid_t tracer;		/* live: TracerPid, 0 when none */
-	int kernel_thread;
+	const char *kernel_thread; /* its name when a kernel thread (no user memory), else NULL */
 
 	/* mapped objects (live /proc maps, a core's NT_FILE): see pyx_target_maps */
 	struct pyx_map *maps;

@@ -121,6 +121,8 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 	jkey_str(o, "state", pyx_state_name(p->state));
 	jkey_str(o, "role", p->role);
 	jkey_str(o, "source", p->source);
+	if (p->kernel_thread)
+		jkey_str(o, "kernel_thread", p->kernel_thread);
 	pyx_out_puts(o, ", \"children\": [");
 	int first = 1;
 	for (size_t i = 0; i < snap->nprocs; i++)

@@ -586,6 +586,11 @@ static void print_process_header(struct text_ctx *c, const struct pyx_process *p
 		pyx_out_putc(out, ' ');
 		pyx_out_text(out, p->executable);
 	}
+	if (p->kernel_thread) {
+		pyx_out_puts(out, " [");
+		pyx_out_text(out, p->kernel_thread);
+		pyx_out_putc(out, ']');
+	}
 	pyx_out_style(out, PYX_STYLE_NONE);
 	pyx_out_putc(out, '\n');
 	if (p->signal) {
@@ -602,7 +607,9 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 	struct pyx_out *out = c->out;
 	c->proc = p;
 	if (p->error) {
-		if (p->error == PYX_E_NOT_PYTHON) {
+		if (p->kernel_thread) {
+			pyx_out_puts(out, "(a kernel thread: no user memory, no Python)\n");
+		} else if (p->error == PYX_E_NOT_PYTHON) {
 			pyx_out_puts(out, "(not a Python process)\n");
 		} else {
 			pyx_out_style(out, PYX_STYLE_ERROR);

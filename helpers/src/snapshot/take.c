@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../acquire/access.h"
 #include "../acquire/live.h"
 #include "../acquire/locate.h"
 #include "../acquire/pthread.h"
@@ -451,6 +452,8 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0, "the target has no memory to read");
 	else
 		rc = decode_target(snap, t, k, opts, &r, proc, err);
+	if (rc == -PYX_E_PERM && !strcmp(t->ops->kind, "live")) /* say what is missing */
+		rc = pyx_access_explain(t->pid, err ? err->sys_errno : EPERM, err);
 	if (rc == -PYX_E_NOT_PYTHON && !strcmp(t->ops->kind, "live") &&
 	    (pyx_live_gone(t) || (!t->nmaps && !t->exe)))
 		/* An exiting process loses its mappings before it is gone: do

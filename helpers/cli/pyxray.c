@@ -16,6 +16,8 @@
 
 #include <pyxray/pyxray.h>
 
+#include "args.h"
+
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
@@ -77,6 +79,8 @@ static const char usage_text[] =
 	"                    crashed machine's files)\n"
 	"  --force           read files whose build-id differs from the core's\n"
 	"\n"
+	"Options may come before or after PID (or CORE); '--' ends them.\n"
+	"\n"
 	"Exit status: 0 on success, 1 when the process (or a core) cannot be read,\n"
 	"2 on bad usage.\n"
 	"On SIGINT or SIGTERM every stopped thread is resumed before pyxray exits.\n";
@@ -93,39 +97,32 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_pid(const char *s, pid_t *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
-		return -1;
-	*out = (pid_t)v;
-	return 0;
-}
-
 /* A number option in lo..hi; -1 (after printing the usage error) otherwise. */
 static long number_arg(const char *option, const char *arg, long lo, long hi)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v < lo || v > hi) {
-		usage_error("%s takes a number from %ld to %ld, not '%s'", option, lo, hi, arg);
+	long v;
+	char q[128];
+	if (cli_parse_number(arg, lo, hi, &v) < 0) {
+		usage_error("%s takes a number from %ld to %ld, not '%s'", option, lo, hi,
+			    cli_quote(arg, q, sizeof q));
 		return -1;
 	}
 	return v;
 }
 
-/* The one PID operand of a command; 0 or the usage exit status. */
+/* The one PID operand of a command, after the options (getopt moved the
+ * operands to the end); 0 or the usage exit status. */
 static int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid)
 {
+	char q[128];
 	if (optind >= argc)
 		return usage_error("%s needs a process id", cmd);
 	if (optind + 1 < argc)
-		return usage_error("%s takes one process id, got extra '%s'", cmd, argv[optind + 1]);
-	if (parse_pid(argv[optind], pid) < 0)
-		return usage_error("'%s' is not a process id", argv[optind]);
+		return usage_error("%s takes one process id, got extra '%s'", cmd,
+				   cli_quote(argv[optind + 1], q, sizeof q));
+	if (cli_parse_pid(argv[optind], pid) < 0)
+		return usage_error("'%s' is not a process id (a decimal number such as 4242)",
+				   cli_quote(argv[optind], q, sizeof q));
 	return 0;
 }
 
@@ -252,9 +249,11 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	struct pyx_snapshot_opts sopts = {.cancel = &cancel_flag};
 	if (ps)
 		sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
+	char q[128];
+	/* GNU order: options anywhere ("dump PID --json"), "--" ends them. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", ps ? ps_opts : dump_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", ps ? ps_opts : dump_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -318,8 +317,14 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value",
+					   cli_quote(argv[optind - 1], q, sizeof q));
 		default:
-			return usage_error("unknown option '%s' for %s", argv[optind - 1], cmd);
+			if (optopt && optopt != '?')
+				return usage_error("unknown option '-%c' for %s", optopt, cmd);
+			return usage_error("unknown option '%s' for %s",
+					   cli_quote(argv[optind - 1], q, sizeof q), cmd);
 		}
 	}
 	pid_t pid = 0;
@@ -517,5 +522,6 @@ int main(int argc, char **argv)
 		return cmd_report(cmd, argc - 1, argv + 1);
 	if (!strcmp(cmd, "core"))
 		return cmd_core(argc - 1, argv + 1);
-	return usage_error("unknown command '%s'", cmd);
+	char q[128];
+	return usage_error("unknown command '%s'", cli_quote(cmd, q, sizeof q));
 }

@@ -312,11 +312,48 @@ static void test_cancel(void)
 	end_child(pid, rel);
 }
 
+struct kill_later {
+	pid_t pid;
+	int ms;
+};
+
+static void *kill_later(void *arg)
+{
+	struct kill_later *k = arg;
+	usleep((useconds_t)k->ms * 1000);
+	kill(k->pid, SIGKILL);
+	return NULL;
+}
+
+/* The process dies between the listing of its threads and their seizing:
+ * every seize fails, nothing is held, and the freeze says it exited. */
+static void test_exits_during_stop(void)
+{
+	int rel;
+	pid_t pid = start_child(READERS, &rel);
+	ok(wait_states(pid, "S", 4), "child: 4 threads asleep");
+	struct kill_later k = {pid, 20};
+	pthread_t killer;
+	pthread_create(&killer, NULL, kill_later, &k);
+	setenv("PYXRAY_TEST_PAUSE", "listed:200", 1);
+	struct pyx_freeze fz;
+	struct pyx_error err;
+	pyx_error_clear(&err);
+	int rc = pyx_freeze(pid, NULL, &fz, &err);
+	unsetenv("PYXRAY_TEST_PAUSE");
+	pthread_join(killer, NULL);
+	ok(rc == -PYX_E_EXITED || rc == -PYX_E_NO_PROCESS, "killed while listed: %s", err.msg);
+	is_int(pyx_thaw(&fz), 0, "nothing held");
+	waitpid(pid, NULL, 0);
+	close(rel);
+}
+
 int main(void)
 {
 	test_every_thread_held();
 	test_uninterruptible_thread();
 	test_threads_keep_appearing();
 	test_cancel();
+	test_exits_during_stop();
 	return tap_done();
 }

@@ -274,7 +274,8 @@ static int freeze_all(struct pyx_freezer *f)
 			if ((rc = add(f, tids[i], err)) < 0)
 				goto out;
 		}
-		qsort(f->t, f->n, sizeof *f->t, cmp_tracee);
+		if (f->n > 1) /* none seized at all: f->t may be NULL */
+			qsort(f->t, f->n, sizeof *f->t, cmp_tracee);
 		stable = f->n == before && round > 0;
 		if (!round)
 			pyx_freeze_test_point("seized", f->cancel);

@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -160,11 +161,28 @@ def target(workdir):
         t.kill()
 
 
-def test_json_keys_documented(pyxray_bin, target):
+@pytest.fixture(scope="module")
+def tasks_target(target):
+    """tests/programs/asyncio_target.py under 3.11, every task parked."""
+    proc = subprocess.Popen([target.variant.interp.exe,
+                             os.path.join(support.PROGRAMS, "asyncio_target.py"), "--cycle"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        line = proc.stdout.readline().decode()
+        assert line.startswith("READY "), line
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_json_keys_documented(pyxray_bin, target, tasks_target):
     keys = set()
-    for args in (["dump", "--json", "--locals"], ["dump", "--json", "--nonblocking"],
-                 ["ps", "--json"]):
-        keys_of(run_pyxray(pyxray_bin, *(args + [target.pid])).json(), keys)
+    for pid in (target.pid, tasks_target.pid):
+        for args in (["dump", "--json", "--locals"], ["dump", "--json", "--nonblocking"],
+                     ["dump", "--json", "--tasks", "--locals"], ["ps", "--json"]):
+            keys_of(run_pyxray(pyxray_bin, *(args + [pid])).json(), keys)
+    assert "tasks" in keys, sorted(keys)
     doc = read("docs/json.md")
     undocumented = sorted(k for k in keys if "`%s`" % k not in doc)
     assert not undocumented, "JSON keys not in docs/json.md: %s" % undocumented

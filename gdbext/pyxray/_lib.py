@@ -38,7 +38,7 @@ FMT_TASKS = 1 << 10
 # errors.def
 E_FAULT, E_BAD_DATA, E_UNSUPPORTED_VERSION, E_PERM, E_OS, E_NOMEM = 1, 2, 3, 4, 5, 6
 E_LIMIT, E_NOT_PYTHON, E_NO_PROCESS, E_EXITED, E_INVALID, E_NOT_FOUND = 7, 8, 9, 10, 11, 12
-E_NOT_INITIALIZED = 13
+E_NOT_INITIALIZED, E_INTERRUPTED = 13, 14
 
 
 class PyxrayError(Exception):
@@ -80,7 +80,8 @@ def _define_types() -> None:
 
     class _Opts(ctypes.Structure):
         _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t),
-                    ("max_depth", ctypes.c_int)]
+                    ("max_depth", ctypes.c_int), ("stop_timeout_ms", ctypes.c_uint),
+                    ("cancel", ctypes.POINTER(ctypes.c_int))]
 
     READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
                                ctypes.c_size_t)
@@ -257,10 +258,46 @@ def snapshot_pid(pid: int, flags: int = SNAP_NONBLOCKING, max_frames: int = 0,
     c = lib()
     h, err = ctypes.c_void_p(), _Error()
     opts = _opts(flags, max_frames, max_depth)
-    if c.pyx_snapshot_take_pid(pid, ctypes.byref(opts), ctypes.byref(h),
-                                   ctypes.byref(err)) < 0:
+    if flags & SNAP_NONBLOCKING:
+        rc = c.pyx_snapshot_take_pid(pid, ctypes.byref(opts), ctypes.byref(h),
+                                     ctypes.byref(err))
+    else:
+        rc = _take_interruptibly(c, pid, opts, h, err)
+    if rc < 0:
         _raise(err)
     return Snapshot(h.value)
+
+
+def _take_interruptibly(c: ctypes.CDLL, pid: int, opts: _Opts, h, err: _Error) -> int:
+    """A take that stops processes runs in a worker thread (ctypes lets go
+    of the GIL), so that Ctrl-C reaches this one as KeyboardInterrupt: it
+    raises opts.cancel, the library resumes whatever it stopped and
+    returns, and the interrupt goes on up. (An Event, not Thread.join: on
+    3.11 a join cut by KeyboardInterrupt marks the thread finished.)"""
+    import threading
+    cancel = ctypes.c_int(0)
+    opts.cancel = ctypes.pointer(cancel)
+    rc = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            rc.append(c.pyx_snapshot_take_pid(pid, ctypes.byref(opts), ctypes.byref(h),
+                                              ctypes.byref(err)))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True).start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        cancel.value = 1
+        done.wait()
+        if rc and rc[0] == 0:
+            c.pyx_snapshot_destroy(h)
+        raise
+    return rc[0]
 
 
 def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,15 @@
 
 #include <pyxray/pyxray.h>
 
+#include "args.h"
+
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
 	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
 	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
-	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] PID\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
+	"                   [--stop-timeout MS] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray core [--json] [--locals] [--exe PATH] [--sysroot DIR] [--force]\n"
 	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
@@ -62,6 +66,9 @@ static const char usage_text[] =
 	"                    site-packages (text)\n"
 	"  --tasks           asyncio tasks too (3.8+): each task's coroutine stack,\n"
 	"                    grouped when identical, and the tree of who awaits whom\n"
+	"  --stop-timeout MS give up stopping a thread after MS milliseconds\n"
+	"                    (default 300); threads that did not stop are named and\n"
+	"                    the stacks marked as possibly inconsistent\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"Options for core (and --json, --locals, --group, --no-group, --max-frames,\n"
@@ -72,8 +79,11 @@ static const char usage_text[] =
 	"                    crashed machine's files)\n"
 	"  --force           read files whose build-id differs from the core's\n"
 	"\n"
+	"Options may come before or after PID (or CORE); '--' ends them.\n"
+	"\n"
 	"Exit status: 0 on success, 1 when the process (or a core) cannot be read,\n"
-	"2 on bad usage.\n";
+	"2 on bad usage.\n"
+	"On SIGINT or SIGTERM every stopped thread is resumed before pyxray exits.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -87,53 +97,94 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_pid(const char *s, pid_t *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
-		return -1;
-	*out = (pid_t)v;
-	return 0;
-}
-
 /* A number option in lo..hi; -1 (after printing the usage error) otherwise. */
 static long number_arg(const char *option, const char *arg, long lo, long hi)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v < lo || v > hi) {
-		usage_error("%s takes a number from %ld to %ld, not '%s'", option, lo, hi, arg);
+	long v;
+	char q[128];
+	if (cli_parse_number(arg, lo, hi, &v) < 0) {
+		usage_error("%s takes a number from %ld to %ld, not '%s'", option, lo, hi,
+			    cli_quote(arg, q, sizeof q));
 		return -1;
 	}
 	return v;
 }
 
-/* The one PID operand of a command; 0 or the usage exit status. */
+/* The one PID operand of a command, after the options (getopt moved the
+ * operands to the end); 0 or the usage exit status. */
 static int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid)
 {
+	char q[128];
 	if (optind >= argc)
 		return usage_error("%s needs a process id", cmd);
 	if (optind + 1 < argc)
-		return usage_error("%s takes one process id, got extra '%s'", cmd, argv[optind + 1]);
-	if (parse_pid(argv[optind], pid) < 0)
-		return usage_error("'%s' is not a process id", argv[optind]);
+		return usage_error("%s takes one process id, got extra '%s'", cmd,
+				   cli_quote(argv[optind + 1], q, sizeof q));
+	if (cli_parse_pid(argv[optind], pid) < 0)
+		return usage_error("'%s' is not a process id (a decimal number such as 4242)",
+				   cli_quote(argv[optind], q, sizeof q));
 	return 0;
+}
+
+/* SIGINT/SIGTERM: the library resumes every thread it stopped, then we die
+ * of the same signal. */
+static volatile int cancel_flag;
+static volatile sig_atomic_t cancel_signal;
+
+static void on_cancel(int sig)
+{
+	cancel_signal = sig;
+	cancel_flag = 1;
+}
+
+static void catch_cancel_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_cancel;
+	sa.sa_flags = SA_RESTART; /* the report's writes go on; the library polls */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* After a cancel: die of the signal, as the shell expects. */
+static void die_of_cancel_signal(void)
+{
+	int sig = cancel_signal ? cancel_signal : SIGINT;
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
 }
 
 enum report { REPORT_TEXT, REPORT_JSON, REPORT_PS };
 
 /* Takes the snapshot and prints it; the command's exit status. */
-static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum report report,
-			  unsigned fmt_flags)
+static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, int ps,
+			  enum report report, unsigned fmt_flags)
 {
 	struct pyx_error err;
 	struct pyx_snapshot *snap = NULL;
 	pyx_error_clear(&err);
 	if (pyx_snapshot_take_pid(pid, sopts, &snap, &err) < 0) {
+		if (cancel_flag)
+			die_of_cancel_signal();
 		fprintf(stderr, "pyxray: %s\n", err.msg);
+		return EXIT_RUNTIME;
+	}
+	if (cancel_flag) {
+		pyx_snapshot_destroy(snap);
+		die_of_cancel_signal();
+	}
+	/* A tree where no process could be read, PID first: PID's error is the
+	 * answer, for dump; ps lists what /proc still says. */
+	size_t unread = 0;
+	for (size_t i = 0; i < snap->nprocs; i++)
+		unread += snap->procs[i].error != 0;
+	if (!ps && unread == snap->nprocs) {
+		fprintf(stderr, "pyxray: %s\n", snap->procs[0].error_msg);
+		pyx_snapshot_destroy(snap);
 		return EXIT_RUNTIME;
 	}
 	struct pyx_format_opts fopts = {
@@ -146,6 +197,14 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, enum
 				 : report == REPORT_PS ? PYX_REPORT_PS
 						       : PYX_REPORT_TEXT,
 				 &fopts, stdout, &err);
+	/* The table marks processes we may not read; why, once. */
+	size_t denied = 0, first = 0;
+	for (size_t i = 0; i < snap->nprocs; i++)
+		if (snap->procs[i].error == PYX_E_PERM && !denied++)
+			first = i;
+	if (ps && denied)
+		fprintf(stderr, "pyxray: %zu of %zu processes not readable: %s\n", denied,
+			snap->nprocs, snap->procs[first].error_msg);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
 		fprintf(stderr, "pyxray: %s\n", err.msg);
@@ -173,6 +232,7 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		{"colour", required_argument, NULL, 'C'},
 		{"short-paths", no_argument, NULL, 'P'},
 		{"tasks", no_argument, NULL, 't'},
+		{"stop-timeout", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -184,14 +244,16 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	};
 	int ps = !strcmp(cmd, "ps");
 	int json = 0, c, group = -1, rc, source = 1, color = -1;
-	long depth, frames;
+	long depth, frames, timeout;
 	unsigned fmt_flags = 0;
-	struct pyx_snapshot_opts sopts = {0};
+	struct pyx_snapshot_opts sopts = {.cancel = &cancel_flag};
 	if (ps)
 		sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
+	char q[128];
+	/* GNU order: options anywhere ("dump PID --json"), "--" ends them. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", ps ? ps_opts : dump_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", ps ? ps_opts : dump_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -247,11 +309,22 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 			sopts.flags |= PYX_SNAP_TASKS;
 			fmt_flags |= PYX_FMT_TASKS;
 			break;
+		case 's':
+			if ((timeout = number_arg("--stop-timeout", optarg, 1, 60000)) < 0)
+				return EXIT_USAGE;
+			sopts.stop_timeout_ms = (unsigned)timeout;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value",
+					   cli_quote(argv[optind - 1], q, sizeof q));
 		default:
-			return usage_error("unknown option '%s' for %s", argv[optind - 1], cmd);
+			if (optopt && optopt != '?')
+				return usage_error("unknown option '-%c' for %s", optopt, cmd);
+			return usage_error("unknown option '%s' for %s",
+					   cli_quote(argv[optind - 1], q, sizeof q), cmd);
 		}
 	}
 	pid_t pid = 0;
@@ -270,7 +343,8 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	if (color)
 		fmt_flags |= PYX_FMT_COLOR;
 	enum report report = json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
-	return take_and_print(pid, &sopts, report, ps ? 0 : fmt_flags);
+	catch_cancel_signals();
+	return take_and_print(pid, &sopts, ps, report, ps ? 0 : fmt_flags);
 }
 
 /* --color=WHEN: 1 always, 0 never, -1 auto; -2 (after the usage error)
@@ -448,5 +522,6 @@ int main(int argc, char **argv)
 		return cmd_report(cmd, argc - 1, argv + 1);
 	if (!strcmp(cmd, "core"))
 		return cmd_core(argc - 1, argv + 1);
-	return usage_error("unknown command '%s'", cmd);
+	char q[128];
+	return usage_error("unknown command '%s'", cli_quote(cmd, q, sizeof q));
 }

@@ -97,7 +97,8 @@ def test_permission_denied(pyxray_bin):
 
 @pytest.mark.parametrize("args", [
     [], ["dump"], ["dump", "abc"], ["dump", "12abc"], ["frobnicate"],
-    ["dump", "--frobnicate", "1"], ["dump", "1", "2"],
+    ["dump", "--frobnicate", "1"], ["dump", "1", "2"], ["dump", "1", "--depth"],
+    ["dump", "--", "--json"], ["dump", "1", "--", "2"],
 ], ids=lambda a: " ".join(a) or "no-args")
 def test_bad_usage(pyxray_bin, args):
     res = run_pyxray(pyxray_bin, *args)
@@ -106,6 +107,20 @@ def test_bad_usage(pyxray_bin, args):
     lines = res.err.splitlines()
     assert lines and lines[0].startswith("pyxray: "), res
     assert "--help" in res.err or "usage" in res.err.lower(), res
+
+
+@pytest.mark.parametrize("pid", [" 5", "+1", "0x10", "5 ", "010", "0", "1.0", "2147483648",
+                                 "5\n", "\x1b[31m"])
+@pytest.mark.parametrize("cmd", ["dump", "ps"])
+def test_pid_refused(pyxray_bin, cmd, pid):
+    """What strtol would take but is not a process id: one line, exit 2,
+    the operand quoted with control bytes escaped."""
+    res = run_pyxray(pyxray_bin, cmd, pid)
+    assert res.rc == 2, res
+    assert res.out == "", res
+    quoted = "".join(c if " " <= c < "\x7f" else "\\x%02x" % ord(c) for c in pid)
+    assert res.err == "pyxray: '%s' is not a process id (a decimal number such as 4242) " \
+                      "(see 'pyxray --help')\n" % quoted, res
 
 
 def test_help_and_version(pyxray_bin):

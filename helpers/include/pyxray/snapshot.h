@@ -116,6 +116,8 @@ struct pyx_process {
 	pid_t ppid;
 	const char *executable;	/* NULL when unknown */
 	const char *role;	/* multiprocessing name ("ForkPoolWorker-3"), NULL when none */
+	const char *kernel_thread; /* a kernel thread's name ("kthreadd"): no user memory,
+				      so no Python; NULL for a user process */
 	char state;		/* /proc state: 'R', 'S', 'D', 'T', 't', 'Z'; 0 when unknown */
 	int depth;		/* 0 for the process asked for, 1 for its children, ... */
 	int is_python;		/* an interpreter was found */
@@ -142,6 +144,13 @@ struct pyx_process {
 	const char **warnings;	/* what is wrong but not fatal, one line each (a file
 				   missing or of another build, a core cut short) */
 	size_t nwarnings;
+	/* Read while some of its threads ran on (they did not stop within the
+	 * deadline, e.g. in uninterruptible sleep, or kept appearing): the
+	 * stacks may not all be from one moment. NULL when every thread was
+	 * held (or with PYX_SNAP_NONBLOCKING, where running is the request). */
+	const char *inconsistent; /* one line: which threads and why */
+	const int64_t *not_stopped; /* their native ids */
+	size_t nnot_stopped;
 };
 
 struct pyx_snapshot {
@@ -172,6 +181,12 @@ struct pyx_snapshot_opts {
 	size_t max_frames;	/* frames kept per thread, the innermost and the outermost
 				   halves; 0: default (4096) */
 	int max_depth;		/* with PYX_SNAP_CHILDREN: 0 no limit, 1 children only, ... */
+	unsigned stop_timeout_ms; /* deadline to stop one process's threads; 0: the default
+				     (300 ms); the ones not stopped by then are reported
+				     in pyx_process.inconsistent and the read goes on */
+	/* NULL, or a flag (set by a signal handler or another thread) that ends
+	 * the take early: every process resumed, -PYX_E_INTERRUPTED. */
+	const volatile int *cancel;
 };
 
 /* Takes a snapshot of the given targets and takes ownership of them (each
@@ -191,11 +206,13 @@ int pyx_snapshot_take(struct pyx_target *const *targets, size_t n,
  * (ptrace seize + interrupt) while it reads, then resumes and detaches,
  * unless PYX_SNAP_NONBLOCKING. With PYX_SNAP_CHILDREN every descendant
  * follows the process asked for (breadth first), each stopped only while it
- * is read; a descendant that cannot be read (not Python, exited, a zombie)
- * is kept with its error and the rest go on, and the call fails only when
- * the first process does not exist. Fails (with a one-line message in *err) with
+ * is read; a process that cannot be read (not Python, a kernel thread,
+ * exited, a zombie, not permitted) is kept with its error and the rest go
+ * on, and the call fails only when the first process does not exist. Fails (with a one-line message in *err) with
  * -PYX_E_NO_PROCESS, -PYX_E_PERM, -PYX_E_NOT_PYTHON,
- * -PYX_E_UNSUPPORTED_VERSION, -PYX_E_EXITED, -PYX_E_NOMEM. Decode failures
+ * -PYX_E_UNSUPPORTED_VERSION, -PYX_E_EXITED, -PYX_E_NOMEM, -PYX_E_INTERRUPTED
+ * (opts->cancel). Stopping threads is bounded by opts->stop_timeout_ms, and
+ * no thread stays stopped or traced when the call returns. Decode failures
  * inside the process (a bad frame chain) are kept in the snapshot instead.
  * opts may be NULL. *out must be released with pyx_snapshot_destroy. */
 int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,

@@ -41,12 +41,28 @@ static struct pyx_target_thread *add_thread(struct pyx_target *t, pid_t tid, siz
 	return th;
 }
 
+/* The threads the freeze could not hold, into the target (before the thaw
+ * frees the freeze's lists). */
+static void note_unstopped(struct pyx_target *t, const struct pyx_freeze *fz)
+{
+	char msg[PYX_ERROR_MSG_MAX];
+	if (!pyx_freeze_describe(fz, msg, sizeof msg))
+		return;
+	t->not_stopped = pyx_arena_calloc(t->arena, fz->nunstopped, sizeof *t->not_stopped);
+	for (size_t i = 0; t->not_stopped && i < fz->nunstopped; i++)
+		t->not_stopped[i] = fz->unstopped[i].tid;
+	t->nnot_stopped = t->not_stopped ? fz->nunstopped : 0;
+	t->stop_note = pyx_arena_strdup(t->arena, msg);
+}
+
 static int live_stop(struct pyx_target *t, struct pyx_error *err)
 {
 	struct live *lv = t->ctx;
-	int rc = pyx_freeze(t->pid, &lv->fz, err);
+	struct pyx_freeze_opts fopts = {.timeout_ms = t->stop_timeout_ms, .cancel = t->cancel};
+	int rc = pyx_freeze(t->pid, &fopts, &lv->fz, err);
 	if (rc < 0)
 		return rc;
+	note_unstopped(t, &lv->fz);
 	size_t cap = t->nthreads;
 	for (size_t i = 0; i < lv->fz.n; i++) {
 		const struct pyx_frozen_thread *f = &lv->fz.threads[i];
@@ -131,6 +147,14 @@ int pyx_live_open(pid_t pid, struct pyx_target **out, struct pyx_error *err)
 	/* A debugger's inferior: its tracer holds it, and a second seize would
 	 * fail. The snapshot layer decides whether that tracer is the caller. */
 	t->tracer = st.tracer;
+	if (st.kthread) {
+		t->kernel_thread = pyx_arena_strdup(t->arena, st.name);
+		rc = pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0,
+				   "pid %d (%s) is a kernel thread: it has no user memory and runs "
+				   "no Python",
+				   (int)pid, st.name);
+		goto fail;
+	}
 	if (st.state == 'Z' || st.state == 'X') {
 		rc = pyx_error_set(err, PYX_E_EXITED, 0, 0, "pid %d is a zombie (it has exited)",
 				   (int)pid);

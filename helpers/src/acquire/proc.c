@@ -19,12 +19,11 @@ static int proc_errno(pid_t pid, const char *what, int e, struct pyx_error *err)
 	if (e == ENOENT || e == ESRCH)
 		return pyx_error_set(err, PYX_E_NO_PROCESS, e, 0, "no such process: pid %d",
 				     (int)pid);
-	if (e == EACCES || e == EPERM)
+	if (e == EACCES || e == EPERM) /* why: pyx_access_explain */
 		return pyx_error_set(err, PYX_E_PERM, e, 0,
-				     "permission denied reading /proc/%d/%s: inspecting another "
-				     "user's process needs ptrace permission; run as the target's "
-				     "user or as root (see /proc/sys/kernel/yama/ptrace_scope)",
-				     (int)pid, what);
+				     "permission denied reading /proc/%d/%s: it needs ptrace access "
+				     "to pid %d",
+				     (int)pid, what, (int)pid);
 	return pyx_error_set(err, PYX_E_OS, e, 0, "reading %s of pid %d: %s", what, (int)pid,
 			     strerror(e));
 }
@@ -281,10 +280,34 @@ const char *pyx_proc_exe(pid_t pid, struct pyx_arena *arena)
 	return pyx_arena_strdup(arena, buf);
 }
 
+/* The flags field (9th) of /proc/PID/stat, 0 when unreadable. */
+static unsigned long stat_flags(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	unsigned long flags = 0;
+	/* ") state ppid pgrp session tty_nr tpgid flags" */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return 0;
+	return flags;
+}
+
+enum { PF_KTHREAD = 0x00200000 }; /* include/linux/sched.h */
+
 int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
+	int has_kthread = 0;
 	int rc = slurp(pid, "status", 1u << 20, &text, &len, err);
 	if (rc < 0)
 		return rc;
@@ -309,9 +332,14 @@ int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *er
 			out->tracer = (pid_t)atoi(line + 10);
 		} else if (!strncmp(line, "Threads:", 8)) {
 			out->nthreads = atoi(line + 8);
+		} else if (!strncmp(line, "Kthread:", 8)) {
+			out->kthread = atoi(line + 8) == 1;
+			has_kthread = 1;
 		}
 	}
 	free(text);
+	if (!has_kthread) /* before Linux 6.5: the flags field of stat */
+		out->kthread = (stat_flags(pid) & PF_KTHREAD) != 0;
 	return 0;
 }
 
@@ -343,6 +371,45 @@ static pid_t stat_ppid(pid_t pid)
 	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
 		return -1;
 	return (pid_t)ppid;
+}
+
+char pyx_proc_task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+const char *pyx_proc_state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "disk-sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "tracing-stop";
+	case 'Z':
+		return "zombie";
+	case 'X':
+		return "dead";
+	case 'I':
+		return "idle";
+	}
+	return NULL;
 }
 
 struct pp {

@@ -40,10 +40,18 @@ struct pyx_proc_status {
 	char state;	/* R, S, D, T, t, Z, X */
 	char name[32];	/* Name: (comm) */
 	int nthreads;
+	int kthread;	/* a kernel thread: no user memory (Kthread:, or PF_KTHREAD) */
 };
 
 /* Parses /proc/PID/status. -PYX_E_NO_PROCESS when the pid is gone. */
 int pyx_proc_status(pid_t pid, struct pyx_proc_status *out, struct pyx_error *err);
+
+/* State letter of one thread (/proc/PID/task/TID/stat), 0 when unreadable. */
+char pyx_proc_task_state(pid_t pid, pid_t tid);
+
+/* "running", "sleeping", "disk-sleep", "stopped"... for a /proc state
+ * letter; NULL when unknown. */
+const char *pyx_proc_state_name(char state);
 
 /* Descendants of root (not root itself), breadth first, each with its depth
  * (children 1, grandchildren 2, ...), at most max_depth deep (0: no limit)

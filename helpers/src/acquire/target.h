@@ -77,7 +77,7 @@ struct pyx_target {
 	const char *cwd;	/* NULL when unknown */
 	char state;		/* process state letter, 0 unknown */
 	pid_t tracer;		/* live: TracerPid, 0 when none */
-	int kernel_thread;
+	const char *kernel_thread; /* its name when a kernel thread (no user memory), else NULL */
 
 	/* mapped objects (live /proc maps, a core's NT_FILE): see pyx_target_maps */
 	struct pyx_map *maps;
@@ -96,6 +96,13 @@ struct pyx_target {
 	int stopped;
 	int64_t stopped_us;	/* how long it was held, -1 never */
 	int no_stop;		/* held by someone else (a debugger): never stop */
+	unsigned stop_timeout_ms; /* deadline for a stop; 0: the default (freeze.h) */
+	const volatile int *cancel; /* NULL, or the caller's flag to give up a stop */
+	/* What a stop could not hold (threads that ran on: uninterruptible
+	 * sleep, or started meanwhile), filled by stop: one line and their ids. */
+	const char *stop_note;	/* NULL when every thread was held */
+	pid_t *not_stopped;
+	size_t nnot_stopped;
 
 	/* post-mortem: where the data comes from and the crash, if any */
 	const char *origin;	/* "live", "core", "gcore", "stub", "reader" */

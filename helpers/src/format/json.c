@@ -121,6 +121,8 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 	jkey_str(o, "state", pyx_state_name(p->state));
 	jkey_str(o, "role", p->role);
 	jkey_str(o, "source", p->source);
+	if (p->kernel_thread)
+		jkey_str(o, "kernel_thread", p->kernel_thread);
 	pyx_out_puts(o, ", \"children\": [");
 	int first = 1;
 	for (size_t i = 0; i < snap->nprocs; i++)
@@ -143,6 +145,13 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 	jkey_str(o, "layout", p->layout_source);
 	if (p->stopped_us >= 0)
 		pyx_out_printf(o, ", \"stopped_us\": %" PRId64, p->stopped_us);
+	if (p->inconsistent) {
+		jkey_str(o, "inconsistent", p->inconsistent);
+		pyx_out_puts(o, ", \"not_stopped\": [");
+		for (size_t i = 0; i < p->nnot_stopped; i++)
+			pyx_out_printf(o, i ? ", %" PRId64 : "%" PRId64, p->not_stopped[i]);
+		pyx_out_puts(o, "]");
+	}
 	if (p->signal)
 		jsignal(o, p);
 	if (p->core_file)

@@ -56,7 +56,13 @@ void pyx_format_ps_to(const struct pyx_snapshot *snap, const struct pyx_format_o
 		}
 		if (!p->argc && p->executable)
 			pyx_out_text(out, p->executable);
-		if (p->error && p->error != PYX_E_NOT_PYTHON) {
+		if (p->kernel_thread) {
+			pyx_out_putc(out, '[');
+			pyx_out_text(out, p->kernel_thread);
+			pyx_out_puts(out, "]  (kernel thread)");
+		} else if (p->error == PYX_E_PERM) {
+			pyx_out_puts(out, "  (not permitted to read it)");
+		} else if (p->error && p->error != PYX_E_NOT_PYTHON) {
 			pyx_out_puts(out, "  (");
 			pyx_out_text(out, p->error_msg);
 			pyx_out_putc(out, ')');

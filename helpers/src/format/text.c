@@ -26,6 +26,7 @@ struct text_ctx {
 	struct pyx_out *out;
 	size_t threads_printed; /* without headers, a blank line separates threads */
 	char cwd[1024];		/* ours, for --short-paths; "" when unknown */
+	const struct pyx_process *proc; /* the process being printed */
 	/* source cache: the last file read */
 	char *src_path;
 	char *src_text;
@@ -396,10 +397,26 @@ static void print_thread_id(struct text_ctx *c, const struct pyx_thread *th)
 	}
 }
 
+/* A thread that ran on while its process was read (pyx_process.not_stopped). */
+static int not_stopped(const struct pyx_process *p, const struct pyx_thread *th)
+{
+	for (size_t i = 0; p && th->tid >= 0 && i < p->nnot_stopped; i++)
+		if (p->not_stopped[i] == th->tid)
+			return 1;
+	return 0;
+}
+
 /* " (holds the GIL, idle in futex)": what the thread was doing. */
 static void print_thread_state(struct text_ctx *c, const struct pyx_thread *th)
 {
 	const char *sep = " (";
+	if (not_stopped(c->proc, th)) {
+		pyx_out_puts(c->out, sep);
+		pyx_out_style(c->out, PYX_STYLE_ERROR);
+		pyx_out_puts(c->out, "not stopped");
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		sep = ", ";
+	}
 	if (th->crashed) {
 		pyx_out_puts(c->out, sep);
 		pyx_out_style(c->out, PYX_STYLE_GIL);
@@ -432,10 +449,12 @@ static void print_thread_state(struct text_ctx *c, const struct pyx_thread *th)
 }
 
 /* Same crashed / GIL / GC / state / system call: one state line serves both. */
-static int same_state(const struct pyx_thread *a, const struct pyx_thread *b)
+static int same_state(const struct pyx_process *p, const struct pyx_thread *a,
+		      const struct pyx_thread *b)
 {
 	return a->crashed == b->crashed && a->holds_gil == b->holds_gil && a->in_gc == b->in_gc &&
-	       a->state == b->state && a->syscall == b->syscall;
+	       a->state == b->state && a->syscall == b->syscall &&
+	       not_stopped(p, a) == not_stopped(p, b);
 }
 
 /* Identical Python stacks (and locals, when they are shown). */
@@ -485,7 +504,7 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 			int shared = 1;
 			for (size_t k = j + 1; k < in->nthreads; k++)
 				if (same_stack(th, &in->threads[k], c->flags))
-					shared &= same_state(th, &in->threads[k]);
+					shared &= same_state(p, th, &in->threads[k]);
 			pyx_out_printf(c->out, "%zu threads with this stack: ", same + 1);
 			print_thread_id(c, th);
 			if (!shared)
@@ -567,6 +586,11 @@ static void print_process_header(struct text_ctx *c, const struct pyx_process *p
 		pyx_out_putc(out, ' ');
 		pyx_out_text(out, p->executable);
 	}
+	if (p->kernel_thread) {
+		pyx_out_puts(out, " [");
+		pyx_out_text(out, p->kernel_thread);
+		pyx_out_putc(out, ']');
+	}
 	pyx_out_style(out, PYX_STYLE_NONE);
 	pyx_out_putc(out, '\n');
 	if (p->signal) {
@@ -581,8 +605,11 @@ static void print_process_header(struct text_ctx *c, const struct pyx_process *p
 static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 {
 	struct pyx_out *out = c->out;
+	c->proc = p;
 	if (p->error) {
-		if (p->error == PYX_E_NOT_PYTHON) {
+		if (p->kernel_thread) {
+			pyx_out_puts(out, "(a kernel thread: no user memory, no Python)\n");
+		} else if (p->error == PYX_E_NOT_PYTHON) {
 			pyx_out_puts(out, "(not a Python process)\n");
 		} else {
 			pyx_out_style(out, PYX_STYLE_ERROR);
@@ -599,6 +626,13 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 		pyx_out_printf(out, "Python %s (", p->python_version ? p->python_version : "?");
 		pyx_out_text(out, p->python_path ? p->python_path : "?");
 		pyx_out_printf(out, "), %zu thread%s\n", n, n == 1 ? "" : "s");
+	}
+	if (p->inconsistent) {
+		pyx_out_style(out, PYX_STYLE_ERROR);
+		pyx_out_puts(out, "warning: stacks may be inconsistent: ");
+		pyx_out_text(out, p->inconsistent);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
 	}
 	for (size_t i = 0; i < p->ninterps; i++) {
 		const struct pyx_interp *in = &p->interps[i];
@@ -621,7 +655,8 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 /* Two processes whose every thread has the same Python stack. */
 static int same_process(const struct pyx_process *a, const struct pyx_process *b, unsigned flags)
 {
-	if (a->error || b->error || !a->is_python || !b->is_python || a->ninterps != b->ninterps ||
+	if (a->error || b->error || a->inconsistent || b->inconsistent || !a->is_python ||
+	    !b->is_python || a->ninterps != b->ninterps ||
 	    !a->python_version || !b->python_version ||
 	    strcmp(a->python_version, b->python_version) || a->signal || b->signal ||
 	    a->nwarnings != b->nwarnings)

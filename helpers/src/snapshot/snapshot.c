@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../acquire/access.h"
 #include "../acquire/live.h"
 #include "../acquire/locate.h"
 #include "../acquire/proc.h"
@@ -211,6 +212,9 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 		struct pyx_process *proc = pyx_snapshot_add_process(snap);
 		if (!proc)
 			return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		if (rc == -PYX_E_PERM) /* acquire/access.c: say what is missing */
+			rc = pyx_access_explain(pid, err ? err->sys_errno : EPERM, err);
+		proc->kernel_thread = t->kernel_thread;
 		proc->pid = pid;
 		proc->ppid = t->ppid;
 		proc->depth = depth;
@@ -234,8 +238,10 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 		return -PYX_E_NOMEM;
 	int children = opts && (opts->flags & PYX_SNAP_CHILDREN);
 	int rc = take_live(snap, pid, 0, opts, err);
+	/* With the tree, a first process we may not read is kept with its
+	 * error: its descendants may be readable (another user's workers). */
 	if (rc < 0 && (!children || rc == -PYX_E_NO_PROCESS || rc == -PYX_E_NOMEM ||
-		       rc == -PYX_E_PERM)) {
+		       rc == -PYX_E_INTERRUPTED)) {
 		pyx_snapshot_destroy(snap);
 		return rc;
 	}
@@ -254,7 +260,7 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 		for (size_t i = 0; i < n; i++) {
 			pyx_error_clear(&e);
 			rc = take_live(snap, kids[i], depth[i], opts, &e);
-			if (rc == -PYX_E_NOMEM) {
+			if (rc == -PYX_E_NOMEM || rc == -PYX_E_INTERRUPTED) {
 				free(kids);
 				free(depth);
 				pyx_snapshot_destroy(snap);
@@ -295,25 +301,7 @@ const struct pyx_frame *pyx_snapshot_frame(const struct pyx_snapshot *snap, size
 
 const char *pyx_state_name(char state)
 {
-	switch (state) {
-	case 'R':
-		return "running";
-	case 'S':
-		return "sleeping";
-	case 'D':
-		return "disk-sleep";
-	case 'T':
-		return "stopped";
-	case 't':
-		return "tracing-stop";
-	case 'Z':
-		return "zombie";
-	case 'X':
-		return "dead";
-	case 'I':
-		return "idle";
-	}
-	return NULL;
+	return pyx_proc_state_name(state);
 }
 
 const char *pyx_thread_state_name(enum pyx_thread_state state)

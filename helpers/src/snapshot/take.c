@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../acquire/access.h"
 #include "../acquire/live.h"
 #include "../acquire/locate.h"
 #include "../acquire/pthread.h"
@@ -396,6 +397,9 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	if (rc < 0)
 		return rc;
 	if (!(flags & PYX_SNAP_NONBLOCKING)) {
+		/* Bounded (acquire/freeze.c); what it could not hold is noted. */
+		t->stop_timeout_ms = opts ? opts->stop_timeout_ms : 0;
+		t->cancel = opts ? opts->cancel : NULL;
 		rc = pyx_target_stop(t, err);
 		if (rc < 0)
 			return rc;
@@ -409,6 +413,16 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	resolve_tids_from_target(r, t); /* local work, while still held */
 	pyx_target_resume(t);
 	proc->stopped_us = t->stopped_us;
+	if (t->stop_note) {
+		proc->inconsistent = pyx_arena_strdup(snap->priv->arena, t->stop_note);
+		int64_t *ids = pyx_arena_calloc(snap->priv->arena, t->nnot_stopped, sizeof *ids);
+		for (size_t i = 0; ids && i < t->nnot_stopped; i++)
+			ids[i] = t->not_stopped[i];
+		proc->not_stopped = ids;
+		proc->nnot_stopped = ids ? t->nnot_stopped : 0;
+	}
+	if (rc == 0 && opts && opts->cancel && *opts->cancel)
+		rc = pyx_error_set(err, PYX_E_INTERRUPTED, EINTR, 0, "interrupted");
 	if (rc < 0)
 		return rc;
 	resolve_tids_by_memory(r, t, snap->priv->arena);
@@ -438,6 +452,8 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0, "the target has no memory to read");
 	else
 		rc = decode_target(snap, t, k, opts, &r, proc, err);
+	if (rc == -PYX_E_PERM && !strcmp(t->ops->kind, "live")) /* say what is missing */
+		rc = pyx_access_explain(t->pid, err ? err->sys_errno : EPERM, err);
 	if (rc == -PYX_E_NOT_PYTHON && !strcmp(t->ops->kind, "live") &&
 	    (pyx_live_gone(t) || (!t->nmaps && !t->exe)))
 		/* An exiting process loses its mappings before it is gone: do

@@ -17,18 +17,23 @@
 #include <pyxray/pyxray.h>
 
 #include "args.h"
+#include "options.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* A report command's own options, then the shared ones. */
+enum { MAX_OPTIONS = 64 };
 
 static const char usage_text[] =
 	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
 	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
 	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
-	"                   [--stop-timeout MS] PID\n"
+	"                   [--stop-timeout MS] [--max-memory MB] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray core [--json] [--locals] [--exe PATH] [--sysroot DIR] [--force]\n"
 	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
-	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks] CORE...\n"
+	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
+	"                   [--max-memory MB] CORE...\n"
 	"       pyxray --help | --version\n"
 	"\n"
 	"Show the Python stack of every thread of every interpreter of a live\n"
@@ -69,10 +74,13 @@ static const char usage_text[] =
 	"  --stop-timeout MS give up stopping a thread after MS milliseconds\n"
 	"                    (default 300); threads that did not stop are named and\n"
 	"                    the stacks marked as possibly inconsistent\n"
+	"  --max-memory MB   hold at most MB MiB of stacks (default 1024); a process\n"
+	"                    past it is cut, and said so (docs/limits.md)\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"Options for core (and --json, --locals, --group, --no-group, --max-frames,\n"
-	"--addrs, --no-source, --color, --short-paths, --tasks as for dump):\n"
+	"--max-memory, --addrs, --no-source, --color, --short-paths, --tasks as for\n"
+	"dump):\n"
 	"  --exe PATH        the executable that made the core, when it is not where\n"
 	"                    the core says (moved, or copied from another machine)\n"
 	"  --sysroot DIR     open every file the core names under DIR (a copy of the\n"
@@ -84,31 +92,6 @@ static const char usage_text[] =
 	"Exit status: 0 on success, 1 when the process (or a core) cannot be read,\n"
 	"2 on bad usage.\n"
 	"On SIGINT or SIGTERM every stopped thread is resumed before pyxray exits.\n";
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("pyxray: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (see 'pyxray --help')\n", stderr);
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-/* A number option in lo..hi; -1 (after printing the usage error) otherwise. */
-static long number_arg(const char *option, const char *arg, long lo, long hi)
-{
-	long v;
-	char q[128];
-	if (cli_parse_number(arg, lo, hi, &v) < 0) {
-		usage_error("%s takes a number from %ld to %ld, not '%s'", option, lo, hi,
-			    cli_quote(arg, q, sizeof q));
-		return -1;
-	}
-	return v;
-}
 
 /* The one PID operand of a command, after the options (getopt moved the
  * operands to the end); 0 or the usage exit status. */
@@ -213,27 +196,15 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, int 
 	return 0;
 }
 
-/* `dump` and `ps`: one option parser, ps taking a subset (it always covers
- * the tree and never stops a process). */
+/* `dump` and `ps`: ps takes a subset (it always covers the tree and never
+ * stops a process). */
 static int cmd_report(const char *cmd, int argc, char **argv)
 {
-	static const struct option dump_opts[] = {
-		{"json", no_argument, NULL, 'j'},
+	static const struct option dump_own[] = {
 		{"nonblocking", no_argument, NULL, 'n'},
-		{"max-frames", required_argument, NULL, 'm'},
-		{"addrs", no_argument, NULL, 'a'},
-		{"locals", no_argument, NULL, 'l'},
-		{"group", no_argument, NULL, 'g'},
-		{"no-group", no_argument, NULL, 'G'},
 		{"children", no_argument, NULL, 'c'},
 		{"depth", required_argument, NULL, 'd'},
-		{"no-source", no_argument, NULL, 'S'},
-		{"color", required_argument, NULL, 'C'},
-		{"colour", required_argument, NULL, 'C'},
-		{"short-paths", no_argument, NULL, 'P'},
-		{"tasks", no_argument, NULL, 't'},
 		{"stop-timeout", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
 	static const struct option ps_opts[] = {
@@ -242,123 +213,64 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
+	struct option dump_opts[MAX_OPTIONS];
 	int ps = !strcmp(cmd, "ps");
-	int json = 0, c, group = -1, rc, source = 1, color = -1;
-	long depth, frames, timeout;
-	unsigned fmt_flags = 0;
-	struct pyx_snapshot_opts sopts = {.cancel = &cancel_flag};
+	int c, rc;
+	long v;
+	struct report_args ra;
+	report_args_init(&ra);
+	ra.sopts.cancel = &cancel_flag;
 	if (ps)
-		sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
+		ra.sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
 	char q[128];
 	/* GNU order: options anywhere ("dump PID --json"), "--" ends them. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", ps ? ps_opts : dump_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h",
+				ps ? ps_opts : report_options(dump_own, dump_opts, MAX_OPTIONS),
+				NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			json = 1;
-			break;
 		case 'n':
-			sopts.flags |= PYX_SNAP_NONBLOCKING;
-			break;
-		case 'a':
-			fmt_flags |= PYX_FMT_ADDRS;
-			break;
-		case 'l':
-			sopts.flags |= PYX_SNAP_LOCALS;
-			fmt_flags |= PYX_FMT_LOCALS;
-			break;
-		case 'g':
-			group = 1;
-			break;
-		case 'G':
-			group = 0;
-			fmt_flags |= PYX_FMT_NO_FOLD; /* tasks, and repeated frames, one by one */
-			break;
+			ra.sopts.flags |= PYX_SNAP_NONBLOCKING;
+			continue;
 		case 'c':
-			sopts.flags |= PYX_SNAP_CHILDREN;
-			break;
+			ra.sopts.flags |= PYX_SNAP_CHILDREN;
+			continue;
 		case 'd':
-			if ((depth = number_arg("--depth", optarg, 1, 1000)) < 0)
+			if ((v = number_arg("--depth", optarg, 1, 1000)) < 0)
 				return EXIT_USAGE;
-			sopts.max_depth = (int)depth;
-			break;
-		case 'm':
-			if ((frames = number_arg("--max-frames", optarg, 1, 1000000)) < 0)
-				return EXIT_USAGE;
-			sopts.max_frames = (size_t)frames;
-			break;
-		case 'S':
-			source = 0;
-			break;
-		case 'C':
-			if (!strcmp(optarg, "auto"))
-				color = -1;
-			else if (!strcmp(optarg, "always"))
-				color = 1;
-			else if (!strcmp(optarg, "never"))
-				color = 0;
-			else
-				return usage_error("--color takes auto, always or never, not '%s'",
-						   optarg);
-			break;
-		case 'P':
-			fmt_flags |= PYX_FMT_SHORT_PATHS;
-			break;
-		case 't':
-			sopts.flags |= PYX_SNAP_TASKS;
-			fmt_flags |= PYX_FMT_TASKS;
-			break;
+			ra.sopts.max_depth = (int)v;
+			continue;
 		case 's':
-			if ((timeout = number_arg("--stop-timeout", optarg, 1, 60000)) < 0)
+			if ((v = number_arg("--stop-timeout", optarg, 1, 60000)) < 0)
 				return EXIT_USAGE;
-			sopts.stop_timeout_ms = (unsigned)timeout;
-			break;
+			ra.sopts.stop_timeout_ms = (unsigned)v;
+			continue;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case ':':
 			return usage_error("option '%s' needs a value",
 					   cli_quote(argv[optind - 1], q, sizeof q));
-		default:
-			if (optopt && optopt != '?')
-				return usage_error("unknown option '-%c' for %s", optopt, cmd);
-			return usage_error("unknown option '%s' for %s",
-					   cli_quote(argv[optind - 1], q, sizeof q), cmd);
 		}
+		if ((rc = report_option(&ra, c, optarg)) == 0)
+			continue;
+		if (rc != 1)
+			return rc;
+		if (optopt && optopt != '?')
+			return usage_error("unknown option '-%c' for %s", optopt, cmd);
+		return usage_error("unknown option '%s' for %s",
+				   cli_quote(argv[optind - 1], q, sizeof q), cmd);
 	}
 	pid_t pid = 0;
 	if ((rc = pid_operand(cmd, argc, argv, &pid)) != 0)
 		return rc;
-	if (sopts.max_depth && !(sopts.flags & PYX_SNAP_CHILDREN))
+	if (ra.sopts.max_depth && !(ra.sopts.flags & PYX_SNAP_CHILDREN))
 		return usage_error("--depth goes with --children");
-	if (group == 1 || (group == -1 && (sopts.flags & PYX_SNAP_CHILDREN)))
-		fmt_flags |= PYX_FMT_GROUP;
-	if (source)
-		fmt_flags |= PYX_FMT_SOURCE;
-	if (color < 0) {
-		const char *no = getenv("NO_COLOR");
-		color = isatty(STDOUT_FILENO) && !(no && *no);
-	}
-	if (color)
-		fmt_flags |= PYX_FMT_COLOR;
-	enum report report = json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
+	unsigned fmt_flags = report_format_flags(&ra, !!(ra.sopts.flags & PYX_SNAP_CHILDREN));
+	enum report report = ra.json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
 	catch_cancel_signals();
-	return take_and_print(pid, &sopts, ps, report, ps ? 0 : fmt_flags);
-}
-
-/* --color=WHEN: 1 always, 0 never, -1 auto; -2 (after the usage error)
- * for anything else. */
-static int color_arg(const char *arg)
-{
-	if (!strcmp(arg, "auto"))
-		return -1;
-	if (!strcmp(arg, "always"))
-		return 1;
-	if (!strcmp(arg, "never"))
-		return 0;
-	usage_error("--color takes auto, always or never, not '%s'", arg);
-	return -2;
+	return take_and_print(pid, &ra.sopts, ps, report, ps ? 0 : fmt_flags);
 }
 
 /* `core CORE...`: the cores are opened one by one (a file that is not a
@@ -366,83 +278,45 @@ static int color_arg(const char *arg)
  * pool's cores become one tree. */
 static int cmd_core(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"locals", no_argument, NULL, 'l'},
+	static const struct option own[] = {
 		{"exe", required_argument, NULL, 'e'},
 		{"sysroot", required_argument, NULL, 'r'},
 		{"force", no_argument, NULL, 'f'},
-		{"group", no_argument, NULL, 'g'},
-		{"no-group", no_argument, NULL, 'G'},
-		{"max-frames", required_argument, NULL, 'm'},
-		{"addrs", no_argument, NULL, 'a'},
-		{"no-source", no_argument, NULL, 'S'},
-		{"color", required_argument, NULL, 'C'},
-		{"colour", required_argument, NULL, 'C'},
-		{"short-paths", no_argument, NULL, 'P'},
-		{"tasks", no_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
+	struct option opts[MAX_OPTIONS];
 	struct pyx_core_opts copts = {0};
-	struct pyx_snapshot_opts sopts = {0};
-	unsigned fmt_flags = 0;
-	int json = 0, group = -1, source = 1, color = -1, c, failed = 0;
-	long frames;
+	struct report_args ra;
+	int c, rc, failed = 0;
+	char q[128];
+	report_args_init(&ra);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", report_options(own, opts, MAX_OPTIONS), NULL)) !=
+	       -1) {
 		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'l':
-			sopts.flags |= PYX_SNAP_LOCALS;
-			fmt_flags |= PYX_FMT_LOCALS;
-			break;
 		case 'e':
 			copts.exe = optarg;
-			break;
+			continue;
 		case 'r':
 			copts.sysroot = optarg;
-			break;
+			continue;
 		case 'f':
 			copts.force = 1;
-			break;
-		case 'g':
-		case 'G':
-			group = c == 'g';
-			break;
-		case 'm':
-			if ((frames = number_arg("--max-frames", optarg, 1, 1000000)) < 0)
-				return EXIT_USAGE;
-			sopts.max_frames = (size_t)frames;
-			break;
-		case 'a':
-			fmt_flags |= PYX_FMT_ADDRS;
-			break;
-		case 'S':
-			source = 0;
-			break;
-		case 'C':
-			if ((color = color_arg(optarg)) == -2)
-				return EXIT_USAGE;
-			break;
-		case 'P':
-			fmt_flags |= PYX_FMT_SHORT_PATHS;
-			break;
-		case 't':
-			sopts.flags |= PYX_SNAP_TASKS;
-			fmt_flags |= PYX_FMT_TASKS;
-			break;
+			continue;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
-		default:
-			if (optopt && strchr("emrC", optopt))
-				return usage_error("%s needs a value", argv[optind - 1]);
-			return usage_error("unknown option '%s' for core", argv[optind - 1]);
+		case ':':
+			return usage_error("option '%s' needs a value",
+					   cli_quote(argv[optind - 1], q, sizeof q));
 		}
+		if ((rc = report_option(&ra, c, optarg)) == 0)
+			continue;
+		if (rc != 1)
+			return rc;
+		return usage_error("unknown option '%s' for core",
+				   cli_quote(argv[optind - 1], q, sizeof q));
 	}
 	if (optind >= argc)
 		return usage_error("core needs a core file");
@@ -468,7 +342,7 @@ static int cmd_core(int argc, char **argv)
 	}
 	struct pyx_snapshot *snap = NULL;
 	pyx_error_clear(&err);
-	int rc = pyx_snapshot_take(targets, opened, &sopts, &snap, &err);
+	rc = pyx_snapshot_take(targets, opened, &ra.sopts, &snap, &err);
 	free(targets);
 	if (rc < 0) {
 		fprintf(stderr, "pyxray: %s\n", err.msg);
@@ -476,22 +350,13 @@ static int cmd_core(int argc, char **argv)
 	}
 	for (size_t i = 0; i < snap->nprocs; i++)
 		failed |= snap->procs[i].error != 0;
-	if (group == 1 || (group == -1 && snap->nprocs > 1))
-		fmt_flags |= PYX_FMT_GROUP;
-	if (source)
-		fmt_flags |= PYX_FMT_SOURCE;
-	if (color < 0) {
-		const char *no = getenv("NO_COLOR");
-		color = isatty(STDOUT_FILENO) && !(no && *no);
-	}
-	if (color)
-		fmt_flags |= PYX_FMT_COLOR;
 	struct pyx_format_opts fopts = {
-		.flags = fmt_flags,
+		.flags = report_format_flags(&ra, snap->nprocs > 1),
 		.only_tid = -1,
 		.frames_hint = "--max-frames N",
 	};
-	rc = pyx_format_file(snap, json ? PYX_REPORT_JSON : PYX_REPORT_TEXT, &fopts, stdout, &err);
+	rc = pyx_format_file(snap, ra.json ? PYX_REPORT_JSON : PYX_REPORT_TEXT, &fopts, stdout,
+			     &err);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
 		fprintf(stderr, "pyxray: %s\n", err.msg);

@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pyxray/snapshot.h>
+
+#include "acquire/target.h"
 #include "decode/code.h"
 #include "decode/frames.h"
 #include "decode/runtime.h"
+#include "snapshot/snapshot_priv.h"
 #include "tap.h"
 #include "world.h"
 
@@ -125,8 +129,70 @@ static void test_minor(int minor)
 	timg_free(&w.img);
 }
 
+static const struct pyx_target_ops image_ops = {.kind = "image"};
+
+/* A snapshot of the world's runtime under a memory bound of `bytes`. */
+static int take_bounded(struct world *w, struct pyx_memsrc *src, uint64_t rt, size_t bytes,
+			struct pyx_snapshot **out)
+{
+	struct pyx_error err;
+	struct pyx_snapshot *snap = pyx_snapshot_new();
+	struct pyx_target *t = pyx_target_new_in(pyx_snapshot_arena(snap), &image_ops);
+	t->mem = src;
+	t->mem_borrowed = 1;
+	t->has_syms = 1;
+	t->syms.runtime = rt;
+	t->syms.version_hex = w->L.version_hex;
+	struct pyx_snapshot_opts opts = {.flags = PYX_SNAP_NONBLOCKING | PYX_SNAP_NO_THREAD_NAMES,
+					 .max_memory = bytes};
+	pyx_snapshot_adopt(snap, t, &err);
+	int rc = pyx_snapshot_read_target(snap, t, 0, &opts, &err);
+	*out = snap;
+	return rc;
+}
+
+/* The snapshot's memory bound: the whole world fits in what it used; a
+ * bound below that cuts the process and says so, never crashes. */
+static void test_memory(int minor)
+{
+	struct world w;
+	world_init(&w, minor);
+	uint64_t interps[2], tstates[3], gil;
+	uint64_t rt = world_runtime(&w, interps, tstates, &gil);
+	struct pyx_memsrc *src = timg_memsrc(&w.img);
+	struct pyx_snapshot *snap;
+	is_int(take_bounded(&w, src, rt, 0, &snap), 0, "3.%d memory: default bound", minor);
+	size_t used = pyx_arena_used(pyx_snapshot_arena(snap));
+	pyx_snapshot_destroy(snap);
+	is_int(take_bounded(&w, src, rt, used, &snap), 0, "3.%d memory: at the edge (%zu bytes)",
+	       minor, used);
+	ok(snap->nprocs == 1 && !snap->procs[0].error && snap->procs[0].ninterps == 2,
+	   "3.%d memory: everything read at the edge", minor);
+	pyx_snapshot_destroy(snap);
+	for (size_t cut = used - 16; cut > 64; cut /= 2) {
+		int rc = take_bounded(&w, src, rt, cut, &snap);
+		/* Below the size of the process record itself there is none. */
+		int said = snap->nprocs == 0 ||
+			   (snap->nprocs == 1 && snap->procs[0].error == PYX_E_LIMIT &&
+			    snap->procs[0].error_msg &&
+			    strstr(snap->procs[0].error_msg, "memory limit"));
+		if (rc != -PYX_E_LIMIT || !said) {
+			ok(0, "3.%d memory: cut at %zu bytes and said (rc %d)", minor, cut, rc);
+			pyx_snapshot_destroy(snap);
+			break;
+		}
+		pyx_snapshot_destroy(snap);
+		if (cut / 2 <= 64)
+			ok(1, "3.%d memory: every bound below the need cuts and says so", minor);
+	}
+	pyx_memsrc_close(src);
+	timg_free(&w.img);
+}
+
 int main(void)
 {
+	for (int minor = 7; minor <= 15; minor++)
+		test_memory(minor);
 	for (int minor = 6; minor <= 15; minor++)
 		test_minor(minor);
 	return tap_done();

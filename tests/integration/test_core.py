@@ -661,7 +661,7 @@ def test_usage(pyxray_bin):
     res = run_pyxray(pyxray_bin, "core")
     assert res.rc == 2 and "needs a core file" in res.err, res
     res = run_pyxray(pyxray_bin, "core", "--exe")
-    assert res.rc == 2 and "--exe needs a value" in res.err, res
+    assert res.rc == 2 and "option '--exe' needs a value" in res.err, res
     res = run_pyxray(pyxray_bin, "--help")
     assert "core CORE..." in res.out and "--sysroot DIR" in res.out
 

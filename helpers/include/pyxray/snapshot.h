@@ -187,7 +187,12 @@ struct pyx_snapshot_opts {
 	/* NULL, or a flag (set by a signal handler or another thread) that ends
 	 * the take early: every process resumed, -PYX_E_INTERRUPTED. */
 	const volatile int *cancel;
+	size_t max_memory;	/* bytes the snapshot may hold (docs/limits.md); 0: the
+				   default, 1 GiB. Past it, the process being read is cut
+				   with -PYX_E_LIMIT and no further process is read */
 };
+
+enum { PYX_SNAP_DEFAULT_MAX_MEMORY_MB = 1024 };
 
 /* Takes a snapshot of the given targets and takes ownership of them (each
  * is closed, or kept for pyx_snapshot_lookup with PYX_SNAP_KEEP_SOURCE, by

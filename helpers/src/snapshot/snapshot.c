@@ -238,14 +238,16 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 		return -PYX_E_NOMEM;
 	int children = opts && (opts->flags & PYX_SNAP_CHILDREN);
 	int rc = take_live(snap, pid, 0, opts, err);
+	int full = pyx_arena_exhausted(snap->priv->arena); /* the memory bound: keep what was read */
 	/* With the tree, a first process we may not read is kept with its
 	 * error: its descendants may be readable (another user's workers). */
-	if (rc < 0 && (!children || rc == -PYX_E_NO_PROCESS || rc == -PYX_E_NOMEM ||
-		       rc == -PYX_E_INTERRUPTED)) {
+	if (rc < 0 && !full &&
+	    (!children || rc == -PYX_E_NO_PROCESS || rc == -PYX_E_NOMEM ||
+	     rc == -PYX_E_INTERRUPTED)) {
 		pyx_snapshot_destroy(snap);
 		return rc;
 	}
-	if (children) {
+	if (children && !full) {
 		pid_t *kids = NULL;
 		int *depth = NULL;
 		size_t n = 0;
@@ -257,9 +259,11 @@ int pyx_snapshot_take_pid(pid_t pid, const struct pyx_snapshot_opts *opts,
 			snap->procs[0].error = e.code;
 			snap->procs[0].error_msg = pyx_arena_strdup(snap->priv->arena, e.msg);
 		}
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && !pyx_arena_exhausted(snap->priv->arena); i++) {
 			pyx_error_clear(&e);
 			rc = take_live(snap, kids[i], depth[i], opts, &e);
+			if (pyx_arena_exhausted(snap->priv->arena))
+				break; /* the memory bound: the last record says so */
 			if (rc == -PYX_E_NOMEM || rc == -PYX_E_INTERRUPTED) {
 				free(kids);
 				free(depth);

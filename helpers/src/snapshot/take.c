@@ -429,18 +429,40 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	return 0;
 }
 
+/* The snapshot's total memory bound (docs/limits.md): a static message,
+ * since the arena that would hold one is full. */
+static const char memory_limit_msg[] =
+	"the snapshot reached its memory limit before this process was read whole: raise it with --max-memory";
+
+static int memory_limit(struct pyx_process *proc, struct pyx_error *err)
+{
+	if (proc) {
+		proc->error = PYX_E_LIMIT;
+		proc->error_msg = memory_limit_msg;
+	}
+	return pyx_error_set(err, PYX_E_LIMIT, 0, 0, "%s", memory_limit_msg);
+}
+
 int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, int depth,
 			     const struct pyx_snapshot_opts *opts, struct pyx_error *err)
 {
 	struct pyx_arena *arena = snap->priv->arena;
 	unsigned flags = opts ? opts->flags : 0;
+	if (!snap->priv->in_buffer)
+		pyx_arena_set_limit(arena, opts && opts->max_memory
+						   ? opts->max_memory
+						   : (size_t)PYX_SNAP_DEFAULT_MAX_MEMORY_MB << 20);
+	if (pyx_arena_exhausted(arena))
+		return memory_limit(NULL, err);
 	struct pyx_kept *k = pyx_arena_alloc(arena, sizeof *k);
 	struct pyx_process *proc = pyx_snapshot_add_process(snap);
 	struct pyx_dec_result r;
 	int rc;
 	memset(&r, 0, sizeof r);
 	if (!k || !proc)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		return pyx_arena_exhausted(arena)
+			       ? memory_limit(proc, err)
+			       : pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	k->target = t;
 	k->proc_index = (size_t)(proc - snap->procs);
 	identity(proc, t, depth);
@@ -465,7 +487,13 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 		rc = pyx_error_set(err, PYX_E_EXITED, ESRCH, 0, "pid %d exited while being read",
 				   (int)t->pid);
 	if ((r.ninterps || rc == 0) && build_model(proc, &r, t, arena) < 0)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+		rc = -PYX_E_NOMEM;
+	if (rc == -PYX_E_NOMEM && pyx_arena_exhausted(arena)) {
+		pyx_target_release(t);
+		return memory_limit(proc, err);
+	}
+	if (rc == -PYX_E_NOMEM && (!err || err->code != PYX_E_NOMEM))
+		pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	if (rc < 0) {
 		proc->error = err ? err->code : -rc;
 		proc->error_msg = err ? pyx_arena_strdup(arena, err->msg) : NULL;

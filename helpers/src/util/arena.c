@@ -21,7 +21,9 @@ struct block {
 struct pyx_arena {
 	struct block *head;
 	int fixed;	/* one caller-owned block: never malloc, never free */
+	int exhausted;	/* an allocation failed for the limit or the buffer */
 	size_t used;
+	size_t limit;	/* 0: none */
 };
 
 struct pyx_arena *pyx_arena_create(void)
@@ -53,6 +55,16 @@ size_t pyx_arena_used(const struct pyx_arena *arena)
 	return arena->used;
 }
 
+void pyx_arena_set_limit(struct pyx_arena *arena, size_t bytes)
+{
+	arena->limit = bytes;
+}
+
+int pyx_arena_exhausted(const struct pyx_arena *arena)
+{
+	return arena->exhausted;
+}
+
 void pyx_arena_destroy(struct pyx_arena *arena)
 {
 	if (!arena || arena->fixed)
@@ -71,10 +83,16 @@ void *pyx_arena_alloc(struct pyx_arena *arena, size_t size)
 	if (size > SIZE_MAX / 2)
 		return NULL;
 	size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	if (arena->limit && size > arena->limit - (arena->used < arena->limit ? arena->used : arena->limit)) {
+		arena->exhausted = 1;
+		return NULL;
+	}
 	struct block *b = arena->head;
 	if (!b || b->cap - b->used < size) {
-		if (arena->fixed)
+		if (arena->fixed) {
+			arena->exhausted = 1;
 			return NULL;
+		}
 		size_t cap = size > BLOCK_MIN ? size : BLOCK_MIN;
 		b = malloc(sizeof(*b) + cap);
 		if (!b)

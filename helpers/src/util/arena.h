@@ -19,6 +19,11 @@ struct pyx_arena *pyx_arena_create_in(void *buf, size_t len);
 void pyx_arena_destroy(struct pyx_arena *arena);
 /* Bytes handed out so far (statistics, tests). */
 size_t pyx_arena_used(const struct pyx_arena *arena);
+/* At most `bytes` handed out from now on (0: no limit); an allocation past
+ * it fails (NULL) and marks the arena exhausted. */
+void pyx_arena_set_limit(struct pyx_arena *arena, size_t bytes);
+/* 1 once an allocation failed for the limit or a full caller's buffer. */
+int pyx_arena_exhausted(const struct pyx_arena *arena);
 
 /* Zeroed, 16-byte aligned memory; NULL on failure (or size overflow). */
 void *pyx_arena_alloc(struct pyx_arena *arena, size_t size);

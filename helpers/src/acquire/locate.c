@@ -15,15 +15,23 @@
 
 uint32_t pyx_version_from_filename(const char *path)
 {
+	/* By hand, not sscanf: the stub calls this from a signal handler. */
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	const char *p = strstr(base, "python");
 	if (!p)
 		return 0;
 	p += 6;
-	int major, minor;
-	if (sscanf(p, "%d.%d", &major, &minor) != 2 || major < 2 || major > 3 || minor < 0 ||
-	    minor > 99)
+	if (*p < '0' || *p > '9')
+		return 0;
+	unsigned major = 0, minor = 0, digits = 0;
+	while (*p >= '0' && *p <= '9' && digits++ < 3)
+		major = major * 10 + (unsigned)(*p++ - '0');
+	if (*p++ != '.' || *p < '0' || *p > '9')
+		return 0;
+	for (digits = 0; *p >= '0' && *p <= '9' && digits < 3; digits++)
+		minor = minor * 10 + (unsigned)(*p++ - '0');
+	if (major < 2 || major > 3 || minor > 99)
 		return 0;
 	return ((uint32_t)major << 24) | ((uint32_t)minor << 16);
 }

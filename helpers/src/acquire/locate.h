@@ -25,7 +25,8 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 		      struct pyx_python_syms *out, struct pyx_error *err);
 
 /* PY_VERSION_HEX of major.minor guessed from a file name such as
- * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none. */
+ * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none.
+ * Async-signal-safe. */
 uint32_t pyx_version_from_filename(const char *path);
 
 /* interp_head from the 8 code bytes of PyInterpreterState_Head at fn (3.6):

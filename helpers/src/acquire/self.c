@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "locate.h"
 #include "proc.h"
 #include "self.h"
 
@@ -88,6 +89,7 @@ static int read_threads(struct pyx_target *t, struct pyx_error *err)
 	if (fd < 0)
 		return pyx_error_set(err, PYX_E_OS, errno, 0, "cannot list /proc/self/task");
 	char buf[2048];
+	pid_t self = (pid_t)syscall(SYS_gettid);
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -116,8 +118,14 @@ static int read_threads(struct pyx_target *t, struct pyx_error *err)
 			struct pyx_target_thread *th = &t->threads[t->nthreads++];
 			th->tid = tid;
 			th->syscall = PYX_SYSCALL_UNKNOWN;
-			if (pyx_proc_task_info(t->pid, tid, &th->state, &th->syscall) < 0)
+			if (tid == self) {
+				/* Running this very code, not waiting in the read
+				 * that /proc would show. */
+				th->state = 'R';
+				th->syscall = PYX_SYSCALL_NONE;
+			} else if (pyx_proc_task_info(t->pid, tid, &th->state, &th->syscall) < 0) {
 				th->state = 0;
+			}
 		}
 	}
 	close(fd);
@@ -139,8 +147,10 @@ int pyx_self_open_in(struct pyx_arena *arena, struct pyx_memsrc *mem,
 	t->exe = read_link(arena, "/proc/self/exe");
 	t->cwd = read_link(arena, "/proc/self/cwd");
 	read_argv(t);
-	t->has_syms = 1;
-	t->syms = *syms;
+	if (syms) {
+		t->has_syms = 1;
+		t->syms = *syms;
+	}
 	if (crash) {
 		t->signo = crash->signo;
 		t->si_code = crash->si_code;
@@ -152,4 +162,25 @@ int pyx_self_open_in(struct pyx_arena *arena, struct pyx_memsrc *mem,
 		return rc;
 	*out = t;
 	return 0;
+}
+
+int pyx_self_locate(struct pyx_python_syms *out, char *path_buf, size_t path_size,
+		    struct pyx_error *err)
+{
+	struct pyx_target *t = pyx_target_new(&self_ops);
+	if (!t)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	t->pid = getpid();
+	t->exe = pyx_proc_exe(t->pid, t->arena);
+	int rc = pyx_proc_maps(t->pid, t->arena, &t->maps, &t->nmaps, err);
+	if (rc == 0)
+		rc = pyx_locate_python(t, NULL, out, err);
+	if (rc == 0) {
+		size_t n = out->path ? strnlen(out->path, path_size - 1) : 0;
+		memcpy(path_buf, out->path ? out->path : "", n);
+		path_buf[n] = '\0';
+		out->path = path_buf;
+	}
+	pyx_target_close(t);
+	return rc;
 }

@@ -17,10 +17,18 @@ struct pyx_self_crash {
  * by the caller with pyx_memsrc_open_self and PYX_MEMSRC_PREALLOC; not
  * closed by the target) from the interpreter symbols the caller found.
  * Identity, threads (with their states) and the crash are read with system
- * calls only: async-signal-safe and allocation-free. -PYX_E_NOMEM when the
- * arena is full. */
+ * calls only: async-signal-safe and allocation-free. syms NULL: no
+ * interpreter was found (the snapshot then says so). crash NULL: none.
+ * -PYX_E_NOMEM when the arena is full. */
 int pyx_self_open_in(struct pyx_arena *arena, struct pyx_memsrc *mem,
 		     const struct pyx_python_syms *syms, const struct pyx_self_crash *crash,
 		     struct pyx_target **out, struct pyx_error *err);
+
+/* The calling process's interpreter, found as `pyxray dump` finds it (the
+ * mapped files of /proc/self/maps, locate.c), its path copied to path_buf.
+ * Not for a signal handler: it opens files and allocates. The stub calls
+ * it when arming. Errors as pyx_locate_python's. */
+int pyx_self_locate(struct pyx_python_syms *out, char *path_buf, size_t path_size,
+		    struct pyx_error *err);
 
 #endif

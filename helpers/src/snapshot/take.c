@@ -366,7 +366,9 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	if (t->has_syms) {
 		syms = t->syms;
 	} else {
-		if (!snap->priv->files)
+		/* A target without mapped objects (the stub's, when no
+		 * interpreter was loaded) has nothing to look in: no cache. */
+		if (!snap->priv->files && t->nmaps)
 			snap->priv->files = pyx_locate_cache_create();
 		if ((rc = pyx_locate_python(t, snap->priv->files, &syms, err)) < 0)
 			return rc;

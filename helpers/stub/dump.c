@@ -25,6 +25,7 @@ int pyx_stub_find_python_now(void)
 	struct pyx_python_syms syms;
 	if (s->have_syms)
 		return 0;
+	pyx_memsrc_invalidate(s->mem);
 	if (!s->r_debug || pyx_linkmap_find_python(s->mem, s->r_debug, s->exe, &syms,
 						   s->python_path, sizeof s->python_path, NULL) < 0)
 		return 0;

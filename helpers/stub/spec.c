@@ -20,6 +20,7 @@ static const struct {
 	{"TTOU", SIGTTOU}, {"URG", SIGURG},	{"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
 	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
 	{"POLL", SIGPOLL}, {"PWR", SIGPWR},	{"SYS", SIGSYS},
+	{"KILL", SIGKILL}, {"STOP", SIGSTOP}, /* named, to be refused by name */
 };
 
 static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};

@@ -490,7 +490,8 @@ static int via_remote_exec(pid_t pid, const struct opts *o, const struct pyx_pro
 	char q_dir[PATH_MAX * 4 + 8], q_stub[PATH_MAX * 4 + 8], q_on[1024], q_out[PATH_MAX * 4 + 8];
 	char q_fmt[64], call[PATH_MAX * 5], code[PATH_MAX * 12], pid_s[16];
 	static char out[OUT_MAX];
-	if (!remote_python(p, python, sizeof python)) {
+	const char *py = remote_python(p, python, sizeof python);
+	if (!py) {
 		say(msg, msg_size, "no python%u.%u found beside the process's interpreter",
 			 p->version_hex >> 24, (p->version_hex >> 16) & 0xff);
 		return REMOTE_FALLBACK;
@@ -527,12 +528,15 @@ static int via_remote_exec(pid_t pid, const struct opts *o, const struct pyx_pro
 		return REMOTE_FAILED;
 	}
 	say(pid_s, sizeof pid_s, "%d", (int)pid);
-	char *argv[] = {python, "-I", "-c", "import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])",
+	char *argv[] = {(char *)py, "-I", "-c", "import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])",
 			pid_s, path, NULL};
 	int timed_out;
 	int status = run(argv, deadline, out, &timed_out);
-	if (status != 0) {
+	if (status < 0)
+		say(msg, msg_size, "cannot run %s: %s", py, strerror(errno));
+	else if (status != 0)
 		say(msg, msg_size, "sys.remote_exec failed: %s", last_line(out, line, sizeof line));
+	if (status != 0) {
 		unlink(path);
 		rmdir(dir);
 		return REMOTE_FALLBACK;

@@ -34,12 +34,15 @@ int pyx_stub_find_python_now(void)
 	return 1;
 }
 
+/* Paths and messages live here, not on the dump stack: one dump runs at a
+ * time (the dump lock). */
+static char tmp[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 96];
+
 /* One line on the process's stderr when a dump cannot be written: the only
  * place left to say it. */
-static void complain(const char *path, int e)
+static void complain(const char *what, int e)
 {
-	char line[PATH_MAX + 96];
-	int n = pyx_snprintf(line, sizeof line, "pyxray-stub: cannot write %s (errno %d)\n", path,
+	int n = pyx_snprintf(line, sizeof line, "pyxray-stub: cannot write %s (errno %d)\n", what,
 			     e);
 	if (n > 0)
 		(void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -48,7 +51,6 @@ static void complain(const char *path, int e)
 static void write_report(struct pyx_snapshot *snap, enum pyx_report kind, const char *ext,
 			 pid_t pid)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
 	struct pyx_error err;
 	const char *dir = pyx_stub.dir;
 	if (pyx_snprintf(path, sizeof path, "%s/pyxray-%d.%s", dir, (int)pid, ext) >=

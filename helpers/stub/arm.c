@@ -296,6 +296,8 @@ long long pyxray_stub_stat(const char *name)
 		return s->dumps;
 	if (!strcmp(name, "last_dump_ns"))
 		return s->last_dump_ns;
+	if (!strcmp(name, "last_dump_cpu_ns"))
+		return s->last_dump_cpu_ns;
 	if (!strcmp(name, "buffer_used"))
 		return s->max_buffer;
 	if (!strcmp(name, "stack_used"))

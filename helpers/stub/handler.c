@@ -21,6 +21,13 @@ long long pyx_stub_now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+long long pyx_stub_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static int thread_exists(pid_t tid)
 {
 	return syscall(SYS_tgkill, getpid(), tid, 0) == 0 || errno != ESRCH;

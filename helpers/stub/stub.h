@@ -59,7 +59,7 @@ struct pyx_stub {
 	volatile pid_t owner;
 
 	/* statistics (pyxray_stub_stat) */
-	volatile long long dumps, last_dump_ns, max_buffer;
+	volatile long long dumps, last_dump_ns, last_dump_cpu_ns, max_buffer;
 };
 
 extern struct pyx_stub pyx_stub;
@@ -90,7 +90,9 @@ int pyx_stub_find_python_now(void);
 /* The stack switch (onstack.S): calls fn(arg) with its stack pointer at top. */
 void pyx_stub_call_on_stack(void (*fn)(void *), void *arg, void *top);
 
-/* Nanoseconds of CLOCK_MONOTONIC (async-signal-safe). */
+/* Nanoseconds of CLOCK_MONOTONIC, or of the calling thread's CPU time
+ * (async-signal-safe). */
 long long pyx_stub_now_ns(void);
+long long pyx_stub_cpu_ns(void);
 
 #endif

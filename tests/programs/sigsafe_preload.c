@@ -7,9 +7,9 @@
  * runs on a thread, any call of those from that thread writes
  * "SIGSAFE VIOLATION: <name>" to stderr and aborts. Other threads (the
  * interpreter's) use them freely. After each dump it writes
- * "SIGSAFE ok stack=N budget=N buffer=N dumps=N ns=N" to stderr: the stub's
- * deepest use of its dump stack, its budget, its buffer use, its dump count
- * and the last dump's duration.
+ * "SIGSAFE ok stack=N budget=N buffer=N dumps=N ns=N cpu_ns=N" to stderr:
+ * the stub's deepest use of its dump stack, its budget, its buffer use, its
+ * dump count and the last dump's duration, wall clock and CPU.
  * Build: cc -shared -fPIC -o sigsafe_preload.so sigsafe_preload.c -ldl */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -261,7 +261,7 @@ static void put_num(char **p, const char *key, long long v)
 
 static void front(int sig, siginfo_t *si, void *uc)
 {
-	char line[256], *p = line;
+	char line[320], *p = line;
 	forbidden = 1;
 	stub_action.sa_sigaction(sig, si, uc);
 	forbidden = 0;
@@ -272,6 +272,7 @@ static void front(int sig, siginfo_t *si, void *uc)
 	put_num(&p, " buffer=", stub_stat("buffer_used"));
 	put_num(&p, " dumps=", stub_stat("dumps"));
 	put_num(&p, " ns=", stub_stat("last_dump_ns"));
+	put_num(&p, " cpu_ns=", stub_stat("last_dump_cpu_ns"));
 	*p++ = '\n';
 	(void)!write(2, line, (size_t)(p - line));
 }

@@ -19,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../src/acquire/self.h"
+#include "../src/acquire/locate.h"
+#include "../src/acquire/proc.h"
 #include "stub.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -75,21 +76,56 @@ static void after_fork_child(void)
 	pyx_memsrc_invalidate(pyx_stub.mem);
 }
 
-/* Finds the interpreter: the loader's list in memory (cheap; the same
- * lookup a handler can repeat later), then, when there is one, the
- * mapped-files lookup `pyxray dump` makes, so that both report the same. */
+/* A version the names could not tell (an executable that links a Python
+ * older than 3.11 statically, named otherwise): the interpreter's search
+ * path "python3.X" in the object's read-only mappings, as locate.c finds it
+ * in .rodata, read through the own-memory source. */
+static void version_from_memory(void)
+{
+	struct pyx_stub *s = &pyx_stub;
+	struct pyx_arena *arena = pyx_arena_create();
+	struct pyx_map *maps = NULL;
+	size_t n = 0;
+	int minor = -1, ambiguous = 0;
+	enum { CHUNK = 64 * 1024, OVERLAP = 16 };
+	static char chunk[CHUNK + OVERLAP];
+	if (!arena || pyx_proc_maps(getpid(), arena, &maps, &n, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < n && !ambiguous; i++) {
+		const struct pyx_map *m = &maps[i];
+		if (!m->path || strcmp(m->path, s->python_path) || m->perms[0] != 'r' ||
+		    m->perms[1] == 'w')
+			continue;
+		for (uint64_t a = m->start; a < m->end && !ambiguous; a += CHUNK) {
+			size_t len = m->end - a > CHUNK + OVERLAP ? CHUNK + OVERLAP : m->end - a;
+			if (pyx_memsrc_read(s->mem, a, chunk, len, NULL) == 0)
+				ambiguous = pyx_version_scan(chunk, len, &minor) < 0;
+		}
+	}
+	if (!ambiguous && minor >= 0)
+		s->syms.version_hex = 0x03000000u | ((uint32_t)minor << 16);
+out:
+	pyx_arena_destroy(arena);
+}
+
+/* Finds the interpreter in the loader's list in memory, the lookup a
+ * handler can repeat later (no file is read: the stub needs no ELF reader),
+ * then, outside any handler, names the object by its real path as
+ * /proc/PID/maps (and so `pyxray dump`) does, and finds a version the
+ * names did not give. */
 static void find_python(void)
 {
 	struct pyx_stub *s = &pyx_stub;
-	struct pyx_python_syms syms;
-	char path[PATH_MAX];
+	char real[PATH_MAX];
 	if (s->have_syms || !pyx_stub_find_python_now())
 		return;
-	if (pyx_self_locate(&syms, path, sizeof path, NULL) == 0) {
-		memcpy(s->python_path, path, sizeof path);
-		syms.path = s->python_path;
-		s->syms = syms;
+	if (realpath(s->python_path, real) && strlen(real) < sizeof s->python_path) {
+		memcpy(s->python_path, real, strlen(real) + 1);
+		if (!s->syms.py_version && !s->syms.version_hex)
+			s->syms.version_hex = pyx_version_from_filename(real);
 	}
+	if (!s->syms.py_version && !s->syms.version_hex)
+		version_from_memory();
 }
 
 static int reserve_once(void)

@@ -10,6 +10,7 @@ a run without the stub, with faulthandler before or after it; an embedder
 that loads libpython after the stub armed is still dumped. Arming a running
 process is in test_stub_arm.py.
 """
+import glob
 import json
 import os
 import re
@@ -448,6 +449,63 @@ def test_libpython_loaded_after_the_stub(var, workdir, sigsafe_so, dump_dir):
         assert names["MainThread"][0][2] == m["PARK:main"], names
         assert names["MainThread"][-1] == ("<module>", "<string>", 1), names
         assert names["worker-2"][0][2] == m["PARK:worker-2"], names
+        t.ping()
+    finally:
+        t.kill()
+
+
+def static_libpython(var):
+    """libpython3.X.a of a pyenv build (its config directory), or None."""
+    found = glob.glob(os.path.join(var.interp.prefix, "lib", "python%d.%d" % var.version,
+                                   "config-*", "libpython%d.%d*.a" % var.version))
+    return found[0] if found else None
+
+
+# Before 3.11 there is no Py_Version: an executable named otherwise, with the
+# interpreter linked in, tells its version only by its read-only data.
+STATIC_OLD = [v for v in support.VARIANTS
+              if v.kind == "base" and (3, 6) <= v.version < (3, 11) and not v.id.endswith("static")]
+
+
+@pytest.mark.parametrize("var", params(STATIC_OLD))
+def test_static_embedder_named_otherwise(var, workdir, pyxray_bin, dump_dir):
+    """An application called "appserver" that links libpython 3.6-3.10
+    statically (exporting its symbols, as python itself does): the stub
+    finds the version in the mapped read-only data, and dumps what pyxray
+    dump reads."""
+    lib = static_libpython(var)
+    assert lib, "no static libpython next to %s" % var.interp.exe
+    exe = os.path.join(workdir, "appserver-%d.%d" % var.version, "appserver")
+    if not os.path.exists(exe):
+        os.makedirs(os.path.dirname(exe))
+        libs = subprocess.run([var.interp.config, "--libs"] + (["--embed"] if var.version >= (3, 8)
+                                                                else []),
+                              stdout=subprocess.PIPE, check=True).stdout.decode().split()
+        inc = subprocess.run([var.interp.config, "--includes"], stdout=subprocess.PIPE,
+                             check=True).stdout.decode().split()
+        subprocess.run(["cc", "-o", exe, support.EMBED_C] + inc + [lib] + libs
+                       + ["-lm", "-ldl", "-lutil", "-lpthread", "-Wl,--export-dynamic"],
+                       check=True)
+    env = dict(os.environ)
+    env.update(stub_env(dump_dir))
+    env["PYTHONHOME"] = var.interp.prefix
+    fd, err_path = tempfile.mkstemp(prefix="appserver-", suffix=".err", dir=workdir)
+    proc = subprocess.Popen([exe, support.TARGET], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=fd, env=env, cwd=workdir)
+    os.close(fd)
+    t = support.Target(var, [exe, support.TARGET], env, proc)
+    t.stderr_path = err_path
+    try:
+        t.wait_ready()
+        t.wait_parked()
+        ref = run_pyxray(pyxray_bin, "dump", "--json", t.pid).json()
+        t.wait_parked()
+        os.kill(t.pid, signal.SIGUSR2)
+        doc = json.loads(wait_dump(os.path.join(dump_dir, "pyxray-%d.json" % t.pid), proc))
+        p = doc["processes"][0]
+        assert p["python_version"] == t.report["version"], p
+        assert p["python_path"] == exe, p
+        assert thread_frames(doc) == thread_frames(ref)
         t.ping()
     finally:
         t.kill()

@@ -12,7 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "locate.h"
 #include "proc.h"
 #include "self.h"
 
@@ -162,25 +161,4 @@ int pyx_self_open_in(struct pyx_arena *arena, struct pyx_memsrc *mem,
 		return rc;
 	*out = t;
 	return 0;
-}
-
-int pyx_self_locate(struct pyx_python_syms *out, char *path_buf, size_t path_size,
-		    struct pyx_error *err)
-{
-	struct pyx_target *t = pyx_target_new(&self_ops);
-	if (!t)
-		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
-	t->pid = getpid();
-	t->exe = pyx_proc_exe(t->pid, t->arena);
-	int rc = pyx_proc_maps(t->pid, t->arena, &t->maps, &t->nmaps, err);
-	if (rc == 0)
-		rc = pyx_locate_python(t, NULL, out, err);
-	if (rc == 0) {
-		size_t n = out->path ? strnlen(out->path, path_size - 1) : 0;
-		memcpy(path_buf, out->path ? out->path : "", n);
-		path_buf[n] = '\0';
-		out->path = path_buf;
-	}
-	pyx_target_close(t);
-	return rc;
 }

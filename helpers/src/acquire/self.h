@@ -24,11 +24,4 @@ int pyx_self_open_in(struct pyx_arena *arena, struct pyx_memsrc *mem,
 		     const struct pyx_python_syms *syms, const struct pyx_self_crash *crash,
 		     struct pyx_target **out, struct pyx_error *err);
 
-/* The calling process's interpreter, found as `pyxray dump` finds it (the
- * mapped files of /proc/self/maps, locate.c), its path copied to path_buf.
- * Not for a signal handler: it opens files and allocates. The stub calls
- * it when arming. Errors as pyx_locate_python's. */
-int pyx_self_locate(struct pyx_python_syms *out, char *path_buf, size_t path_size,
-		    struct pyx_error *err);
-
 #endif

@@ -26,6 +26,7 @@
 #include <pyxray/pyxray.h>
 
 #include "../stub/spec.h"
+#include "args.h"
 #include "arm.h"
 
 extern char **environ;
@@ -612,7 +613,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		char *end;
+		char q[128];
+		long secs;
 		switch (c) {
 		case 'o':
 			o->on = optarg;
@@ -622,26 +624,29 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-				return usage("--format takes text or json, not '%s'", optarg);
+				return usage("--format takes text or json, not '%s'",
+					     cli_quote(optarg, q, sizeof q));
 			o->format = optarg;
 			break;
 		case 'v':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "gdb") &&
 			    strcmp(optarg, "remote-exec"))
-				return usage("--via takes auto, gdb or remote-exec, not '%s'", optarg);
+				return usage("--via takes auto, gdb or remote-exec, not '%s'",
+					     cli_quote(optarg, q, sizeof q));
 			o->via = optarg;
 			break;
 		case 't':
-			errno = 0;
-			o->timeout_s = (int)strtol(optarg, &end, 10);
-			if (errno || *end || o->timeout_s < 1 || o->timeout_s > 3600)
-				return usage("--timeout takes seconds from 1 to 3600, not '%s'", optarg);
+			if (cli_parse_number(optarg, 1, 3600, &secs) < 0)
+				return usage("--timeout takes seconds from 1 to 3600, not '%s'",
+					     cli_quote(optarg, q, sizeof q));
+			o->timeout_s = (int)secs;
 			break;
 		case 'h':
 			fputs("Usage:\n" PYX_CLI_ARM_USAGE "\n" PYX_CLI_ARM_HELP, stdout);
 			return -1;
 		default:
-			return usage("unknown option '%s' for %s", argv[optind - 1], argv[0]);
+			return usage("unknown option '%s' for %s",
+				     cli_quote(argv[optind - 1], q, sizeof q), argv[0]);
 		}
 	}
 	if (o->disarm && (dir || o->format || strcmp(o->on, "usr2,crash")))
@@ -697,15 +702,15 @@ int pyx_cli_arm(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	char q[128];
 	if (optind >= argc)
 		return usage("%s needs a process id", argv[0]);
 	if (optind + 1 < argc)
-		return usage("%s takes one process id, got extra '%s'", argv[0], argv[optind + 1]);
-	char *end;
-	long v = strtol(argv[optind], &end, 10);
-	if (*end || end == argv[optind] || v <= 0 || v > INT_MAX)
-		return usage("'%s' is not a process id", argv[optind]);
-	pid = (pid_t)v;
+		return usage("%s takes one process id, got extra '%s'", argv[0],
+			     cli_quote(argv[optind + 1], q, sizeof q));
+	if (cli_parse_pid(argv[optind], &pid) < 0)
+		return usage("'%s' is not a process id (a decimal number such as 4242)",
+			     cli_quote(argv[optind], q, sizeof q));
 	long long deadline = now_ms() + (long long)o.timeout_s * 1000;
 
 	if (read_status(pid, &st) < 0)

@@ -2,12 +2,14 @@
 """pyxray for GDB: Python stacks, locals and interpreters of live processes,
 cores and remote targets, decoded by libpyxray without CPython debug
 symbols. Importing the package registers the commands (py-bt-all, py-bt,
-py-ps, py-attach-children, py-follow-forks, ... and the `pyxray` prefix),
+py-ps, py-attach-children, py-follow-forks, py-inject, ... and the `pyxray`
+prefix),
 the MI commands and, when present, the frame filter.
 """
 import gdb
 
 from . import attach, commands, forks, mi  # noqa: F401  (attach, forks add commands)
+from . import inject  # noqa: F401  (py-inject: self-contained, registers itself)
 
 commands.install()
 mi.install()

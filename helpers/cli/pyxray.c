@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The pyxray command: `pyxray dump PID` prints every thread's Python stack
  * of a live process, `pyxray core CORE...` those of core files, as text or
- * JSON. A thin front end over the snapshot model; errors are one line on
- * stderr and a non-zero exit. */
+ * JSON; `pyxray arm PID` (arm.c) loads the stub into a process. A thin front
+ * end over the snapshot model; errors are one line on stderr and a non-zero
+ * exit. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 
 #include "args.h"
 #include "options.h"
+#include "arm.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -34,6 +36,7 @@ static const char usage_text[] =
 	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
 	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
 	"                   [--max-memory MB] CORE...\n"
+	PYX_CLI_ARM_USAGE
 	"       pyxray --help | --version\n"
 	"\n"
 	"Show the Python stack of every thread of every interpreter of a live\n"
@@ -48,6 +51,7 @@ static const char usage_text[] =
 	"                    gcore, zstd/lz4/xz compressed as systemd-coredump keeps\n"
 	"                    them): the crash first; several cores (a pool's) as one\n"
 	"                    tree, identical processes grouped\n"
+	PYX_CLI_ARM_HELP
 	"\n"
 	"Options for dump:\n"
 	"  --json            print one JSON document (see docs/json.md)\n"
@@ -387,6 +391,8 @@ int main(int argc, char **argv)
 		return cmd_report(cmd, argc - 1, argv + 1);
 	if (!strcmp(cmd, "core"))
 		return cmd_core(argc - 1, argv + 1);
+	if (!strcmp(cmd, "arm") || !strcmp(cmd, "disarm"))
+		return pyx_cli_arm(argc - 1, argv + 1);
 	char q[128];
 	return usage_error("unknown command '%s'", cli_quote(cmd, q, sizeof q));
 }

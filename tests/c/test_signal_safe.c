@@ -6,6 +6,7 @@
  * exactly what the ordinary path prints, for every layout. The own-process
  * memory source turns a bad address into an error, not a SIGSEGV. */
 #include <dlfcn.h>
+#include <link.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 
 #include <pyxray/format.h>
 
+#include "acquire/linkmap.h"
+#include "acquire/self.h"
 #include "acquire/target.h"
 #include "snapshot/snapshot_priv.h"
 #include "tap.h"
@@ -342,6 +345,81 @@ static void test_self(void)
 	pyx_memsrc_close(self_src);
 }
 
+/* ---- the stub's own process: its target and the loader's list ---- */
+
+static struct {
+	int rc_open, rc_read, rc_text, rc_find, rc_sym, sym_ok;
+	size_t nthreads;
+	int fd;
+} selfdump;
+
+static void self_target_handler(int sig)
+{
+	static unsigned char buf[1 << 20];
+	struct pyx_error err;
+	struct pyx_self_crash crash = {.signo = SIGSEGV, .si_code = 1, .fault_addr = 8,
+				       .tid = (pid_t)getpid()};
+	struct pyx_target *t = NULL;
+	(void)sig;
+	forbidden = 1;
+	struct pyx_snapshot *snap = pyx_snapshot_new_in(buf, sizeof buf);
+	selfdump.rc_open =
+		snap ? pyx_self_open_in(pyx_snapshot_arena(snap), self_src, NULL, &crash, &t, &err)
+		     : -1;
+	if (selfdump.rc_open == 0 && pyx_snapshot_adopt(snap, t, &err) == 0) {
+		selfdump.nthreads = t->nthreads;
+		struct pyx_snapshot_opts opts = {.flags = PYX_SNAP_NONBLOCKING};
+		selfdump.rc_read = pyx_snapshot_read_target(snap, t, 0, &opts, &err);
+		struct pyx_format_opts fo = {.only_tid = -1};
+		selfdump.rc_text = pyx_format_write(snap, PYX_REPORT_TEXT, &fo, selfdump.fd, &err);
+	}
+	pyx_snapshot_destroy(snap);
+	/* This test is no Python: the loader's list says so, and a libc
+	 * symbol comes out where dlsym (called outside) puts it. */
+	struct pyx_python_syms syms;
+	char path[256];
+	selfdump.rc_find = pyx_linkmap_find_python(self_src, (uint64_t)(uintptr_t)&_r_debug, NULL,
+						   &syms, path, sizeof path, &err);
+	selfdump.rc_sym = -1;
+	for (struct link_map *lm = _r_debug.r_map; lm; lm = lm->l_next) {
+		uint64_t addr;
+		if (pyx_linkmap_symbol(self_src, (uint64_t)(uintptr_t)lm, "process_vm_readv", &addr,
+				       &err) == 0) {
+			selfdump.rc_sym = 0;
+			selfdump.sym_ok = addr == (uint64_t)(uintptr_t)dlsym(RTLD_DEFAULT,
+									      "process_vm_readv");
+			break;
+		}
+	}
+	forbidden = 0;
+}
+
+static void test_self_target(void)
+{
+	struct pyx_error err;
+	is_int(pyx_memsrc_open_self(PYX_MEMSRC_CACHE | PYX_MEMSRC_PREALLOC, &self_src, &err), 0,
+	       "self target: memory source");
+	/* dlsym before the handler: its first call may allocate. */
+	ok(dlsym(RTLD_DEFAULT, "process_vm_readv") != NULL, "process_vm_readv found by dlsym");
+	selfdump.fd = tmp_fd();
+	signal(SIGUSR2, self_target_handler);
+	raise(SIGUSR2);
+	is_int(selfdump.rc_open, 0, "self target opened in a handler");
+	ok(selfdump.nthreads >= 1, "its threads listed (%zu)", selfdump.nthreads);
+	is_int(selfdump.rc_read, -PYX_E_NOT_PYTHON, "no interpreter: said, not searched for");
+	is_int(selfdump.rc_text, 0, "the report written");
+	char *text = slurp_fd(selfdump.fd);
+	ok(strstr(text, "Fatal signal SIGSEGV (SEGV_MAPERR) at address 0x8 in thread") != NULL,
+	   "the crash is in the report");
+	ok(strstr(text, "(not a Python process)") != NULL, "and that it is not Python");
+	free(text);
+	is_int(selfdump.rc_find, -PYX_E_NOT_PYTHON, "the loader's list holds no interpreter");
+	is_int(selfdump.rc_sym, 0, "a libc symbol found in the loader's list");
+	ok(selfdump.sym_ok, "at the address dlsym gives");
+	close(selfdump.fd);
+	pyx_memsrc_close(self_src);
+}
+
 int main(void)
 {
 	find_real();
@@ -356,5 +434,6 @@ int main(void)
 	for (int minor = 7; minor <= 15; minor++)
 		test_layout(minor, alt_mem);
 	test_self();
+	test_self_target();
 	return tap_done();
 }

@@ -532,21 +532,27 @@ def prepare(variant, workdir):
     return got
 
 
-def start_target(variant, workdir, extra_args=()):
-    """Starts the target; the caller waits for READY (wait_ready)."""
+def start_target(variant, workdir, extra_args=(), env_add=None, script=None,
+                 new_session=False, launcher=()):
+    """Starts the target (threads_target.py, or script run the same way);
+    the caller waits for READY (wait_ready). env_add: more environment
+    variables (the stub's); launcher: a command that runs it (setpriv)."""
     argv, extra_env, lib = prepare(variant, workdir)
-    argv = argv + list(extra_args)
+    if script:
+        argv = argv[:-1] + [script]
+    argv = list(launcher) + argv + list(extra_args)
     env = dict(os.environ)
     for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"):
         env.pop(name, None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra_env)
+    env.update(env_add or {})
     fd, stderr_path = tempfile.mkstemp(prefix="target-", suffix=".err",
                                        dir=workdir)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=fd, env=env,
-                                cwd=workdir)
+                                cwd=workdir, start_new_session=new_session)
     finally:
         os.close(fd)
     t = Target(variant, argv, env, proc)

@@ -21,6 +21,7 @@
 
 #include "../memsrc/core.h"
 #include "elf.h"
+#include "locate.h"
 #include "proc.h"
 #include "target.h"
 #include "unpack.h"
@@ -494,6 +495,7 @@ static const struct pyx_target_ops core_ops = {
     .kind = "core",
     .file_path = core_file_path,
     .file_problem = core_file_problem,
+    .locate = pyx_locate_target,
 };
 
 /* ---- argv ---- */

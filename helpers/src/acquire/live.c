@@ -12,6 +12,7 @@
 
 #include "freeze.h"
 #include "live.h"
+#include "locate.h"
 #include "proc.h"
 
 struct live {
@@ -99,6 +100,7 @@ static const struct pyx_target_ops live_ops = {
 	.stop = live_stop,
 	.resume = live_resume,
 	.release = live_release,
+	.locate = pyx_locate_target,
 };
 
 static int read_threads(struct pyx_target *t, struct pyx_error *err)

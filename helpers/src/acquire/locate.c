@@ -15,15 +15,23 @@
 
 uint32_t pyx_version_from_filename(const char *path)
 {
+	/* By hand, not sscanf: the stub calls this from a signal handler. */
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	const char *p = strstr(base, "python");
 	if (!p)
 		return 0;
 	p += 6;
-	int major, minor;
-	if (sscanf(p, "%d.%d", &major, &minor) != 2 || major < 2 || major > 3 || minor < 0 ||
-	    minor > 99)
+	if (*p < '0' || *p > '9')
+		return 0;
+	unsigned major = 0, minor = 0, digits = 0;
+	while (*p >= '0' && *p <= '9' && digits++ < 3)
+		major = major * 10 + (unsigned)(*p++ - '0');
+	if (*p++ != '.' || *p < '0' || *p > '9')
+		return 0;
+	for (digits = 0; *p >= '0' && *p <= '9' && digits < 3; digits++)
+		minor = minor * 10 + (unsigned)(*p++ - '0');
+	if (major < 2 || major > 3 || minor > 99)
 		return 0;
 	return ((uint32_t)major << 24) | ((uint32_t)minor << 16);
 }
@@ -34,13 +42,8 @@ uint32_t pyx_version_from_filename(const char *path)
  * "lib/python" VERSION (Modules/getpath.c), so .rodata holds "python3.X".
  * Returns major.minor as PY_VERSION_HEX when exactly one 3.6-3.15 minor
  * appears, else 0. */
-uint32_t pyx_version_from_rodata(struct pyx_elf *elf)
+int pyx_version_scan(const void *data, size_t len, int *found)
 {
-	const void *data;
-	size_t len;
-	int found = -1;
-	if (pyx_elf_section_data(elf, ".rodata", &data, &len) < 0)
-		return 0;
 	const char *p = data, *end = p + len;
 	static const char needle[] = "python3.";
 	for (const char *s = p; s && s + sizeof needle < end;) {
@@ -55,10 +58,21 @@ uint32_t pyx_version_from_rodata(struct pyx_elf *elf)
 		}
 		if (!digits || digits > 2 || minor < 6 || minor > 15)
 			continue;
-		if (found >= 0 && found != minor)
-			return 0; /* two different versions: cannot tell */
-		found = minor;
+		if (*found >= 0 && *found != minor)
+			return -1; /* two different versions: cannot tell */
+		*found = minor;
 	}
+	return 0;
+}
+
+uint32_t pyx_version_from_rodata(struct pyx_elf *elf)
+{
+	const void *data;
+	size_t len;
+	int found = -1;
+	if (pyx_elf_section_data(elf, ".rodata", &data, &len) < 0 ||
+	    pyx_version_scan(data, len, &found) < 0)
+		return 0;
 	return found < 0 ? 0 : 0x03000000u | ((uint32_t)found << 16);
 }
 
@@ -358,4 +372,12 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 				     exe ? exe : "unknown executable");
 	return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0, "%s has no Python interpreter",
 			     exe ? exe : "the process");
+}
+
+int pyx_locate_target(struct pyx_target *t, struct pyx_locate_cache **cache,
+		      struct pyx_python_syms *out, struct pyx_error *err)
+{
+	if (!*cache)
+		*cache = pyx_locate_cache_create();
+	return pyx_locate_python(t, *cache, out, err);
 }

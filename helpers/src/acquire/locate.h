@@ -17,6 +17,11 @@ struct pyx_locate_cache;
 struct pyx_locate_cache *pyx_locate_cache_create(void); /* NULL on failure */
 void pyx_locate_cache_destroy(struct pyx_locate_cache *cache); /* NULL allowed */
 
+/* pyx_locate_python for a target's ops->locate: the cache is made on first
+ * use (and freed with the snapshot). */
+int pyx_locate_target(struct pyx_target *t, struct pyx_locate_cache **cache,
+		      struct pyx_python_syms *out, struct pyx_error *err);
+
 /* Fills *out from the target's mapped objects (opened where
  * pyx_target_file_path says). -PYX_E_NOT_PYTHON (message names the
  * executable) when no mapped object holds an interpreter. cache may be
@@ -25,7 +30,8 @@ int pyx_locate_python(struct pyx_target *t, struct pyx_locate_cache *cache,
 		      struct pyx_python_syms *out, struct pyx_error *err);
 
 /* PY_VERSION_HEX of major.minor guessed from a file name such as
- * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none. */
+ * "libpython3.9.so.1.0", "libpython3.7m.so" or "python3.8"; 0 when none.
+ * Async-signal-safe. */
 uint32_t pyx_version_from_filename(const char *path);
 
 /* interp_head from the 8 code bytes of PyInterpreterState_Head at fn (3.6):
@@ -37,5 +43,10 @@ struct pyx_elf;
  * paths), for interpreters without Py_Version whose file names do not tell;
  * 0 when absent or ambiguous. */
 uint32_t pyx_version_from_rodata(struct pyx_elf *elf);
+
+/* The same search over len bytes (the stub scans an object's mapped
+ * read-only memory): *found starts at -1 and keeps the minor seen; -1 when
+ * two different minors appear (cannot tell), else 0. */
+int pyx_version_scan(const void *data, size_t len, int *found);
 
 #endif

@@ -527,12 +527,18 @@ int pyx_proc_task_info(pid_t pid, pid_t tid, char *state, int64_t *syscall)
 	*syscall = -2;
 	pyx_snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
 	if (read_small(path, buf, sizeof buf) > 0) {
-		char *end;
-		long nr = strtol(buf, &end, 10);
+		/* By hand, not strtol: the stub reads its own threads from a
+		 * signal handler. */
+		const char *q = buf;
+		int neg = *q == '-', digits = 0;
+		int64_t nr = 0;
+		q += neg;
+		while (*q >= '0' && *q <= '9' && digits++ < 9)
+			nr = nr * 10 + (*q++ - '0');
 		if (!strncmp(buf, "running", 7))
 			*syscall = -1;
-		else if (end != buf)
-			*syscall = nr < 0 ? -1 : nr;
+		else if (digits)
+			*syscall = neg ? -1 : nr;
 	}
 	return 0;
 }

@@ -63,7 +63,8 @@ int pyx_proc_descendants(pid_t root, int max_depth, pid_t **out, int **depth_out
 
 /* A thread's state letter (/proc/PID/task/TID/stat) and the system call it
  * is blocked in (/proc/.../syscall: its number, -1 when it is not in one or
- * running, -2 when that cannot be read). 0, or -1 when the thread is gone. */
+ * running, -2 when that cannot be read). 0, or -1 when the thread is gone.
+ * System calls only: async-signal-safe (the stub's self target). */
 int pyx_proc_task_info(pid_t pid, pid_t tid, char *state, int64_t *syscall);
 
 /* readlink /proc/PID/cwd, in the arena; NULL when unreadable. */

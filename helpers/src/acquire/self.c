@@ -88,6 +88,7 @@ static int read_threads(struct pyx_target *t, struct pyx_error *err)
 	if (fd < 0)
 		return pyx_error_set(err, PYX_E_OS, errno, 0, "cannot list /proc/self/task");
 	char buf[2048];
+	pid_t self = (pid_t)syscall(SYS_gettid);
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -116,8 +117,14 @@ static int read_threads(struct pyx_target *t, struct pyx_error *err)
 			struct pyx_target_thread *th = &t->threads[t->nthreads++];
 			th->tid = tid;
 			th->syscall = PYX_SYSCALL_UNKNOWN;
-			if (pyx_proc_task_info(t->pid, tid, &th->state, &th->syscall) < 0)
+			if (tid == self) {
+				/* Running this very code, not waiting in the read
+				 * that /proc would show. */
+				th->state = 'R';
+				th->syscall = PYX_SYSCALL_NONE;
+			} else if (pyx_proc_task_info(t->pid, tid, &th->state, &th->syscall) < 0) {
 				th->state = 0;
+			}
 		}
 	}
 	close(fd);
@@ -139,8 +146,10 @@ int pyx_self_open_in(struct pyx_arena *arena, struct pyx_memsrc *mem,
 	t->exe = read_link(arena, "/proc/self/exe");
 	t->cwd = read_link(arena, "/proc/self/cwd");
 	read_argv(t);
-	t->has_syms = 1;
-	t->syms = *syms;
+	if (syms) {
+		t->has_syms = 1;
+		t->syms = *syms;
+	}
 	if (crash) {
 		t->signo = crash->signo;
 		t->si_code = crash->si_code;

@@ -40,6 +40,7 @@ struct pyx_target_thread {
 };
 
 struct pyx_target;
+struct pyx_locate_cache;
 
 struct pyx_target_ops {
 	const char *kind;	/* "live", "core", "reader", "self" */
@@ -59,6 +60,13 @@ struct pyx_target_ops {
 	void (*resume)(struct pyx_target *t);
 	/* Releases the source (memory, descriptors); identity strings stay. */
 	void (*release)(struct pyx_target *t);
+	/* Finds the interpreter when the target does not know its symbols:
+	 * pyx_locate_target (the mapped files, through *cache, made when first
+	 * needed) for live processes and cores. NULL op: nothing to look in
+	 * (the stub's own process without an interpreter), so no file reader
+	 * is linked where it is not used. */
+	int (*locate)(struct pyx_target *t, struct pyx_locate_cache **cache,
+		      struct pyx_python_syms *out, struct pyx_error *err);
 };
 
 struct pyx_target {

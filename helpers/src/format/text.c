@@ -626,6 +626,11 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 		pyx_out_printf(out, "Python %s (", p->python_version ? p->python_version : "?");
 		pyx_out_text(out, p->python_path ? p->python_path : "?");
 		pyx_out_printf(out, "), %zu thread%s\n", n, n == 1 ? "" : "s");
+		if (p->source && !strcmp(p->source, "stub"))
+			/* The stub reads from a signal handler: nothing stops
+			 * the process's other threads. */
+			pyx_out_puts(out, "(read from inside the process: other threads kept "
+					  "running, their stacks may be moments apart)\n");
 	}
 	if (p->inconsistent) {
 		pyx_out_style(out, PYX_STYLE_ERROR);

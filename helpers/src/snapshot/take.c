@@ -12,7 +12,6 @@
 
 #include "../acquire/access.h"
 #include "../acquire/live.h"
-#include "../acquire/locate.h"
 #include "../acquire/pthread.h"
 #include "../acquire/syscalls.h"
 #include "../decode/asyncio.h"
@@ -365,11 +364,16 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	int rc;
 	if (t->has_syms) {
 		syms = t->syms;
-	} else {
-		if (!snap->priv->files)
-			snap->priv->files = pyx_locate_cache_create();
-		if ((rc = pyx_locate_python(t, snap->priv->files, &syms, err)) < 0)
+	} else if (t->ops->locate) {
+		if ((rc = t->ops->locate(t, &snap->priv->files, &syms, err)) < 0)
 			return rc;
+	} else if (t->pid > 0) {
+		/* Nothing to look in: the stub's own process, no interpreter
+		 * loaded (and nothing allocated: it may be in a signal handler). */
+		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0, "pid %d (%s) has no Python interpreter",
+				     (int)t->pid, t->exe ? t->exe : "unknown executable");
+	} else {
+		return pyx_error_set(err, PYX_E_NOT_PYTHON, 0, 0, "the process has no Python interpreter");
 	}
 	proc->python_path = syms.path;
 	roots_of(&syms, &roots);

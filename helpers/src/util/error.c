@@ -11,8 +11,13 @@
 
 void pyx_error_clear(struct pyx_error *err)
 {
-	if (err)
-		memset(err, 0, sizeof *err);
+	/* Not the whole message buffer: the decoder clears an error per frame. */
+	if (err) {
+		err->code = 0;
+		err->sys_errno = 0;
+		err->addr = 0;
+		err->msg[0] = '\0';
+	}
 }
 
 int pyx_error_set(struct pyx_error *err, int code, int sys_errno, uint64_t addr,

@@ -208,3 +208,24 @@ def test_ps_partial_tree_as_other_user(pyxray_bin, other_user, workdir):
             os.kill(child, 9)
         tree.kill()
         tree.wait()
+
+
+def test_not_dumpable(pyxray_bin, other_user):
+    """A process of the same user that made itself non-dumpable (its /proc
+    files then belong to root, its directory does not): said so, not
+    blamed on a security module."""
+    code = ("import ctypes, os; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); "
+            "os.write(1, b'R\\n'); os.read(0, 1)")
+    p = subprocess.Popen(as_user(other_user) + [DEBIAN_PYTHON, "-c", code],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == b"R\n"
+        pid = int(subprocess.check_output(["pgrep", "-u", other_user.pw_name, "-f",
+                                           "PR_SET|prctl"]).split()[0])
+        msg = one_line_error(run_pyxray(pyxray_bin, "dump", pid,
+                                        prefix=as_user(other_user)))
+        assert "is not dumpable" in msg and "prctl(PR_SET_DUMPABLE, 0)" in msg, msg
+        yama_named_only_where_it_exists(msg)
+    finally:
+        p.kill()
+        p.wait()

@@ -225,9 +225,10 @@ int pyx_access_explain(pid_t pid, int sys_errno, struct pyx_error *err)
 			    (int)pid, who, us);
 		}
 		struct stat sb;
-		snprintf(path, sizeof path, "/proc/%d", (int)pid);
-		/* A process that is not dumpable has its /proc files owned by
-		 * root (proc_pid_make_inode -> task_dump_owner). */
+		snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+		/* A process that is not dumpable has the files in its /proc
+		 * folder owned by root (task_dump_owner); the folder itself
+		 * keeps its owner. */
 		if (stat(path, &sb) == 0 && sb.st_uid == 0 && uid != 0)
 			return pyx_error_set(
 			    err, PYX_E_PERM, sys_errno, 0,

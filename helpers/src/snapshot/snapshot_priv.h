@@ -9,6 +9,7 @@
 #include "../util/arena.h"
 
 struct pyx_target;
+struct pyx_target_thread;
 struct pyx_kept;
 
 /* Everything here lives in the arena but `files` (and, for a snapshot made
@@ -45,6 +46,11 @@ int pyx_snapshot_adopt(struct pyx_snapshot *snap, struct pyx_target *t, struct p
  * are kept in its record and returned. */
 int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, int depth,
 			     const struct pyx_snapshot_opts *opts, struct pyx_error *err);
+
+/* A model thread's native id, pthread_t (its TLS base), state, system call
+ * and crash flag from the target's record of that OS thread (take.c). */
+void pyx_snapshot_thread_identity(struct pyx_thread *th, const struct pyx_target_thread *tt,
+				  const struct pyx_target *t);
 
 /* "running", "sleeping", "stopped", "zombie"... for a /proc state letter;
  * NULL when unknown. */

@@ -1,0 +1,375 @@
+# SPDX-License-Identifier: MIT
+"""`pyxray dump --native`: native frames interleaved with Python frames.
+
+Under every interpreter variant: tests/programs/native_target.py parks
+threads in sem_wait() two C frames below a Python call (in a library the
+tests build from tests/programs/native_lib.c, with debug information),
+inside a Python callback called from C, and in a thread that C started and
+that never runs Python; threads_target.py checks that the Python frames of
+every thread are the ones a Python-only dump shows, each where its
+interpreter frame was. Debian's stripped /usr/bin/python3.11 is read with
+its python3.11-dbg debug files and with an empty debug folder.
+"""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+import support
+from support import run_pyxray
+
+NATIVE_TARGET = os.path.join(support.PROGRAMS, "native_target.py")
+NATIVE_LIB_C = os.path.join(support.PROGRAMS, "native_lib.c")
+C_MARKER = re.compile(r"/\*\s*LINE:([\w.-]+)\s*\*/")
+EVAL = "_PyEval_EvalFrameDefault"
+DEBIAN_PYTHON = "/usr/bin/python3.11"
+
+
+def c_lines():
+    out = {}
+    with open(NATIVE_LIB_C) as f:
+        for lineno, text in enumerate(f, 1):
+            m = C_MARKER.search(text)
+            if m:
+                out[m.group(1)] = lineno
+    return out
+
+
+PY_LINES = support.marker_lines(NATIVE_TARGET)
+C_LINES = c_lines()
+
+
+@pytest.fixture(scope="session")
+def libnative(workdir):
+    """native_lib.c as a shared library with debug information."""
+    out = os.path.join(workdir, "libnative.so")
+    res = subprocess.run(["cc", "-shared", "-fPIC", "-g", "-O0", "-pthread",
+                          "-o", out, NATIVE_LIB_C], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    assert res.returncode == 0, res.stdout.decode("utf-8", "replace")
+    return out
+
+
+def start_native(variant, workdir, lib, *extra):
+    t = support.start_target(variant, workdir, extra_args=[lib] + list(extra),
+                             script=NATIVE_TARGET)
+    try:
+        t.wait_ready()
+        if "--crash" not in extra:
+            wait_main_parked(t)
+    except BaseException:
+        t.kill()
+        raise
+    return t
+
+
+def wait_main_parked(t):
+    """Until the main thread reads its commands (the others parked before
+    READY): every stack is then fixed."""
+    deadline = time.time() + support.PARK_TIMEOUT
+    tid = t.report["tids"]["MainThread"]
+    while not support.blocked_in_read(t.pid, tid, 0):
+        assert t.proc.poll() is None, t.stderr()
+        assert time.time() < deadline, "main thread never parked in read(0)"
+        time.sleep(0.005)
+
+
+@pytest.fixture(scope="module")
+def ntarget(variant, workdir, libnative):
+    t = start_native(variant, workdir, libnative)
+    try:
+        support.RAN.add(variant.id)
+        yield t
+    finally:
+        t.kill()
+
+
+def dump(t, pyxray_bin, *flags):
+    res = run_pyxray(pyxray_bin, "dump", *(list(flags) + [t.pid]))
+    assert res.rc == 0, res
+    support.assert_not_stopped(t.pid)
+    assert t.proc.poll() is None, "target died during the dump"
+    return res
+
+
+def threads_by_tid(proc):
+    out = {}
+    for interp in proc["interpreters"]:
+        for th in interp["threads"]:
+            out.setdefault(th["tid"], th)
+    return out
+
+
+def native_index(frames, function, start=0):
+    for i in range(start, len(frames)):
+        fr = frames[i]
+        if fr["kind"] == "native" and fr["function"] == function:
+            return i
+    raise AssertionError("no native frame %s in %s" % (function, describe(frames)))
+
+
+def python_index(frames, function, line, start=0):
+    for i in range(start, len(frames)):
+        fr = frames[i]
+        if fr["kind"] == "python" and fr["function"] == function and fr["line"] == line:
+            return i
+    raise AssertionError("no Python frame %s:%d in %s" % (function, line, describe(frames)))
+
+
+def describe(frames):
+    out = []
+    for fr in frames:
+        if fr["kind"] == "python":
+            out.append("%s:%s" % (fr["function"], fr["line"]))
+        else:
+            out.append("[%s %s]" % (fr["function"] or "???",
+                                    os.path.basename(fr["library"] or "?")))
+    return " ".join(out)
+
+
+def python_only(frames):
+    return [{k: fr[k] for k in ("function", "qualname", "file", "line")}
+            for fr in frames if fr["kind"] == "python"]
+
+
+def assert_c_frame(fr, function, tag, lib):
+    assert fr["kind"] == "native" and fr["function"] == function, fr
+    assert fr["library"] == lib, fr
+    assert fr["file"] and fr["file"].endswith("native_lib.c"), fr
+    assert fr["line"] == C_LINES[tag], fr
+    assert fr["offset"] > 0 and fr["pc"] > 0 and not fr["eval"], fr
+
+
+def check_sem_waiter(th, lib):
+    """libc's frames above wait_here, then block_in_c, then the Python call."""
+    frames = th["frames"]
+    assert "native_error" not in th, th
+    i = native_index(frames, "wait_here")
+    assert i > 0, describe(frames)
+    for fr in frames[:i]:
+        assert fr["kind"] == "native" and fr["library"].endswith("/libc.so.6"), \
+            describe(frames)
+    assert_c_frame(frames[i], "wait_here", "wait_here", lib)
+    assert_c_frame(frames[i + 1], "block_in_c", "block_in_c", lib)
+    j = python_index(frames, "wait_sem", PY_LINES["CALL:sem"], i + 2)
+    for fr in frames[i + 2:j]:
+        assert fr["kind"] == "native" and not fr["eval"], describe(frames)
+    # The thread's bootstrap follows, and the stack ends in C.
+    assert [fr["function"] for fr in frames[j:] if fr["kind"] == "python"] == \
+        ["wait_sem", "run", "_bootstrap_inner", "_bootstrap"], describe(frames)
+    assert frames[-1]["kind"] == "native", describe(frames)
+
+
+def check_callback(th, lib):
+    frames = th["frames"]
+    assert "native_error" not in th, th
+    i = native_index(frames, "block_in_c")
+    j = python_index(frames, "inner_cb", PY_LINES["CALL:cb-inner"], i)
+    k = python_index(frames, "<lambda>", PY_LINES["CALL:cb-lambda"], j + 1)
+    assert all(fr["kind"] == "native" for fr in frames[j + 1:k]), describe(frames)
+    c = native_index(frames, "call_python", k)
+    assert_c_frame(frames[c], "call_python", "call_python", lib)
+    o = python_index(frames, "outer_cb", PY_LINES["CALL:cb-outer"], c)
+    # Between the lambda and outer_cb: only C (ctypes, libffi, call_python).
+    for fr in frames[k + 1:o]:
+        assert fr["kind"] == "native", describe(frames)
+
+
+def check_c_thread(p, tid, lib):
+    others = p["native_threads"]
+    mine = [th for th in others if th["tid"] == tid]
+    assert len(mine) == 1, others
+    th = mine[0]
+    assert th["python"] is False and th["name"] == "c-pool", th
+    assert "native_error" not in th, th
+    frames = th["frames"]
+    assert all(fr["kind"] == "native" for fr in frames), describe(frames)
+    i = native_index(frames, "c_thread_park")
+    assert_c_frame(frames[i], "c_thread_park", "c_thread_park", lib)
+    assert_c_frame(frames[i + 1], "c_thread_main", "c_thread_main", lib)
+    # Above: libc's sem_wait; below: its thread start (start_thread, clone3).
+    assert len(frames) > i + 2, describe(frames)
+    for fr in frames[:i] + frames[i + 2:]:
+        assert fr["library"].endswith("/libc.so.6"), describe(frames)
+    # The Python threads are not listed again here.
+    assert not set(t["tid"] for t in others) & set(threads_by_tid(p)), others
+
+
+def test_native_frames(ntarget, pyxray_bin, libnative):
+    """Every frame in call order, and the Python frames exactly as a
+    Python-only dump shows them."""
+    t = ntarget
+    p = dump(t, pyxray_bin, "--native", "--json").json()["processes"][0]
+    plain = dump(t, pyxray_bin, "--json").json()["processes"][0]
+    assert "native_threads" not in plain
+    tids = t.report["tids"]
+    threads = threads_by_tid(p)
+    check_sem_waiter(threads[tids["sem-waiter"]], libnative)
+    check_callback(threads[tids["callback"]], libnative)
+    check_c_thread(p, tids["c-pool"], libnative)
+    for tid, th in threads_by_tid(plain).items():
+        assert python_only(threads[tid]["frames"]) == python_only(th["frames"]), tid
+        assert not any(fr["kind"] == "native" and fr["eval"]
+                       for fr in threads[tid]["frames"]), describe(threads[tid]["frames"])
+    main = threads[tids["MainThread"]]["frames"]
+    assert main[0]["kind"] == "native", describe(main)
+    python_index(main, "<module>", PY_LINES["CALL:module"])
+    assert p["stopped_us"] >= 0
+
+
+def test_native_all_keeps_eval_frames(ntarget, pyxray_bin, libnative):
+    t = ntarget
+    p = dump(t, pyxray_bin, "--native-all", "--json").json()["processes"][0]
+    th = threads_by_tid(p)[t.report["tids"]["sem-waiter"]]
+    frames = th["frames"]
+    j = python_index(frames, "wait_sem", PY_LINES["CALL:sem"])
+    # Below each run of Python frames, the evaluation call that runs it.
+    k = j
+    while frames[k + 1]["kind"] == "python" and t.report["version"][:2] >= [3, 11] \
+            and not frames[k]["entry"]:
+        k += 1
+    assert frames[k + 1]["kind"] == "native" and frames[k + 1]["eval"], describe(frames)
+    assert frames[k + 1]["function"] == EVAL, describe(frames)
+    for i, fr in enumerate(frames):
+        if fr["kind"] == "native" and fr["eval"]:
+            assert frames[i - 1]["kind"] == "python", describe(frames)
+
+
+def test_native_text(ntarget, pyxray_bin, libnative):
+    t = ntarget
+    out = dump(t, pyxray_bin, "--native", "--no-source", "--color=never").out
+    tids = t.report["tids"]
+    assert re.search(r'^Thread %d "c-pool" \(no Python' % tids["c-pool"], out, re.M), out
+    assert re.search(r"^    \[native\] wait_here\+0x[0-9a-f]+ in %s \(%s:%d\)$"
+                     % (re.escape(libnative), re.escape(NATIVE_LIB_C), C_LINES["wait_here"]),
+                     out, re.M), out
+    assert re.search(r"^    wait_sem \(%s:%d\)$" % (re.escape(NATIVE_TARGET),
+                                                   PY_LINES["CALL:sem"]), out, re.M), out
+    assert "_PyEval_EvalFrameDefault" not in out
+    short = dump(t, pyxray_bin, "--native", "--short-paths", "--no-source",
+                 "--color=never").out
+    assert re.search(r"^    \[native\] block_in_c\+0x[0-9a-f]+ in libnative\.so ", short, re.M), \
+        short
+    # The target runs on, unharmed.
+    t.proc.stdin.write(b"ping\n")
+    t.proc.stdin.flush()
+    assert t.readline(30) == "pong"
+
+
+def check_interleaved(frames, per_eval):
+    """With --native-all, every run of Python frames sits right above the
+    evaluation call that runs it, and every evaluation call runs one."""
+    for i, fr in enumerate(frames):
+        if fr["kind"] == "native" and fr["eval"]:
+            assert i and frames[i - 1]["kind"] == "python", describe(frames)
+        if fr["kind"] == "python" and (per_eval or fr["entry"]):
+            assert i + 1 < len(frames) and frames[i + 1]["kind"] == "native" \
+                and frames[i + 1]["eval"], describe(frames)
+
+
+def test_threads_target_in_place(target, pyxray_bin):
+    """threads_target.py's threads: the Python frames of a native dump are
+    exactly the expected ones, each run right above its evaluation call."""
+    res = run_pyxray(pyxray_bin, "dump", "--native-all", "--json", target.pid)
+    assert res.rc == 0, res
+    support.assert_not_stopped(target.pid)
+    target.wait_parked()
+    p = res.json()["processes"][0]
+    exp = support.expected_stacks(target)
+    per_eval = target.variant.version < (3, 11)
+    main = [i for i in p["interpreters"] if i["main"]][0]
+    for th in main["threads"]:
+        name = th["name"]
+        assert "native_error" not in th, th
+        assert python_only(th["frames"]) == exp["main"][name], name
+        # The spinner runs: it may be anywhere in its loop. The host of a
+        # sub-interpreter runs that interpreter's calls too.
+        if name not in ("spinner", "subinterp-host"):
+            check_interleaved(th["frames"], per_eval)
+            assert th["frames"][0]["kind"] == "native", describe(th["frames"])
+            assert th["frames"][0]["library"].endswith("/libc.so.6"), describe(th["frames"])
+    if exp["sub"]:
+        sub = [i for i in p["interpreters"] if not i["main"]][0]
+        live = [th for th in sub["threads"] if any(f["kind"] == "python" for f in th["frames"])]
+        assert len(live) == 1, sub["threads"]
+        assert python_only(live[0]["frames"]) == exp["sub"]
+    assert p["native_threads"] == [], p["native_threads"]
+
+
+# ---------------------------------------------------------------- Debian
+
+
+def debian_variant():
+    for v in support.VARIANTS:
+        if v.kind == "distro" and v.interp and v.interp.exe == DEBIAN_PYTHON:
+            return v
+    return None
+
+
+def build_id(path):
+    out = subprocess.run(["readelf", "-n", path], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    return m.group(1) if m else None
+
+
+def test_debian_stripped_with_and_without_debug_files(pyxray_bin, workdir, libnative):
+    """Debian's python3.11 has no .symtab: with python3.11-dbg's files the
+    interpreter's frames have names and lines; from an empty debug folder
+    only .dynsym names, yet every Python frame stays in the same place."""
+    v = debian_variant()
+    if v is None:
+        pytest.skip("%s is not installed" % DEBIAN_PYTHON)
+    sections = subprocess.run(["readelf", "-S", "-W", DEBIAN_PYTHON],
+                              stdout=subprocess.PIPE, check=True).stdout.decode()
+    assert ".symtab" not in sections and ".debug_info" not in sections
+    bid = build_id(DEBIAN_PYTHON)
+    debug = "/usr/lib/debug/.build-id/%s/%s.debug" % (bid[:2], bid[2:])
+    assert os.path.exists(debug), (
+        "%s is missing: install python3.11-dbg of the same version as "
+        "python3.11 (./dev does)" % debug)
+    empty = os.path.join(workdir, "empty-debug-dir")
+    os.makedirs(empty, exist_ok=True)
+    t = start_native(v, workdir, libnative)
+    try:
+        full = dump(t, pyxray_bin, "--native", "--json").json()["processes"][0]
+        bare = dump(t, pyxray_bin, "--native", "--json", "--debug-dir", empty).json()
+        bare = bare["processes"][0]
+        tids = t.report["tids"]
+        for p in (full, bare):
+            threads = threads_by_tid(p)
+            check_sem_waiter(threads[tids["sem-waiter"]], libnative)
+            check_callback(threads[tids["callback"]], libnative)
+            check_c_thread(p, tids["c-pool"], libnative)
+        own = lambda fr: fr["kind"] == "native" and fr["library"] == DEBIAN_PYTHON
+        full_threads, bare_threads = threads_by_tid(full), threads_by_tid(bare)
+        named_full = [fr for th in full_threads.values() for fr in th["frames"] if own(fr)]
+        named_bare = [fr for th in bare_threads.values() for fr in th["frames"] if own(fr)]
+        assert named_full and all(fr["function"] for fr in named_full), named_full
+        assert any(fr["file"] for fr in named_full), named_full
+        assert not any(fr["file"] for fr in named_bare), named_bare
+        assert any(fr["function"] is None for fr in named_bare), named_bare
+        for tid, th in full_threads.items():
+            a = [(fr["kind"], fr["pc"] if fr["kind"] == "native" else fr["line"])
+                 for fr in th["frames"]]
+            b = [(fr["kind"], fr["pc"] if fr["kind"] == "native" else fr["line"])
+                 for fr in bare_threads[tid]["frames"]]
+            assert a == b, (describe(th["frames"]), describe(bare_threads[tid]["frames"]))
+        out = dump(t, pyxray_bin, "--native", "--debug-dir", empty, "--no-source",
+                   "--color=never").out
+        assert re.search(r"^    \[native\] \?\?\? in %s\+0x[0-9a-f]+$"
+                         % re.escape(DEBIAN_PYTHON), out, re.M), out
+    finally:
+        t.kill()
+
+
+# ---------------------------------------------------------------- usage
+
+
+def test_native_usage_errors(pyxray_bin):
+    res = run_pyxray(pyxray_bin, "dump", "--native", "--nonblocking", str(os.getpid()))
+    assert res.rc == 2 and "drop --nonblocking" in res.err, res
+    res = run_pyxray(pyxray_bin, "dump", "--debug-dir", "/x", str(os.getpid()))
+    assert res.rc == 2 and "--debug-dir goes with --native" in res.err, res

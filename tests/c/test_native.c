@@ -122,8 +122,10 @@ static void test_mismatch(void)
 	struct pyx_merge_opts o = {.frame_per_eval = 0};
 	is_str(merged("a E b E c", 1, "p0* p1* p2*", 0, 0), "a p0* p1* b p2* c",
 	       "complete: paired from the outermost end; an extra innermost run stays above");
-	is_str(merged("a E b E c E d", 1, "p0* p1*", 0, 0), "a E b p0* c p1* d",
-	       "complete: an evaluation frame with no run (just entered) stays native");
+	is_str(merged("a E b E c E d", 1, "p0* p1*", 0, 1), "a E b p0* E c p1* E d",
+	       "complete: an evaluation frame with no run (just entered) stays native...");
+	is_str(merged("a E b E c E d", 1, "p0* p1*", 0, 0), "a b p0* c p1* d",
+	       "... shown, as the interpreter's own frames are, with --native-all only");
 	is_str(merged("a E b", 0, "p0* p1* p2*", 0, 0), "a p0* b p1* p2*",
 	       "incomplete: runs past the cut follow the native frames");
 	python(&th, "p0 p1", 0, 0);
@@ -200,6 +202,52 @@ static void test_interpreters(void)
 	o.self = 1;
 	ok(pyx_native_merge(&main_th, &all, &ns, &o, arena) == 0, "main copy merged");
 	is_str(show(&main_th), "a E b m0* c m1* d", "and main's copy the other way round");
+}
+
+static void test_machinery(void)
+{
+	static const char *const lib = "/usr/lib/libpython3.11.so.1.0";
+	static const struct {
+		const char *symbol, *module;
+		int machinery;
+	} cases[] = {
+		{"_PyObject_MakeTpCall", "/usr/lib/libpython3.11.so.1.0", 1},
+		{"method_vectorcall.lto_priv.0", "/usr/lib/libpython3.11.so.1.0", 1},
+		{"cfunction_vectorcall_O", "/usr/lib/libpython3.11.so.1.0", 1},
+		{"call_function", "/usr/lib/libpython3.11.so.1.0", 1},
+		{"PyObject_Call", "/usr/lib/libpython3.11.so.1.0", 1},
+		{"_PyEval_EvalFrameDefault", "/usr/lib/libpython3.11.so.1.0", 1},
+		{"time_sleep", "/usr/lib/libpython3.11.so.1.0", 0},
+		{"thread_run", "/usr/lib/libpython3.11.so.1.0", 0},
+		{"my_vectorcall", "/srv/ext.so", 0},
+		{NULL, "/usr/lib/libpython3.11.so.1.0", 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct pyx_native_frame f = {.symbol = cases[i].symbol, .module = cases[i].module};
+		is_int(pyx_native_is_machinery(&f, lib), cases[i].machinery,
+		       "%s in %s is%s the interpreter's call machinery",
+		       cases[i].symbol ? cases[i].symbol : "(no symbol)", cases[i].module,
+		       cases[i].machinery ? "" : " not");
+	}
+	/* Left out between Python frames with --native, kept with --native-all. */
+	struct pyx_thread th;
+	struct pyx_native_stack ns;
+	struct pyx_merge_opts o = {.interp_path = lib};
+	python(&th, "p0* p1*", 0, 0);
+	native(&ns, "sleep time_sleep _PyObject_MakeTpCall E _PyEval_Vector E main", 1);
+	for (size_t i = 0; i < ns.n; i++)
+		ns.frames[i].module = i == 0 ? "/lib/libc.so.6" : lib;
+	ok(pyx_native_merge(&th, &th, &ns, &o, arena) == 0, "merged with the machinery");
+	is_str(show(&th), "sleep time_sleep p0* p1* main",
+	       "--native: the interpreter's call machinery is left out");
+	python(&th, "p0* p1*", 0, 0);
+	o.keep_eval = 1;
+	ok(pyx_native_merge(&th, &th, &ns, &o, arena) == 0, "merged again");
+	is_str(show(&th), "sleep time_sleep _PyObject_MakeTpCall p0* E _PyEval_Vector p1* E main",
+	       "--native-all: every frame");
+	ok(th.frames[2].interp_internal && th.frames[4].interp_internal &&
+		   !th.frames[1].interp_internal && !th.frames[0].interp_internal,
+	   "and the interpreter's own frames are marked");
 }
 
 /* ---- bounds on corrupt stacks ---- */
@@ -384,6 +432,7 @@ int main(void)
 	test_mismatch();
 	test_deep();
 	test_interpreters();
+	test_machinery();
 	test_corrupt_stacks();
 	test_debug_files();
 	pyx_arena_destroy(arena);

@@ -211,7 +211,9 @@ def test_native_frames(ntarget, pyxray_bin, libnative):
     check_c_thread(p, tids["c-pool"], libnative)
     for tid, th in threads_by_tid(plain).items():
         assert python_only(threads[tid]["frames"]) == python_only(th["frames"]), tid
-        assert not any(fr["kind"] == "native" and fr["eval"]
+        # The interpreter's own frames (evaluation, call machinery) are
+        # left out without --native-all.
+        assert not any(fr["kind"] == "native" and (fr["eval"] or fr["internal"])
                        for fr in threads[tid]["frames"]), describe(threads[tid]["frames"])
     main = threads[tids["MainThread"]]["frames"]
     assert main[0]["kind"] == "native", describe(main)
@@ -235,6 +237,17 @@ def test_native_all_keeps_eval_frames(ntarget, pyxray_bin, libnative):
     for i, fr in enumerate(frames):
         if fr["kind"] == "native" and fr["eval"]:
             assert frames[i - 1]["kind"] == "python", describe(frames)
+            assert fr["internal"], fr
+    # The call machinery between block_in_c's caller and wait_sem is back.
+    i = native_index(frames, "block_in_c")
+    assert any(fr["internal"] and not fr["eval"] for fr in frames[i:j]) or \
+        t.variant.kind == "stripped", describe(frames)
+    plain = dump(t, pyxray_bin, "--native", "--json").json()["processes"][0]
+    narrow = threads_by_tid(plain)[t.report["tids"]["sem-waiter"]]["frames"]
+    assert [f for f in frames if f["kind"] == "python"] == \
+        [f for f in narrow if f["kind"] == "python"]
+    assert [f["pc"] for f in frames if f["kind"] == "native" and not f["internal"]] == \
+        [f["pc"] for f in narrow if f["kind"] == "native"], describe(narrow)
 
 
 def test_native_text(ntarget, pyxray_bin, libnative):
@@ -351,12 +364,17 @@ def test_debian_stripped_with_and_without_debug_files(pyxray_bin, workdir, libna
         assert any(fr["file"] for fr in named_full), named_full
         assert not any(fr["file"] for fr in named_bare), named_bare
         assert any(fr["function"] is None for fr in named_bare), named_bare
-        for tid, th in full_threads.items():
+        # Every frame, the interpreter's own included: the same pcs, and
+        # the Python frames in the same places, with names or without.
+        full_all = dump(t, pyxray_bin, "--native-all", "--json").json()["processes"][0]
+        bare_all = dump(t, pyxray_bin, "--native-all", "--json", "--debug-dir", empty)
+        bare_all = threads_by_tid(bare_all.json()["processes"][0])
+        for tid, th in threads_by_tid(full_all).items():
             a = [(fr["kind"], fr["pc"] if fr["kind"] == "native" else fr["line"])
                  for fr in th["frames"]]
             b = [(fr["kind"], fr["pc"] if fr["kind"] == "native" else fr["line"])
-                 for fr in bare_threads[tid]["frames"]]
-            assert a == b, (describe(th["frames"]), describe(bare_threads[tid]["frames"]))
+                 for fr in bare_all[tid]["frames"]]
+            assert a == b, (describe(th["frames"]), describe(bare_all[tid]["frames"]))
         out = dump(t, pyxray_bin, "--native", "--debug-dir", empty, "--no-source",
                    "--color=never").out
         assert re.search(r"^    \[native\] \?\?\? in %s\+0x[0-9a-f]+$"

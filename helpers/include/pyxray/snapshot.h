@@ -64,6 +64,9 @@ struct pyx_frame {
 	uint64_t library_offset; /* pc as an address in that object's file (addr2line's) */
 	int is_eval;		/* the interpreter's evaluation loop, which runs the Python
 				   frames above it (kept with PYX_SNAP_NATIVE_ALL) */
+	int interp_internal;	/* the interpreter's own frame: an evaluation loop or its
+				   call machinery (kept with PYX_SNAP_NATIVE_ALL, or
+				   standing in for another interpreter's Python frames) */
 };
 
 enum pyx_task_state {
@@ -208,8 +211,9 @@ enum pyx_snapshot_flags {
 	 * order: each interpreter evaluation frame is replaced by the Python
 	 * frames it runs. OS threads without Python are listed too. */
 	PYX_SNAP_NATIVE = 1u << 7,
-	/* With PYX_SNAP_NATIVE: keep the evaluation frames as well, each
-	 * below the Python frames it runs. */
+	/* With PYX_SNAP_NATIVE: keep the interpreter's own frames as well:
+	 * each evaluation frame below the Python frames it runs, and the call
+	 * machinery between them (vectorcall, tp_call slots, _Py* helpers). */
 	PYX_SNAP_NATIVE_ALL = 1u << 8,
 };
 

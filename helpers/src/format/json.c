@@ -29,6 +29,7 @@ static void jnative(struct pyx_out *o, const struct pyx_frame *f)
 	jkey_str(o, "file", f->file);
 	pyx_out_printf(o, ", \"line\": %d, \"pc\": %" PRIu64, f->line, f->pc);
 	jbool(o, "eval", f->is_eval);
+	jbool(o, "internal", f->interp_internal);
 	pyx_out_putc(o, '}');
 }
 

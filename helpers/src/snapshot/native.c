@@ -10,11 +10,45 @@
  * native stack reached it. */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "native.h"
 #include "snapshot_priv.h"
 
 const char *const pyx_eval_symbols[] = {"_PyEval_EvalFrameDefault", NULL};
+
+/* The interpreter's call machinery: what turns a call into an evaluation
+ * (vectorcall, tp_call slots, the 3.6-3.10 call helpers), named as
+ * CPython 3.6-3.15 name them. Only frames of the object that holds the
+ * interpreter are judged, so an extension's "my_vectorcall" stays. */
+static const char *const machinery_prefixes[] = {"_Py", "PyEval_", "PyObject_Call",
+						 "PyObject_Vectorcall", "PyVectorcall_",
+						 "PyCFunction_Call", NULL};
+static const char *const machinery_names[] = {
+	"call_function",      "function_code_fastcall", "fast_function",	  "function_call",
+	"do_call_core",	      "slot_tp_call",		"type_call",		  "method_call",
+	"wrapper_call",	      "wrapperdescr_call",	"methoddescr_call",	  "classmethoddescr_call",
+	"cfunction_call",     "cfunction_call_varargs", "partial_call",		  "instancemethod_call",
+	"proxy_call",	      "builtin_call",		NULL,
+};
+
+int pyx_native_is_machinery(const struct pyx_native_frame *nf, const char *interp_path)
+{
+	if (!nf->symbol || !nf->module || !interp_path || strcmp(nf->module, interp_path))
+		return 0;
+	/* "method_vectorcall.lto_priv.0": the compiler's suffix is not the name. */
+	size_t n = strcspn(nf->symbol, ".");
+	for (const char *const *p = machinery_prefixes; *p; p++)
+		if (!strncmp(nf->symbol, *p, strlen(*p)))
+			return 1;
+	for (const char *const *p = machinery_names; *p; p++)
+		if (strlen(*p) == n && !strncmp(nf->symbol, *p, n))
+			return 1;
+	for (size_t i = 0; i + 10 <= n; i++)
+		if (!strncasecmp(nf->symbol + i, "vectorcall", 10))
+			return 1;
+	return 0;
+}
 
 void pyx_native_frame_model(struct pyx_frame *f, const struct pyx_native_frame *nf)
 {
@@ -63,15 +97,23 @@ struct merge {
 	int keep_eval;
 	const int *owner;
 	int self;
+	const char *interp_path;
 	struct pyx_frame *out;
 	size_t n;
 	size_t gap;		/* index in out of the left-out frames, (size_t)-1 none */
 	size_t dropped;		/* native frames left out with them */
 };
 
-static void put_native(struct merge *m, size_t i)
+/* Native frame i; the interpreter's own frames only with keep_eval, but
+ * always when `stands_in` for another interpreter's Python frames. */
+static void put_native(struct merge *m, size_t i, int stands_in)
 {
-	pyx_native_frame_model(&m->out[m->n++], &m->ns->frames[i]);
+	const struct pyx_native_frame *nf = &m->ns->frames[i];
+	int own = nf->is_eval || pyx_native_is_machinery(nf, m->interp_path);
+	if (own && !m->keep_eval && !stands_in)
+		return;
+	pyx_native_frame_model(&m->out[m->n], nf);
+	m->out[m->n++].interp_internal = own;
 }
 
 /* A group's frames, run by native frame eval (or none: -1). Another
@@ -81,7 +123,7 @@ static void put_group(struct merge *m, const struct group *g, long eval)
 {
 	if (m->owner && m->owner[g->start] != m->self) {
 		if (eval >= 0 && !m->keep_eval)
-			put_native(m, (size_t)eval);
+			put_native(m, (size_t)eval, 1);
 		return;
 	}
 	for (size_t i = g->start; i < g->end; i++)
@@ -91,7 +133,7 @@ static void put_group(struct merge *m, const struct group *g, long eval)
 static void put_eval(struct merge *m, size_t i)
 {
 	if (m->keep_eval)
-		put_native(m, i);
+		put_native(m, i, 0);
 }
 
 static void mark_gap(struct merge *m)
@@ -135,6 +177,7 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *th,
 		.keep_eval = opts->keep_eval,
 		.owner = opts->owner,
 		.self = opts->self,
+		.interp_path = opts->interp_path,
 		.gap = (size_t)-1,
 	};
 	m.out = pyx_arena_calloc(arena, th->nframes + ns->n + 1, sizeof *m.out);
@@ -208,7 +251,7 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *th,
 			put_group(&m, &go[-2 - pair[i]], (long)i);
 			put_eval(&m, i);
 		} else {
-			put_native(&m, i);
+			put_native(&m, i, 0);
 		}
 	}
 	/* What could not be paired, in order, after the native frames. */

@@ -18,7 +18,11 @@ extern const char *const pyx_eval_symbols[];
 
 struct pyx_merge_opts {
 	int frame_per_eval;	/* one Python frame per evaluation call (before 3.11) */
-	int keep_eval;		/* keep evaluation frames below their Python frames */
+	/* Keep the interpreter's own frames: evaluation frames below their
+	 * Python frames, and its call machinery (pyx_native_is_machinery),
+	 * which is left out otherwise. */
+	int keep_eval;
+	const char *interp_path; /* the object holding the interpreter, NULL: unknown */
 	/* An OS thread with thread states in several interpreters runs all
 	 * their frames on one native stack: in's frames are then all of them,
 	 * owner[i] says whose frame i is, and only self's are placed; the
@@ -31,7 +35,8 @@ struct pyx_merge_opts {
  * order, innermost first (in and out may be the same thread): each native
  * evaluation frame gives its place to the Python frames it runs (one per
  * frame with frame_per_eval, else a run ending at an entry frame) and
- * stays below them with keep_eval. Python frames are paired with
+ * stays below them with keep_eval; the interpreter's call machinery is
+ * left out without keep_eval. Python frames are paired with
  * evaluation frames from the outermost end when ns is complete (the
  * innermost end is where a thread may be between two states) and from the
  * innermost otherwise; those left unpaired stay in order where pairing ran
@@ -52,6 +57,11 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *in,
 int pyx_native_model(struct pyx_process *proc, struct pyx_target *t, struct pyx_unwinder *u,
 		     const struct pyx_merge_opts *opts, struct pyx_arena *arena,
 		     struct pyx_error *err);
+
+/* Whether nf is the interpreter's own call machinery (vectorcall, tp_call
+ * slots, _Py* helpers...): a frame of interp_path, the object holding the
+ * interpreter, with such a name. */
+int pyx_native_is_machinery(const struct pyx_native_frame *nf, const char *interp_path);
 
 /* A native frame as a model frame. */
 void pyx_native_frame_model(struct pyx_frame *f, const struct pyx_native_frame *nf);

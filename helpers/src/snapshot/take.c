@@ -540,6 +540,7 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 		struct pyx_merge_opts mo = {
 			.frame_per_eval = k->layout.frame_model == PYX_FRAMES_OBJECT,
 			.keep_eval = !!(flags & PYX_SNAP_NATIVE_ALL),
+			.interp_path = proc->python_path,
 		};
 		rc = pyx_native_model(proc, t, u, &mo, arena, err);
 	}

@@ -131,13 +131,14 @@ static void test_mismatch(void)
 	python(&th, "p0 p1", 0, 0);
 	native(&ns, "a b c", 1);
 	ok(pyx_native_merge(&th, &th, &ns, &o, arena) == 0, "merge without evaluation frames");
-	is_str(show(&th), "a b c p0 p1", "no evaluation frame: Python frames after the native ones");
+	is_str(show(&th), "a b c p0 p1",
+	       "no evaluation frame: Python frames after the native ones");
 	ok(th.native_error && strstr(th.native_error, "no interpreter frame"),
 	   "and the thread says why");
 	python(&th, "p0 p1", 0, 0);
 	native(&ns, "a E", 0);
 	ok(pyx_native_merge(&th, &th, &ns, &o, arena) == 0 && th.native_error &&
-		   !strcmp(th.native_error, "cut"),
+	       !strcmp(th.native_error, "cut"),
 	   "an early end of the native stack is the thread's native error");
 	python(&th, "p0 p1", 0, 0);
 	native(&ns, "", 0);
@@ -211,16 +212,16 @@ static void test_machinery(void)
 		const char *symbol, *module;
 		int machinery;
 	} cases[] = {
-		{"_PyObject_MakeTpCall", "/usr/lib/libpython3.11.so.1.0", 1},
-		{"method_vectorcall.lto_priv.0", "/usr/lib/libpython3.11.so.1.0", 1},
-		{"cfunction_vectorcall_O", "/usr/lib/libpython3.11.so.1.0", 1},
-		{"call_function", "/usr/lib/libpython3.11.so.1.0", 1},
-		{"PyObject_Call", "/usr/lib/libpython3.11.so.1.0", 1},
-		{"_PyEval_EvalFrameDefault", "/usr/lib/libpython3.11.so.1.0", 1},
-		{"time_sleep", "/usr/lib/libpython3.11.so.1.0", 0},
-		{"thread_run", "/usr/lib/libpython3.11.so.1.0", 0},
-		{"my_vectorcall", "/srv/ext.so", 0},
-		{NULL, "/usr/lib/libpython3.11.so.1.0", 0},
+	    {"_PyObject_MakeTpCall", "/usr/lib/libpython3.11.so.1.0", 1},
+	    {"method_vectorcall.lto_priv.0", "/usr/lib/libpython3.11.so.1.0", 1},
+	    {"cfunction_vectorcall_O", "/usr/lib/libpython3.11.so.1.0", 1},
+	    {"call_function", "/usr/lib/libpython3.11.so.1.0", 1},
+	    {"PyObject_Call", "/usr/lib/libpython3.11.so.1.0", 1},
+	    {"_PyEval_EvalFrameDefault", "/usr/lib/libpython3.11.so.1.0", 1},
+	    {"time_sleep", "/usr/lib/libpython3.11.so.1.0", 0},
+	    {"thread_run", "/usr/lib/libpython3.11.so.1.0", 0},
+	    {"my_vectorcall", "/srv/ext.so", 0},
+	    {NULL, "/usr/lib/libpython3.11.so.1.0", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct pyx_native_frame f = {.symbol = cases[i].symbol, .module = cases[i].module};
@@ -246,7 +247,7 @@ static void test_machinery(void)
 	is_str(show(&th), "sleep time_sleep _PyObject_MakeTpCall p0* E _PyEval_Vector p1* E main",
 	       "--native-all: every frame");
 	ok(th.frames[2].interp_internal && th.frames[4].interp_internal &&
-		   !th.frames[1].interp_internal && !th.frames[0].interp_internal,
+	       !th.frames[1].interp_internal && !th.frames[0].interp_internal,
 	   "and the interpreter's own frames are marked");
 }
 
@@ -294,8 +295,7 @@ static void test_corrupt_stacks(void)
 	ok(pyx_unwind_capture(u, &err) == 0, "capture");
 	ok(pyx_unwind_thread(u, 4242, arena, &ns, &err) == 0, "a climbing chain is walked");
 	is_int(ns.n, 100, "and cut at max_frames");
-	ok(!ns.complete && ns.error == PYX_E_LIMIT && ns.error_msg &&
-		   strstr(ns.error_msg, "limit"),
+	ok(!ns.complete && ns.error == PYX_E_LIMIT && ns.error_msg && strstr(ns.error_msg, "limit"),
 	   "the cut says why: %s", ns.error_msg ? ns.error_msg : "(none)");
 	ok(pyx_unwind_thread(u, 999, arena, &ns, &err) == 0 && !ns.n && ns.error,
 	   "a thread without registers has an empty stack and a reason");
@@ -305,7 +305,7 @@ static void test_corrupt_stacks(void)
 	ok(pyx_unwind_open(t, &late, &u, &err) == 0 && pyx_unwind_capture(u, &err) == 0,
 	   "unwinder with a 1 us deadline");
 	ok(pyx_unwind_thread(u, 4242, arena, &ns, &err) == 0 && ns.n < WORDS / 2 &&
-		   ns.error == PYX_E_LIMIT && strstr(ns.error_msg, "time limit"),
+	       ns.error == PYX_E_LIMIT && strstr(ns.error_msg, "time limit"),
 	   "the deadline cuts the walk: %zu frames, %s", ns.n,
 	   ns.error_msg ? ns.error_msg : "(none)");
 	pyx_unwind_close(u);
@@ -328,7 +328,7 @@ static void test_corrupt_stacks(void)
 	ok(pyx_unwind_open(t, &o, &u, &err) == 0 && pyx_unwind_capture(u, &err) == 0,
 	   "unwinder over an unreadable stack");
 	ok(pyx_unwind_thread(u, 4242, arena, &ns, &err) == 0 && ns.n == 1 && !ns.complete &&
-		   ns.error_msg,
+	       ns.error_msg,
 	   "one frame, then why it stops: %s", ns.error_msg ? ns.error_msg : "(none)");
 	pyx_unwind_close(u);
 	pyx_target_close(t);

@@ -6,6 +6,7 @@
  * tests expect each frame to be. noinline and -O0 keep every function a
  * frame of its own.
  * Build: cc -shared -fPIC -g -O0 -pthread -o libnative.so native_lib.c */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>

@@ -21,15 +21,29 @@ const char *const pyx_eval_symbols[] = {"_PyEval_EvalFrameDefault", NULL};
  * (vectorcall, tp_call slots, the 3.6-3.10 call helpers), named as
  * CPython 3.6-3.15 name them. Only frames of the object that holds the
  * interpreter are judged, so an extension's "my_vectorcall" stays. */
-static const char *const machinery_prefixes[] = {"_Py", "PyEval_", "PyObject_Call",
-						 "PyObject_Vectorcall", "PyVectorcall_",
-						 "PyCFunction_Call", NULL};
+static const char *const machinery_prefixes[] = {
+    "_Py", "PyEval_", "PyObject_Call", "PyObject_Vectorcall", "PyVectorcall_", "PyCFunction_Call",
+    NULL};
 static const char *const machinery_names[] = {
-	"call_function",      "function_code_fastcall", "fast_function",	  "function_call",
-	"do_call_core",	      "slot_tp_call",		"type_call",		  "method_call",
-	"wrapper_call",	      "wrapperdescr_call",	"methoddescr_call",	  "classmethoddescr_call",
-	"cfunction_call",     "cfunction_call_varargs", "partial_call",		  "instancemethod_call",
-	"proxy_call",	      "builtin_call",		NULL,
+    "call_function",
+    "function_code_fastcall",
+    "fast_function",
+    "function_call",
+    "do_call_core",
+    "slot_tp_call",
+    "type_call",
+    "method_call",
+    "wrapper_call",
+    "wrapperdescr_call",
+    "methoddescr_call",
+    "classmethoddescr_call",
+    "cfunction_call",
+    "cfunction_call_varargs",
+    "partial_call",
+    "instancemethod_call",
+    "proxy_call",
+    "builtin_call",
+    NULL,
 };
 
 int pyx_native_is_machinery(const struct pyx_native_frame *nf, const char *interp_path)
@@ -67,7 +81,7 @@ void pyx_native_frame_model(struct pyx_frame *f, const struct pyx_native_frame *
 /* A run of Python frames one evaluation call runs: [start, end). */
 struct group {
 	size_t start, end;
-	int open;		/* its entry frame is not among them (left out) */
+	int open; /* its entry frame is not among them (left out) */
 };
 
 /* Splits frames [from, to) into runs; 0 or -PYX_E_NOMEM. */
@@ -100,8 +114,8 @@ struct merge {
 	const char *interp_path;
 	struct pyx_frame *out;
 	size_t n;
-	size_t gap;		/* index in out of the left-out frames, (size_t)-1 none */
-	size_t dropped;		/* native frames left out with them */
+	size_t gap;	/* index in out of the left-out frames, (size_t)-1 none */
+	size_t dropped; /* native frames left out with them */
 };
 
 /* Native frame i; the interpreter's own frames only with keep_eval, but
@@ -172,13 +186,13 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *th,
 		if (ns->frames[i].is_eval)
 			evals[ne++] = i;
 	struct merge m = {
-		.th = th,
-		.ns = ns,
-		.keep_eval = opts->keep_eval,
-		.owner = opts->owner,
-		.self = opts->self,
-		.interp_path = opts->interp_path,
-		.gap = (size_t)-1,
+	    .th = th,
+	    .ns = ns,
+	    .keep_eval = opts->keep_eval,
+	    .owner = opts->owner,
+	    .self = opts->self,
+	    .interp_path = opts->interp_path,
+	    .gap = (size_t)-1,
 	};
 	m.out = pyx_arena_calloc(arena, th->nframes + ns->n + 1, sizeof *m.out);
 	if (!m.out)
@@ -236,7 +250,8 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *th,
 				put_group(&m, &go[j], -1);
 		}
 		if (pair[i] >= 0) {
-			put_group(&m, &gi[pair[i]], spanning && (long)i == last_inner ? -1 : (long)i);
+			put_group(&m, &gi[pair[i]],
+				  spanning && (long)i == last_inner ? -1 : (long)i);
 			if (spanning && (long)i == last_inner) {
 				mark_gap(&m);
 				put_group(&m, &go[0], (long)i);

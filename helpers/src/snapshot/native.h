@@ -17,7 +17,7 @@
 extern const char *const pyx_eval_symbols[];
 
 struct pyx_merge_opts {
-	int frame_per_eval;	/* one Python frame per evaluation call (before 3.11) */
+	int frame_per_eval; /* one Python frame per evaluation call (before 3.11) */
 	/* Keep the interpreter's own frames: evaluation frames below their
 	 * Python frames, and its call machinery (pyx_native_is_machinery),
 	 * which is left out otherwise. */

@@ -95,8 +95,8 @@ static int try_link(const char *file, const struct stat *object, const unsigned 
 	int fd = open_regular(file);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || (object && st.st_dev == object->st_dev &&
-				   st.st_ino == object->st_ino) ||
+	if (fstat(fd, &st) < 0 ||
+	    (object && st.st_dev == object->st_dev && st.st_ino == object->st_ino) ||
 	    !has_build_id(fd, id, len) || !(*path = strdup(file))) {
 		close(fd);
 		return -1;
@@ -131,13 +131,13 @@ int pyx_debug_file_find(const char *dirs, const unsigned char *build_id, size_t 
 	static const char *const beside[] = {"", "/.debug"};
 	for (size_t k = 0; k < sizeof beside / sizeof *beside; k++)
 		if (snprintf(file, sizeof file, "%s%s/%s", objdir, beside[k], debuglink) <
-			    (int)sizeof file &&
+			(int)sizeof file &&
 		    (fd = try_link(file, obj, build_id, build_id_len, path)) >= 0)
 			return fd;
 	cur = dirs;
 	while (next_dir(&cur, dir, sizeof dir))
 		if (snprintf(file, sizeof file, "%s%s/%s", dir, objdir, debuglink) <
-			    (int)sizeof file &&
+			(int)sizeof file &&
 		    (fd = try_link(file, obj, build_id, build_id_len, path)) >= 0)
 			return fd;
 	return -1;

@@ -32,8 +32,8 @@ enum {
 };
 
 struct stack_copy {
-	uint64_t lo, hi;	/* [lo, hi) of the target's memory */
-	unsigned char *data;	/* NULL when not copied */
+	uint64_t lo, hi;     /* [lo, hi) of the target's memory */
+	unsigned char *data; /* NULL when not copied */
 };
 
 struct uthread {
@@ -44,13 +44,13 @@ struct uthread {
 
 /* A named pc (key: pc, and whether it is exact or a return address). */
 struct named {
-	uint64_t key;		/* 0: empty slot */
+	uint64_t key; /* 0: empty slot */
 	struct pyx_native_frame f;
 };
 
 struct modname {
 	Dwfl_Module *mod;
-	const char *name;	/* arena copy */
+	const char *name; /* arena copy */
 };
 
 struct pyx_unwinder {
@@ -60,13 +60,13 @@ struct pyx_unwinder {
 	Dwfl *dwfl;
 	struct uthread *threads;
 	size_t nthreads;
-	struct uthread *cur;	/* the thread being walked */
+	struct uthread *cur; /* the thread being walked */
 	size_t copied;
 	int64_t spent_us;
-	unsigned char *vdso;	/* the vDSO's bytes, kept for elf_memory */
-	Elf *vdso_elf;		/* handed to libdwfl by find_elf */
+	unsigned char *vdso;	       /* the vDSO's bytes, kept for elf_memory */
+	Elf *vdso_elf;		       /* handed to libdwfl by find_elf */
 	struct pyx_arena *names_arena; /* the arena the caches' strings live in */
-	struct named *named;	/* open addressing, power-of-two size */
+	struct named *named;	       /* open addressing, power-of-two size */
 	size_t nnamed, named_cap;
 	struct modname *mods;
 	size_t nmods, mods_cap;
@@ -115,8 +115,8 @@ static int find_alt(const char *debug_file, const char *link, char **path)
 	return fd;
 }
 
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
 			  GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	struct pyx_unwinder *u = *userdata;
@@ -190,17 +190,17 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
 	const struct pyx_regs *r = ((struct uthread *)thread_arg)->regs;
 	Dwarf_Word regs[DWARF_NREGS] = {
-		r->rax, r->rdx, r->rcx, r->rbx, r->rsi, r->rdi, r->rbp, r->rsp, r->r8,
-		r->r9,	r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rip,
+	    r->rax, r->rdx, r->rcx, r->rbx, r->rsi, r->rdi, r->rbp, r->rsp, r->r8,
+	    r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rip,
 	};
 	return dwfl_thread_state_registers(thread, 0, DWARF_NREGS, regs);
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
-	.next_thread = next_thread,
-	.get_thread = get_thread,
-	.memory_read = memory_read,
-	.set_initial_registers = set_initial_registers,
+    .next_thread = next_thread,
+    .get_thread = get_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
 };
 
 /* ---- reporting the mapped objects ---- */
@@ -417,12 +417,12 @@ size_t pyx_unwind_captured(const struct pyx_unwinder *u)
 
 struct walk {
 	struct pyx_unwinder *u;
-	uint64_t *pcs;		/* with bit 0 of act set when exact */
+	uint64_t *pcs; /* with bit 0 of act set when exact */
 	unsigned char *act;
 	size_t n, cap;
 	int64_t deadline;
-	int code;		/* why we stopped it, 0 when libdwfl did */
-	int ended;		/* a zero return address: the outermost frame */
+	int code;  /* why we stopped it, 0 when libdwfl did */
+	int ended; /* a zero return address: the outermost frame */
 	const char *why;
 	uint64_t last_pc, last_sp;
 };
@@ -555,7 +555,7 @@ static uint64_t hash_key(uint64_t k)
 static int lookup(struct pyx_unwinder *u, uint64_t pc, int act, struct pyx_arena *arena,
 		  struct pyx_native_frame *out)
 {
-	uint64_t key = (pc << 1 | (uint64_t)!!act) + 1;
+	uint64_t key = (pc << 1 | (uint64_t) !!act) + 1;
 	if (u->names_arena != arena) {
 		/* Strings live in the caller's arena: a new arena, a new cache. */
 		u->nnamed = 0;
@@ -613,14 +613,15 @@ int pyx_unwind_thread(struct pyx_unwinder *u, pid_t tid, struct pyx_arena *arena
 		return 0;
 	}
 	if (u->spent_us >= u->opts.total_us) {
-		stack_error(out, PYX_E_LIMIT, "not unwound: the time limit for this process was spent");
+		stack_error(out, PYX_E_LIMIT,
+			    "not unwound: the time limit for this process was spent");
 		return 0;
 	}
 	int64_t start = now_us();
 	int64_t budget = u->opts.total_us - u->spent_us;
 	struct walk w = {
-		.u = u,
-		.deadline = start + (u->opts.thread_us < budget ? u->opts.thread_us : budget),
+	    .u = u,
+	    .deadline = start + (u->opts.thread_us < budget ? u->opts.thread_us : budget),
 	};
 	u->cur = th;
 	int rc = dwfl_getthread_frames(u->dwfl, tid, on_frame, &w);
@@ -651,8 +652,9 @@ int pyx_unwind_thread(struct pyx_unwinder *u, pid_t tid, struct pyx_arena *arena
 	if (rc == 0 || w.ended)
 		out->complete = 1;
 	else if (w.code)
-		stack_error(out, w.code,
-			    pyx_arena_printf(arena, "%s (at 0x%llx)", w.why, (unsigned long long)last));
+		stack_error(
+		    out, w.code,
+		    pyx_arena_printf(arena, "%s (at 0x%llx)", w.why, (unsigned long long)last));
 	else
 		stack_error(out, PYX_E_BAD_DATA,
 			    pyx_arena_printf(arena, "cannot unwind past 0x%llx: %s",

@@ -21,10 +21,10 @@
 struct pyx_native_frame {
 	uint64_t pc;		/* the innermost frame's pc; a return address above it */
 	const char *symbol;	/* the function, NULL when no symbol covers pc */
-	uint64_t symbol_offset;	/* pc - the symbol's address */
+	uint64_t symbol_offset; /* pc - the symbol's address */
 	const char *module;	/* the mapped object holding pc (the target's path), NULL
 				   when none */
-	uint64_t module_offset;	/* pc as an address in that object's file (what addr2line
+	uint64_t module_offset; /* pc as an address in that object's file (what addr2line
 				   takes) */
 	const char *file;	/* source file from the line table, NULL when none */
 	int line;		/* its line, 0 when unknown */
@@ -34,9 +34,9 @@ struct pyx_native_frame {
 struct pyx_native_stack {
 	struct pyx_native_frame *frames; /* innermost first (arena memory) */
 	size_t n;
-	int complete;		/* the walk reached the outermost frame */
-	int error;		/* 0, or PYX_E_* when the walk stopped before it */
-	const char *error_msg;	/* why, one line (arena), NULL when complete */
+	int complete;	       /* the walk reached the outermost frame */
+	int error;	       /* 0, or PYX_E_* when the walk stopped before it */
+	const char *error_msg; /* why, one line (arena), NULL when complete */
 };
 
 struct pyx_unwind_opts {
@@ -48,11 +48,11 @@ struct pyx_unwind_opts {
 	 * NULL-terminated list; a name also covers its compiler-made parts
 	 * ("name.cold", "name.part.0"). NULL: none. */
 	const char *const *eval_symbols;
-	size_t max_frames;	/* frames per thread; 0: 16384 */
-	int64_t thread_us;	/* time for one thread's walk; 0: 250 ms */
-	int64_t total_us;	/* time for every walk of this target; 0: 5 s */
-	size_t max_stack;	/* stack bytes copied per thread at capture; 0: 8 MiB */
-	size_t max_stacks;	/* stack bytes copied for every thread; 0: 256 MiB */
+	size_t max_frames; /* frames per thread; 0: 16384 */
+	int64_t thread_us; /* time for one thread's walk; 0: 250 ms */
+	int64_t total_us;  /* time for every walk of this target; 0: 5 s */
+	size_t max_stack;  /* stack bytes copied per thread at capture; 0: 8 MiB */
+	size_t max_stacks; /* stack bytes copied for every thread; 0: 256 MiB */
 };
 
 struct pyx_unwinder;

@@ -323,6 +323,16 @@ static void test_corrupt_stacks(void)
 	pyx_unwind_close(u);
 	pyx_target_close(t);
 
+	/* A core's mapped files (NT_FILE) carry no permissions: every file
+	 * may then hold code, and is reported. */
+	t = fake_target(stack, WORDS, 0x1000, 0x10000000);
+	for (size_t i = 0; i < t->nmaps; i++)
+		memcpy(t->maps[i].perms, "r--p", 5);
+	ok(pyx_unwind_open(t, &o, &u, &err) == 0,
+	   "mapped files without permissions are still reported: %s", err.msg);
+	pyx_unwind_close(u);
+	pyx_target_close(t);
+
 	/* Unreadable memory where the stack should be. */
 	t = fake_target(stack, 1, 0x1000, 0x20000000);
 	ok(pyx_unwind_open(t, &o, &u, &err) == 0 && pyx_unwind_capture(u, &err) == 0,

@@ -213,14 +213,20 @@ static void set_userdata(Dwfl_Module *mod, struct pyx_unwinder *u)
 		*ud = u;
 }
 
-/* Whether path has an executable mapping: only code objects are reported
- * (a mapped data file or font is never opened). */
+/* Whether path may hold code: it has an executable mapping, or the target
+ * does not tell permissions (a core's NT_FILE has none), so that a mapped
+ * data file or font is not opened for nothing when we can tell. */
 static int maps_code(const struct pyx_target *t, const char *path)
 {
-	for (size_t i = 0; i < t->nmaps; i++)
-		if (t->maps[i].path && t->maps[i].perms[2] == 'x' && !strcmp(t->maps[i].path, path))
+	int perms_known = 0;
+	for (size_t i = 0; i < t->nmaps; i++) {
+		if (t->maps[i].perms[2] != 'x')
+			continue;
+		perms_known = 1;
+		if (t->maps[i].path && !strcmp(t->maps[i].path, path))
 			return 1;
-	return 0;
+	}
+	return !perms_known;
 }
 
 static int report_file(struct pyx_unwinder *u, const struct pyx_map *m)

@@ -160,7 +160,7 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 
 static int copy_has(const struct stack_copy *s, uint64_t addr)
 {
-	return s->data && addr >= s->lo && addr <= s->hi - 8 && s->hi - s->lo >= 8;
+	return s->data && s->hi - s->lo >= 8 && addr >= s->lo && addr - s->lo <= s->hi - s->lo - 8;
 }
 
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)

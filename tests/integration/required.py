@@ -36,6 +36,8 @@ REQUIRED_TOOLS = {
     "cc": "gcc",
     "objcopy": "binutils",
     "readelf": "binutils",
+    "nm": "binutils",
+    "xz": "xz-utils",
 }
 
 HOW = ("./dev test provides it: it installs the tools and unpacks "

@@ -384,6 +384,84 @@ def test_debian_stripped_with_and_without_debug_files(pyxray_bin, workdir, libna
         t.kill()
 
 
+# ---------------------------------------------------------------- symbols
+
+
+def run(*argv, **kw):
+    res = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+    assert res.returncode == 0, (argv, res.stdout.decode("utf-8", "replace"))
+    return res.stdout.decode()
+
+
+def defined(lib, *flags):
+    out = run(required.tool("nm"), "--format=posix", "--defined-only", *(list(flags) + [lib]))
+    return [line.split() for line in out.splitlines() if line.strip()]
+
+
+def make_stripped(lib, workdir, mini):
+    """A copy of lib without .symtab or debug information; with mini, a
+    MiniDebugInfo section (.gnu_debugdata: an xz-compressed ELF holding the
+    function symbols .dynsym lacks), as Fedora ships its libraries."""
+    d = os.path.join(workdir, "minidebuginfo" if mini else "stripped-lib")
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, "libnative.so")
+    objcopy = required.tool("objcopy")
+    run(objcopy, "--strip-all", "-R", ".comment", lib, out)
+    if mini:
+        dynamic = set(f[0] for f in defined(lib, "-D"))
+        keep = sorted(f[0] for f in defined(lib) if f[1] in ("T", "t") and f[0] not in dynamic)
+        assert "wait_here" in keep and "c_thread_park" in keep, keep
+        keep_file = os.path.join(d, "keep")
+        with open(keep_file, "w") as f:
+            f.write("\n".join(keep) + "\n")
+        mini_elf = os.path.join(d, "mini")
+        run(objcopy, "--only-keep-debug", lib, mini_elf)
+        run(objcopy, "-S", "--remove-section", ".gdb_index", "--remove-section", ".comment",
+            "--keep-symbols=" + keep_file, mini_elf)
+        if os.path.exists(mini_elf + ".xz"):
+            os.unlink(mini_elf + ".xz")
+        run(required.tool("xz"), "-k", mini_elf)
+        run(objcopy, "--add-section", ".gnu_debugdata=" + mini_elf + ".xz", out)
+    sections = run(required.tool("readelf"), "-S", "-W", out)
+    assert ".symtab" not in sections and ".debug_info" not in sections, sections
+    assert (".gnu_debugdata" in sections) == mini, sections
+    return out
+
+
+@pytest.mark.parametrize("mini", [True, False], ids=["minidebuginfo", "dynsym-only"])
+def test_stripped_library_symbols(pyxray_bin, workdir, libnative, mini):
+    """A library stripped of .symtab: its local functions are named from
+    MiniDebugInfo when it has some, else only its exported ones (.dynsym)
+    are, the others show as library+offset; no source lines either way, and
+    the frames stay where they are."""
+    v = [v for v in support.VARIANTS if v.id == "3.11"][0]
+    if v.absent:
+        required.absent(v.absent)
+    lib = make_stripped(libnative, workdir, mini)
+    t = start_native(v, workdir, lib)
+    try:
+        p = dump(t, pyxray_bin, "--native", "--json").json()["processes"][0]
+        frames = threads_by_tid(p)[t.report["tids"]["sem-waiter"]]["frames"]
+        ours = [fr for fr in frames if fr["kind"] == "native" and fr["library"] == lib]
+        assert len(ours) == 2, describe(frames)
+        assert all(fr["file"] is None and fr["line"] == 0 for fr in ours), ours
+        assert ours[1]["function"] == "block_in_c", ours  # exported: .dynsym
+        if mini:
+            assert ours[0]["function"] == "wait_here", ours
+        else:
+            assert ours[0]["function"] is None, ours
+            # library+offset is an address in the file, inside wait_here.
+            sym = [f for f in defined(libnative) if f[0] == "wait_here"][0]
+            start, size = int(sym[2], 16), int(sym[3], 16)
+            assert start < ours[0]["library_offset"] <= start + size, (sym, ours[0])
+        python_index(frames, "wait_sem", PY_LINES["CALL:sem"], frames.index(ours[1]) + 1)
+        pool = [th for th in p["native_threads"] if th["tid"] == t.report["tids"]["c-pool"]]
+        names = [fr["function"] for fr in pool[0]["frames"] if fr["library"] == lib]
+        assert names == (["c_thread_park", "c_thread_main"] if mini else [None, None]), names
+    finally:
+        t.kill()
+
+
 # ---------------------------------------------------------------- usage
 
 

@@ -312,6 +312,47 @@ def test_threads_target_in_place(target, pyxray_bin):
     assert p["native_threads"] == [], p["native_threads"]
 
 
+def test_deep_stack_both_ends(variant, workdir, pyxray_bin):
+    """A stack deeper than --max-frames: both ends paired on their own,
+    the Python frames exactly those of a Python-only dump, the native
+    frames between the ends left out with them and counted."""
+    fifo = os.path.join(workdir, "deep-%s.fifo" % variant.id)
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    deep = os.path.join(support.SRCDIR, "bench", "deep_threads.py")
+    t = support.start_target(variant, workdir, script=deep,
+                             extra_args=[fifo, "--threads", "1", "--depth", "60"])
+    try:
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        deadline = time.time() + support.READY_TIMEOUT
+        buf = b""
+        while not buf.endswith(b"\n"):
+            assert t.proc.poll() is None and time.time() < deadline, t.stderr()
+            try:
+                buf += os.read(fd, 4096)
+            except BlockingIOError:
+                time.sleep(0.01)
+        os.close(fd)
+        support.RAN.add(variant.id)
+        native = dump(t, pyxray_bin, "--native", "--json", "--max-frames", "10").json()
+        plain = dump(t, pyxray_bin, "--json", "--max-frames", "10").json()
+        nthreads = threads_by_tid(native["processes"][0])
+        for tid, th in threads_by_tid(plain["processes"][0]).items():
+            if th["name"] != "deep-00":
+                continue
+            nt = nthreads[tid]
+            assert th["omitted"] > 0, th
+            assert "native_error" not in nt, nt
+            assert python_only(nt["frames"]) == python_only(th["frames"]), describe(nt["frames"])
+            assert nt["omitted"] >= th["omitted"], (nt["omitted"], th["omitted"])
+            at = nt["omitted_at"]
+            inner = [f for f in nt["frames"][:at] if f["kind"] == "python"]
+            assert len(inner) == th["omitted_at"], describe(nt["frames"])
+            assert nt["frames"][0]["kind"] == "native" and nt["frames"][-1]["kind"] == "native"
+    finally:
+        t.kill()
+
+
 # ---------------------------------------------------------------- Debian
 
 

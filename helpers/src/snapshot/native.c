@@ -240,7 +240,11 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *th,
 	size_t first_outer = po ? evals[ne - po] : ns->n;
 	for (size_t i = 0; i < ns->n; i++) {
 		if (i >= drop_from && i < drop_to) {
-			m.dropped++;
+			/* Counted as left out if it would have been shown; an
+			 * evaluation frame's Python frames are counted already. */
+			m.dropped += !ns->frames[i].is_eval &&
+				     (m.keep_eval ||
+				      !pyx_native_is_machinery(&ns->frames[i], m.interp_path));
 			continue;
 		}
 		if (i == first_outer && !th->omitted) {

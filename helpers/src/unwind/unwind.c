@@ -326,6 +326,13 @@ int pyx_unwind_open(struct pyx_target *t, const struct pyx_unwind_opts *opts,
 		u->opts.max_stack = DEFAULT_MAX_STACK;
 	if (!u->opts.max_stacks)
 		u->opts.max_stacks = DEFAULT_MAX_STACKS;
+	/* A target may read its mappings only when first needed (a live
+	 * worker located from its parent's maps). */
+	int rc = pyx_target_maps(t, err);
+	if (rc < 0) {
+		pyx_unwind_close(u);
+		return rc;
+	}
 	u->cbs.find_elf = find_elf;
 	u->cbs.find_debuginfo = find_debuginfo;
 	u->dwfl = dwfl_begin(&u->cbs);
@@ -341,7 +348,7 @@ int pyx_unwind_open(struct pyx_target *t, const struct pyx_unwind_opts *opts,
 	}
 	pid_t pid = t->pid > 0 ? t->pid : 1;
 	if (!dwfl_attach_state(u->dwfl, NULL, pid, &thread_callbacks, u)) {
-		int rc = pyx_error_set(err, PYX_E_NOT_FOUND, 0, 0, "cannot unwind this process: %s",
+		rc = pyx_error_set(err, PYX_E_NOT_FOUND, 0, 0, "cannot unwind this process: %s",
 				       dwfl_errmsg(-1));
 		pyx_unwind_close(u);
 		return rc;

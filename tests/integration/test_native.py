@@ -7,12 +7,19 @@ tests build from tests/programs/native_lib.c, with debug information),
 inside a Python callback called from C, and in a thread that C started and
 that never runs Python; threads_target.py checks that the Python frames of
 every thread are the ones a Python-only dump shows, each where its
-interpreter frame was. Debian's stripped /usr/bin/python3.11 is read with
-its python3.11-dbg debug files and with an empty debug folder.
+interpreter frame was. Cores: the kernel's core of a segfault in C called
+from Python, and a gcore core read like the same stopped process live.
+Debian's stripped /usr/bin/python3.11 is read with its python3.11-dbg debug
+files and with an empty debug folder; a library stripped of .symtab with
+and without MiniDebugInfo.
 """
+import glob
 import os
 import re
+import shutil
+import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -178,12 +185,13 @@ def check_callback(th, lib):
         assert fr["kind"] == "native", describe(frames)
 
 
-def check_c_thread(p, tid, lib):
+def check_c_thread(p, tid, lib, named=True):
+    """named: the thread's kernel name is known (live; a core has none)."""
     others = p["native_threads"]
     mine = [th for th in others if th["tid"] == tid]
     assert len(mine) == 1, others
     th = mine[0]
-    assert th["python"] is False and th["name"] == "c-pool", th
+    assert th["python"] is False and th["name"] == ("c-pool" if named else None), th
     assert "native_error" not in th, th
     frames = th["frames"]
     assert all(fr["kind"] == "native" for fr in frames), describe(frames)
@@ -351,6 +359,109 @@ def test_deep_stack_both_ends(variant, workdir, pyxray_bin):
             assert nt["frames"][0]["kind"] == "native" and nt["frames"][-1]["kind"] == "native"
     finally:
         t.kill()
+
+
+# ---------------------------------------------------------------- cores
+
+# gcore writes every mapping; one malloc arena keeps a core small.
+SMALL_CORE_ENV = {"MALLOC_ARENA_MAX": "1"}
+
+
+def core(pyxray_bin, *args):
+    res = run_pyxray(pyxray_bin, "core", *args, timeout=120)
+    assert res.rc == 0, res
+    return res
+
+
+@pytest.fixture(scope="module")
+def crashed(variant, workdir, libnative):
+    """native_target.py --crash: its main thread dereferences NULL in C
+    called from Python, and the kernel writes a core."""
+    pattern = support.kernel_core_pattern()
+    d = tempfile.mkdtemp(prefix="native-crash-%s-" % variant.id, dir=workdir)
+    t = support.start_target(variant, workdir, extra_args=[libnative, "--crash"],
+                             script=NATIVE_TARGET, cwd=d, env_add=SMALL_CORE_ENV)
+    try:
+        t.wait_ready()
+        assert t.proc.wait(timeout=60) == -signal.SIGSEGV, t.stderr()
+        found = glob.glob(support.core_glob(pattern, t.pid, d))
+        assert len(found) == 1, (found, pattern)
+        support.RAN.add(variant.id)
+        yield t, found[0]
+    finally:
+        t.kill()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_core_crash_in_c(crashed, pyxray_bin, libnative):
+    """A segfault in C called from Python, from the kernel's core: the
+    faulting C frame first, its caller, then the Python frame that called
+    into C; the other threads as they were parked."""
+    t, path = crashed
+    p = core(pyxray_bin, "--native", "--json", path).json()["processes"][0]
+    plain = core(pyxray_bin, "--json", path).json()["processes"][0]
+    assert p["signal"]["name"] == "SIGSEGV", p["signal"]
+    tids = t.report["tids"]
+    threads = threads_by_tid(p)
+    main = threads[tids["MainThread"]]
+    assert main.get("crashed") and "native_error" not in main, main
+    frames = main["frames"]
+    assert_c_frame(frames[0], "crash_here", "crash_here", libnative)
+    assert_c_frame(frames[1], "crash_in_c", "crash_in_c", libnative)
+    j = python_index(frames, "crash_from_python", PY_LINES["CALL:crash"], 2)
+    assert all(fr["kind"] == "native" for fr in frames[2:j]), describe(frames)
+    # An embedder runs the script under one more "<module>" (<string>:1).
+    outer = ["<module>"] * (2 if t.variant.kind == "embed" else 1)
+    assert [fr["function"] for fr in frames[j:] if fr["kind"] == "python"] == \
+        ["crash_from_python", "main"] + outer, describe(frames)
+    check_sem_waiter(threads[tids["sem-waiter"]], libnative)
+    check_callback(threads[tids["callback"]], libnative)
+    check_c_thread(p, tids["c-pool"], libnative, named=False)
+    for tid, th in threads_by_tid(plain).items():
+        assert python_only(threads[tid]["frames"]) == python_only(th["frames"]), tid
+    text = core(pyxray_bin, "--native", "--no-source", "--color=never", path).out
+    assert re.search(r"^    \[native\] crash_here\+0x[0-9a-f]+ in %s \(%s:%d\)$"
+                     % (re.escape(libnative), re.escape(NATIVE_LIB_C), C_LINES["crash_here"]),
+                     text, re.M), text
+
+
+def test_gcore_native_equals_live(variant, workdir, libnative, pyxray_bin):
+    """The same stopped process, read live and from its gcore core, with
+    every frame (--native-all): the same native pcs and Python frames in
+    the same places, thread by thread."""
+    t = support.start_target(variant, workdir, extra_args=[libnative], script=NATIVE_TARGET,
+                             env_add=SMALL_CORE_ENV)
+    path = os.path.join(workdir, "native-gcore-%s.%d" % (variant.id, t.pid))
+    try:
+        t.wait_ready()
+        wait_main_parked(t)
+        os.kill(t.pid, signal.SIGSTOP)
+        deadline = time.time() + 60
+        while not all(st == "T" for st, _ in support.task_states(t.pid).values()):
+            assert time.time() < deadline, "the target never stopped"
+            time.sleep(0.01)
+        live = run_pyxray(pyxray_bin, "dump", "--native-all", "--json", t.pid).json()
+        res = subprocess.run([required.tool("gcore"), "-o", path[:path.rindex(".")], str(t.pid)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        assert res.returncode == 0 and os.path.exists(path), res.stdout[-3000:]
+        got = core(pyxray_bin, "--native-all", "--json", path).json()
+        os.kill(t.pid, signal.SIGCONT)
+        support.RAN.add(variant.id)
+        lp, cp = live["processes"][0], got["processes"][0]
+        key = lambda fr: (fr["kind"], fr["pc"] if fr["kind"] == "native" else
+                          (fr["function"], fr["line"]))
+        lt, ct = threads_by_tid(lp), threads_by_tid(cp)
+        assert sorted(lt) == sorted(ct)
+        for tid in lt:
+            assert "native_error" not in ct[tid], ct[tid]
+            assert [key(f) for f in ct[tid]["frames"]] == [key(f) for f in lt[tid]["frames"]], \
+                (describe(lt[tid]["frames"]), describe(ct[tid]["frames"]))
+        assert [[key(f) for f in th["frames"]] for th in cp["native_threads"]] == \
+            [[key(f) for f in th["frames"]] for th in lp["native_threads"]]
+    finally:
+        t.kill()
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 # ---------------------------------------------------------------- Debian

@@ -12,13 +12,15 @@ Threads, each parked in sem_wait() inside the library:
   MainThread  reads commands from stdin ("ping" -> "pong", "exit")
 
 Once all are parked, one line "READY <json>" goes to stdout: pid, version,
-and each thread's native tid. With --crash the main thread then calls
-crash_from_python() -> crash_in_c(), which dereferences NULL (SIGSEGV).
+and each thread's native tid. With --crash the main thread then raises
+RLIMIT_CORE and calls crash_from_python() -> crash_in_c(), which
+dereferences NULL (SIGSEGV): the kernel writes a core.
 Lines tagged "# CALL:<tag>" are the lines the tests expect.
 """
 import ctypes
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -97,6 +99,9 @@ def main():
     sys.stdout.write("READY %s\n" % json.dumps(report))
     sys.stdout.flush()
     if "--crash" in sys.argv:
+        # The kernel writes a core where core_pattern says, if allowed to.
+        soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
         crash_from_python()  # CALL:crash-main
     while True:
         line = sys.stdin.readline()

@@ -14,6 +14,7 @@ files and with an empty debug folder; a library stripped of .symtab with
 and without MiniDebugInfo.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -359,6 +360,40 @@ def test_deep_stack_both_ends(variant, workdir, pyxray_bin):
             assert nt["frames"][0]["kind"] == "native" and nt["frames"][-1]["kind"] == "native"
     finally:
         t.kill()
+
+
+def test_tree_native(pyxray_bin):
+    """--children --native: every process of a fork pool unwound, the
+    workers too (located from their parent, without reading their own maps
+    until the unwinder needs them), each with its Python frames as a
+    Python-only dump shows them."""
+    v = [v for v in support.VARIANTS if v.id == "3.11"][0]
+    if v.absent:
+        required.absent(v.absent)
+    tree = os.path.join(support.PROGRAMS, "tree_target.py")
+    proc = subprocess.Popen([v.interp.exe, tree, "--workers", "2"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        line = proc.stdout.readline().decode()
+        assert line.startswith("READY "), (line, proc.stderr.read().decode())
+        parent = json.loads(line[6:])["parent"]
+        native = run_pyxray(pyxray_bin, "dump", "--children", "--native", "--json", parent)
+        plain = run_pyxray(pyxray_bin, "dump", "--children", "--json", parent)
+        got = {p["pid"]: p for p in native.json()["processes"]}
+        want = {p["pid"]: p for p in plain.json()["processes"]}
+        assert sorted(got) == sorted(want) and len(got) >= 3, sorted(got)
+        for pid, p in got.items():
+            assert "native_error" not in p, p
+            threads, wthreads = threads_by_tid(p), threads_by_tid(want[pid])
+            for tid, th in wthreads.items():
+                mine = threads[tid]
+                assert "native_error" not in mine, mine
+                assert any(f["kind"] == "native" for f in mine["frames"]), describe(mine["frames"])
+                assert python_only(mine["frames"]) == python_only(th["frames"]), pid
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 # ---------------------------------------------------------------- cores

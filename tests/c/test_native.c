@@ -312,6 +312,32 @@ static void test_corrupt_stacks(void)
 	pyx_unwind_close(u);
 	pyx_target_close(t);
 
+	/* At the edge: a chain of exactly max_frames frames is not cut by the
+	 * limit (it ends where its frame pointers end). */
+	for (size_t i = 0; i + 1 < WORDS; i += 2) {
+		stack[i] = 0x10000000 + (i + 2) * 8;
+		stack[i + 1] = 0x2000 + i;
+	}
+	stack[2 * 98] = 0; /* frame 100 (the registers', then 99 pairs) has rbp 0 */
+	t = fake_target(stack, WORDS, 0x1000, 0x10000000);
+	ok(pyx_unwind_open(t, &o, &u, &err) == 0 && pyx_unwind_capture(u, &err) == 0,
+	   "unwinder over a chain of 100 frames");
+	ok(pyx_unwind_thread(u, 4242, arena, &ns, &err) == 0 && ns.n == 100 &&
+		   ns.error != PYX_E_LIMIT,
+	   "100 frames with max_frames 100: all kept, not cut by the limit (%zu, %s)", ns.n,
+	   ns.error_msg ? ns.error_msg : "(none)");
+	pyx_unwind_close(u);
+	pyx_target_close(t);
+	stack[2 * 98] = 0x10000000 + (2 * 98 + 2) * 8; /* one frame more: 101 */
+	stack[2 * 99] = 0;
+	t = fake_target(stack, WORDS, 0x1000, 0x10000000);
+	ok(pyx_unwind_open(t, &o, &u, &err) == 0 && pyx_unwind_capture(u, &err) == 0 &&
+		   pyx_unwind_thread(u, 4242, arena, &ns, &err) == 0 && ns.n == 100 &&
+		   ns.error == PYX_E_LIMIT,
+	   "101 frames with max_frames 100: cut at 100, and said so");
+	pyx_unwind_close(u);
+	pyx_target_close(t);
+
 	/* A saved frame pointer that points at itself. */
 	stack[0] = 0x10000000;
 	stack[1] = 0x3000;

@@ -383,7 +383,8 @@ static int has_python(const struct pyx_process *proc, pid_t tid)
 	return 0;
 }
 
-static int native_threads(struct pyx_process *proc, struct pyx_target *t, struct pyx_unwinder *u,
+static int native_threads(struct pyx_process *proc, struct pyx_target *t,
+			  const struct pyx_unwind_ops *ops, struct pyx_unwinder *u,
 			  struct pyx_arena *arena, struct pyx_error *err)
 {
 	size_t n = 0;
@@ -404,7 +405,7 @@ static int native_threads(struct pyx_process *proc, struct pyx_target *t, struct
 		th->name = tt->name;
 		th->no_python = 1;
 		th->native = 1;
-		if (pyx_unwind_thread(u, tt->tid, arena, &ns, err) < 0)
+		if (ops->thread(u, tt->tid, arena, &ns, err) < 0)
 			return -PYX_E_NOMEM;
 		th->frames = pyx_arena_calloc(arena, ns.n + 1, sizeof *th->frames);
 		if (!th->frames)
@@ -417,7 +418,8 @@ static int native_threads(struct pyx_process *proc, struct pyx_target *t, struct
 	return 0;
 }
 
-int pyx_native_model(struct pyx_process *proc, struct pyx_target *t, struct pyx_unwinder *u,
+int pyx_native_model(struct pyx_process *proc, struct pyx_target *t,
+		     const struct pyx_unwind_ops *ops, struct pyx_unwinder *u,
 		     const struct pyx_merge_opts *opts, struct pyx_arena *arena,
 		     struct pyx_error *err)
 {
@@ -433,11 +435,11 @@ int pyx_native_model(struct pyx_process *proc, struct pyx_target *t, struct pyx_
 				continue;
 			}
 			struct pyx_native_stack ns;
-			if (pyx_unwind_thread(u, (pid_t)th->tid, arena, &ns, err) < 0)
+			if (ops->thread(u, (pid_t)th->tid, arena, &ns, err) < 0)
 				return -PYX_E_NOMEM;
 			size_t n = copies_of(proc, th->tid, copies, MAX_COPIES);
 			if (merge_copies(copies, n, &ns, opts, arena) < 0)
 				return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 		}
-	return native_threads(proc, t, u, arena, err);
+	return native_threads(proc, t, ops, u, arena, err);
 }

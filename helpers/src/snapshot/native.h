@@ -50,11 +50,12 @@ int pyx_native_merge(struct pyx_thread *out, const struct pyx_thread *in,
 		     struct pyx_arena *arena);
 
 /* Unwinds every thread of proc (read from target t, whose stacks u
- * captured) and merges its native frames into its Python frames; then
+ * captured, through ops) and merges its native frames into its Python frames; then
  * adds t's threads that have registers but no Python thread state as
  * proc->native_threads, with their native stacks. -PYX_E_NOMEM only: a
  * thread that cannot be unwound keeps its Python frames and says why. */
-int pyx_native_model(struct pyx_process *proc, struct pyx_target *t, struct pyx_unwinder *u,
+int pyx_native_model(struct pyx_process *proc, struct pyx_target *t,
+		     const struct pyx_unwind_ops *ops, struct pyx_unwinder *u,
 		     const struct pyx_merge_opts *opts, struct pyx_arena *arena,
 		     struct pyx_error *err);
 

@@ -10,6 +10,7 @@
 
 struct pyx_target;
 struct pyx_target_thread;
+struct pyx_unwind_ops;
 struct pyx_kept;
 
 /* Everything here lives in the arena but `files` (and, for a snapshot made
@@ -24,6 +25,9 @@ struct pyx_snapshot_priv {
 	size_t nkept, kept_cap;
 	struct pyx_locate_cache *files; /* ELF lookups shared by a tree's processes, made
 					   when first needed */
+	/* the native unwinder (PYX_SNAP_NATIVE); NULL for a snapshot made in a
+	 * caller's buffer (the stub), which never unwinds and links no libdw */
+	const struct pyx_unwind_ops *unwind;
 };
 
 /* An empty snapshot with its arena; NULL on allocation failure. */

@@ -371,7 +371,8 @@ static void roots_of(const struct pyx_python_syms *s, struct pyx_dec_roots *r)
 /* Locate, detect, stop, decode, resume: everything that reads the target. */
 /* Before the stop, so that opening and reading the mapped files costs no
  * stopped time. A failure leaves the Python frames and says why. */
-static struct pyx_unwinder *open_unwinder(struct pyx_target *t, const struct pyx_snapshot_opts *opts,
+static struct pyx_unwinder *open_unwinder(const struct pyx_unwind_ops *ops, struct pyx_target *t,
+					  const struct pyx_snapshot_opts *opts,
 					  struct pyx_process *proc, struct pyx_arena *arena)
 {
 	struct pyx_unwind_opts uo = {
@@ -387,7 +388,9 @@ static struct pyx_unwinder *open_unwinder(struct pyx_target *t, const struct pyx
 	else if (t->no_stop)
 		proc->native_error = "native stacks need the registers of a process pyxray "
 				     "stops; this one is held by its debugger";
-	else if (pyx_unwind_open(t, &uo, &u, &e) < 0)
+	else if (!ops)
+		proc->native_error = "native stacks are not read here";
+	else if (ops->open(t, &uo, &u, &e) < 0)
 		proc->native_error = pyx_arena_strdup(arena, e.msg);
 	return u;
 }
@@ -439,7 +442,7 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	if (rc < 0)
 		return rc;
 	if (flags & PYX_SNAP_NATIVE)
-		*u = open_unwinder(t, opts, proc, snap->priv->arena);
+		*u = open_unwinder(snap->priv->unwind, t, opts, proc, snap->priv->arena);
 	if (!(flags & PYX_SNAP_NONBLOCKING)) {
 		/* Bounded (acquire/freeze.c); what it could not hold is noted. */
 		t->stop_timeout_ms = opts ? opts->stop_timeout_ms : 0;
@@ -456,7 +459,7 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	}
 	resolve_tids_from_target(r, t); /* local work, while still held */
 	/* The stacks' memory, read once while held: unwinding comes later. */
-	if (rc == 0 && *u && pyx_unwind_capture(*u, err) < 0)
+	if (rc == 0 && *u && snap->priv->unwind->capture(*u, err) < 0)
 		rc = -PYX_E_NOMEM;
 	pyx_target_resume(t);
 	proc->stopped_us = t->stopped_us;
@@ -542,9 +545,10 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 			.keep_eval = !!(flags & PYX_SNAP_NATIVE_ALL),
 			.interp_path = proc->python_path,
 		};
-		rc = pyx_native_model(proc, t, u, &mo, arena, err);
+		rc = pyx_native_model(proc, t, snap->priv->unwind, u, &mo, arena, err);
 	}
-	pyx_unwind_close(u);
+	if (u)
+		snap->priv->unwind->close(u);
 	if (rc == -PYX_E_NOMEM && pyx_arena_exhausted(arena)) {
 		pyx_target_release(t);
 		return memory_limit(proc, err);

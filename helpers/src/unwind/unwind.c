@@ -692,3 +692,10 @@ void pyx_unwind_close(struct pyx_unwinder *u)
 	free(u->mods);
 	free(u);
 }
+
+const struct pyx_unwind_ops pyx_unwind_dwfl = {
+	.open = pyx_unwind_open,
+	.capture = pyx_unwind_capture,
+	.thread = pyx_unwind_thread,
+	.close = pyx_unwind_close,
+};

@@ -85,6 +85,21 @@ int pyx_unwind_thread(struct pyx_unwinder *u, pid_t tid, struct pyx_arena *arena
 /* NULL allowed. */
 void pyx_unwind_close(struct pyx_unwinder *u);
 
+/* The functions above as a table: the snapshot layer calls the unwinder
+ * through it, so that a build that never unwinds (the stub, which takes
+ * snapshots only in a caller's buffer) links no libdw at all. */
+struct pyx_unwind_ops {
+	int (*open)(struct pyx_target *t, const struct pyx_unwind_opts *opts,
+		    struct pyx_unwinder **out, struct pyx_error *err);
+	int (*capture)(struct pyx_unwinder *u, struct pyx_error *err);
+	int (*thread)(struct pyx_unwinder *u, pid_t tid, struct pyx_arena *arena,
+		      struct pyx_native_stack *out, struct pyx_error *err);
+	void (*close)(struct pyx_unwinder *u);
+};
+
+/* The libdwfl unwinder. */
+extern const struct pyx_unwind_ops pyx_unwind_dwfl;
+
 /* The file name of a separate debug file for an object, searched the way
  * pyx_unwind_open's libdwfl callback does (exposed for tests): by build-id
  * under each of dirs, then by the .gnu_debuglink name beside the object and

@@ -432,24 +432,30 @@ static void test_debug_files(void)
 	ok(fd < 0, "a build-id that differs finds nothing");
 	id[0] ^= 1;
 	unlink(path);
-	/* By debuglink: DIR/<object's folder>/<link>, with the object's build-id. */
+	/* By debuglink: DIR/<object's folder>/<link>, with the object's build-id;
+	 * never beside the object (a folder the target may own). */
 	snprintf(path, sizeof path, "%s/obj", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof path, "%s/obj/prog.debug", dir);
 	ok(copy_file("/proc/self/exe", path) == 0, "a debuglink target beside the object");
-	char object[600];
+	char object[600], under[700];
 	snprintf(object, sizeof object, "%s/obj/prog", dir);
 	fd = pyx_debug_file_find("", id, (size_t)len, object, "prog.debug", &found);
-	ok(fd >= 0 && found && !strcmp(found, path), "found by debuglink beside the object");
+	ok(fd < 0, "a debug file beside the object is not read");
+	/* "/" as the debug folder: DIR + the object's folder is that folder. */
+	fd = pyx_debug_file_find("/", id, (size_t)len, object, "prog.debug", &found);
+	snprintf(under, sizeof under, "/%s", path);
+	ok(fd >= 0 && found && (!strcmp(found, path) || !strcmp(found, under)),
+	   "found by debuglink under a debug folder: %s", found ? found : "(none)");
 	if (fd >= 0)
 		close(fd);
 	free(found);
 	found = NULL;
 	id[1] ^= 1;
-	fd = pyx_debug_file_find("", id, (size_t)len, object, "prog.debug", &found);
+	fd = pyx_debug_file_find("/nonexistent:/", id, (size_t)len, object, "prog.debug", &found);
 	ok(fd < 0, "a debuglink file of another build is refused");
 	id[1] ^= 1;
-	fd = pyx_debug_file_find("", id, (size_t)len, object, "../obj/prog.debug", &found);
+	fd = pyx_debug_file_find("/", id, (size_t)len, object, "../obj/prog.debug", &found);
 	ok(fd < 0, "a debuglink with a folder in it is refused");
 	unlink(path);
 	snprintf(path, sizeof path, "%s/obj", dir);

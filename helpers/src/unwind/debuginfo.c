@@ -2,9 +2,13 @@
 /* Finding an object's separate debug file, as GDB and elfutils do, but only
  * on local disk and only in the folders we are given: by build-id first
  * (DIR/.build-id/xx/rest.debug, what Debian's -dbg and -dbgsym packages
- * install), then by the .gnu_debuglink name. libdwfl's standard callback
- * would also ask a debuginfod server when DEBUGINFOD_URLS is set, which can
- * wait on the network for minutes; a stack dump must not. */
+ * install), then by the .gnu_debuglink name (DIR/folder/of/object/link).
+ * libdwfl's standard callback would also ask a debuginfod server when
+ * DEBUGINFOD_URLS is set, which can wait on the network for minutes; a stack
+ * dump must not. Nothing beside the object itself is read: that folder may
+ * be the target's, and libdw maps the debug files it is given, where a file
+ * truncated under it is a SIGBUS; the debug folders are trusted as GDB
+ * trusts its debug-file-directory. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +27,7 @@ enum { PATH_MAX_LEN = 4096, BUILD_ID_MAX = 64 };
 /* Whether the ELF file open on fd carries this build-id. */
 static int has_build_id(int fd, const unsigned char *id, size_t len)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL); /* pread: a truncated file is no SIGBUS */
 	if (!elf)
 		return 0;
 	const void *bits = NULL;
@@ -56,6 +60,8 @@ static int next_dir(const char **cursor, char *buf, size_t size)
 		*cursor = p[n] ? p + n + 1 : p + n;
 		if (n && n < size) {
 			memcpy(buf, p, n);
+			while (n && buf[n - 1] == '/')
+				n--; /* "/" is the root: paths are appended as "/..." */
 			buf[n] = '\0';
 			return 1;
 		}
@@ -128,12 +134,6 @@ int pyx_debug_file_find(const char *dirs, const unsigned char *build_id, size_t 
 	struct stat object;
 	int have_object = stat(object_path, &object) == 0;
 	const struct stat *obj = have_object ? &object : NULL;
-	static const char *const beside[] = {"", "/.debug"};
-	for (size_t k = 0; k < sizeof beside / sizeof *beside; k++)
-		if (snprintf(file, sizeof file, "%s%s/%s", objdir, beside[k], debuglink) <
-			(int)sizeof file &&
-		    (fd = try_link(file, obj, build_id, build_id_len, path)) >= 0)
-			return fd;
 	cur = dirs;
 	while (next_dir(&cur, dir, sizeof dir))
 		if (snprintf(file, sizeof file, "%s%s/%s", dir, objdir, debuglink) <

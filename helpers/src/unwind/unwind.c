@@ -53,6 +53,14 @@ struct modname {
 	const char *name; /* arena copy */
 };
 
+/* A reported module's file, until libdwfl asks for it (find_elf) and owns
+ * it from then on. */
+struct modinfo {
+	struct pyx_unwinder *u;
+	Elf *elf;
+	int fd;			/* -1 for the vDSO (from memory) */
+};
+
 struct pyx_unwinder {
 	struct pyx_target *t;
 	struct pyx_unwind_opts opts;
@@ -64,7 +72,8 @@ struct pyx_unwinder {
 	size_t copied;
 	int64_t spent_us;
 	unsigned char *vdso;	       /* the vDSO's bytes, kept for elf_memory */
-	Elf *vdso_elf;		       /* handed to libdwfl by find_elf */
+	struct modinfo *modinfo;       /* one per reported module (its userdata) */
+	size_t nmodinfo;
 	struct pyx_arena *names_arena; /* the arena the caches' strings live in */
 	struct named *named;	       /* open addressing, power-of-two size */
 	size_t nnamed, named_cap;
@@ -81,17 +90,21 @@ static int64_t now_us(void)
 
 /* ---- libdwfl's file callbacks ---- */
 
-/* Only the vDSO is found this way (from the target's memory); every other
- * object was reported with its file already open. */
+/* Every module's ELF is the one opened when it was reported: read with
+ * pread (ELF_C_READ), never mapped, so a file the target maps that is
+ * truncated meanwhile is an error here, not a SIGBUS. */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		    char **file_name, Elf **elfp)
 {
-	struct pyx_unwinder *u = *userdata;
-	if (u && u->vdso_elf && !strcmp(modname, "[vdso]")) {
-		*elfp = u->vdso_elf; /* libdwfl owns it from now on */
-		u->vdso_elf = NULL;
+	struct modinfo *mi = *userdata;
+	int fd = -1;
+	if (mi && mi->elf) {
+		*elfp = mi->elf; /* libdwfl owns it, and the descriptor, from now on */
+		fd = mi->fd;
+		mi->elf = NULL;
+		mi->fd = -1;
 	}
-	return -1;
+	return fd;
 }
 
 /* A dwz file named by .gnu_debugaltlink: as named, or relative to the
@@ -119,17 +132,17 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 			  const char *file_name, const char *debuglink_file,
 			  GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
-	struct pyx_unwinder *u = *userdata;
+	struct modinfo *mi = *userdata;
 	const unsigned char *bits = NULL;
 	GElf_Addr vaddr;
-	if (!u)
+	if (!mi)
 		return -1;
 	/* libdwfl asks for the dwz file with the debug file's name and the
 	 * link's path, which is never a bare file name. */
 	if (debuglink_file && strchr(debuglink_file, '/'))
 		return find_alt(file_name, debuglink_file, debuginfo_file_name);
 	int len = dwfl_module_build_id(mod, &bits, &vaddr);
-	return pyx_debug_file_find(u->opts.debug_dirs, len > 0 ? bits : NULL,
+	return pyx_debug_file_find(mi->u->opts.debug_dirs, len > 0 ? bits : NULL,
 				   len > 0 ? (size_t)len : 0, modname, debuglink_file,
 				   debuginfo_file_name);
 }
@@ -205,12 +218,29 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 /* ---- reporting the mapped objects ---- */
 
-static void set_userdata(Dwfl_Module *mod, struct pyx_unwinder *u)
+/* Reports [start, end) as a module whose ELF is elf (fd: its file, or -1);
+ * 1 when reported, 0 when not (elf and fd are then released). */
+static int report(struct pyx_unwinder *u, const char *name, uint64_t start, uint64_t end, Elf *elf,
+		  int fd)
 {
+	Dwfl_Module *mod = u->nmodinfo < u->t->nmaps + 1
+				   ? dwfl_report_module(u->dwfl, name, start, end)
+				   : NULL;
 	void **ud = NULL;
-	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
-	if (ud)
-		*ud = u;
+	if (mod)
+		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (!ud) {
+		elf_end(elf);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	struct modinfo *mi = &u->modinfo[u->nmodinfo++];
+	mi->u = u;
+	mi->elf = elf;
+	mi->fd = fd;
+	*ud = mi;
+	return 1;
 }
 
 /* Whether path may hold code: it has an executable mapping, or the target
@@ -239,19 +269,23 @@ static int report_file(struct pyx_unwinder *u, const struct pyx_map *m)
 	int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	Elf *elf = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(elf = elf_begin(fd, ELF_C_READ, NULL)) || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
 		close(fd);
 		return 0;
 	}
-	/* base: where the file's first loadable segment is mapped (the
-	 * offset-0 mapping); libdwfl takes the bias from it. */
-	Dwfl_Module *mod = dwfl_report_elf(u->dwfl, m->path, open_path, fd, m->start, false);
-	if (!mod) {
-		close(fd);
-		return 0;
+	/* From the offset-0 mapping (where the first loadable segment lies:
+	 * libdwfl takes the bias from it) to the end of the file's last one. */
+	uint64_t end = m->end;
+	for (size_t i = 0; i < u->t->nmaps; i++) {
+		const struct pyx_map *o = &u->t->maps[i];
+		if (o->path && o->end > end && o->start >= m->start && !strcmp(o->path, m->path))
+			end = o->end;
 	}
-	set_userdata(mod, u);
-	return 1;
+	return report(u, m->path, m->start, end, elf, fd);
 }
 
 static int report_vdso(struct pyx_unwinder *u, const struct pyx_map *m)
@@ -261,28 +295,23 @@ static int report_vdso(struct pyx_unwinder *u, const struct pyx_map *m)
 		return 0;
 	u->vdso = malloc(len);
 	if (!u->vdso || pyx_memsrc_read(u->t->mem, m->start, u->vdso, len, NULL) < 0)
-		goto fail;
-	u->vdso_elf = elf_memory((char *)u->vdso, len);
-	if (!u->vdso_elf || elf_kind(u->vdso_elf) != ELF_K_ELF)
-		goto fail;
-	Dwfl_Module *mod = dwfl_report_module(u->dwfl, "[vdso]", m->start, m->end);
-	if (!mod)
-		goto fail;
-	set_userdata(mod, u);
-	return 1;
-fail:
-	if (u->vdso_elf)
-		elf_end(u->vdso_elf);
-	u->vdso_elf = NULL;
-	free(u->vdso);
-	u->vdso = NULL;
-	return 0;
+		return 0;
+	Elf *elf = elf_memory((char *)u->vdso, len);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		return 0;
+	}
+	return report(u, "[vdso]", m->start, m->end, elf, -1);
 }
 
 static int report_modules(struct pyx_unwinder *u)
 {
 	const struct pyx_target *t = u->t;
 	int n = 0;
+	u->modinfo = calloc(t->nmaps + 1, sizeof *u->modinfo);
+	if (!u->modinfo)
+		return 0;
 	dwfl_report_begin(u->dwfl);
 	for (size_t i = 0; i < t->nmaps; i++) {
 		const struct pyx_map *m = &t->maps[i];
@@ -682,8 +711,14 @@ void pyx_unwind_close(struct pyx_unwinder *u)
 		return;
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
-	if (u->vdso_elf)
-		elf_end(u->vdso_elf);
+	for (size_t i = 0; i < u->nmodinfo; i++) {
+		/* Modules libdwfl never opened: their files are still ours. */
+		if (u->modinfo[i].elf)
+			elf_end(u->modinfo[i].elf);
+		if (u->modinfo[i].fd >= 0)
+			close(u->modinfo[i].fd);
+	}
+	free(u->modinfo);
 	free(u->vdso);
 	for (size_t i = 0; i < u->nthreads; i++)
 		free(u->threads[i].stack.data);

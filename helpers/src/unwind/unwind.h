@@ -102,9 +102,10 @@ extern const struct pyx_unwind_ops pyx_unwind_dwfl;
 
 /* The file name of a separate debug file for an object, searched the way
  * pyx_unwind_open's libdwfl callback does (exposed for tests): by build-id
- * under each of dirs, then by the .gnu_debuglink name beside the object and
- * under each of dirs, accepting a linked file only when its build-id is the
- * object's. Returns an open descriptor and sets *path (malloc'd), or -1. */
+ * under each of dirs, then by the .gnu_debuglink name under each of dirs
+ * (DIR/folder/of/object/link; never beside the object itself), accepting a
+ * linked file only when its build-id is the object's. Returns an open
+ * descriptor and sets *path (malloc'd), or -1. */
 int pyx_debug_file_find(const char *dirs, const unsigned char *build_id, size_t build_id_len,
 			const char *object_path, const char *debuglink, char **path);
 

@@ -81,7 +81,8 @@ def _define_types() -> None:
     class _Opts(ctypes.Structure):
         _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t),
                     ("max_depth", ctypes.c_int), ("stop_timeout_ms", ctypes.c_uint),
-                    ("cancel", ctypes.POINTER(ctypes.c_int)), ("max_memory", ctypes.c_size_t)]
+                    ("cancel", ctypes.POINTER(ctypes.c_int)), ("max_memory", ctypes.c_size_t),
+                    ("debug_dirs", ctypes.c_char_p)]
 
     READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
                                ctypes.c_size_t)

@@ -23,6 +23,9 @@ const struct option report_long_options[] = {
 	{"color", required_argument, NULL, 'C'},
 	{"colour", required_argument, NULL, 'C'},
 	{"short-paths", no_argument, NULL, 'P'},
+	{"native", no_argument, NULL, OPT_NATIVE},
+	{"native-all", no_argument, NULL, OPT_NATIVE_ALL},
+	{"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
 	{"help", no_argument, NULL, 'h'},
 	{0, 0, 0, 0},
 };
@@ -105,6 +108,15 @@ int report_option(struct report_args *ra, int c, const char *arg)
 	case 'a':
 		ra->fmt_flags |= PYX_FMT_ADDRS;
 		return 0;
+	case OPT_NATIVE:
+		ra->sopts.flags |= PYX_SNAP_NATIVE;
+		return 0;
+	case OPT_NATIVE_ALL:
+		ra->sopts.flags |= PYX_SNAP_NATIVE | PYX_SNAP_NATIVE_ALL;
+		return 0;
+	case OPT_DEBUG_DIR:
+		ra->sopts.debug_dirs = arg;
+		return 0;
 	case 'S':
 		ra->source = 0;
 		return 0;
@@ -124,6 +136,13 @@ int report_option(struct report_args *ra, int c, const char *arg)
 		return 0;
 	}
 	return 1;
+}
+
+int report_args_check(const struct report_args *ra)
+{
+	if (ra->sopts.debug_dirs && !(ra->sopts.flags & PYX_SNAP_NATIVE))
+		return usage_error("--debug-dir goes with --native");
+	return 0;
 }
 
 unsigned report_format_flags(const struct report_args *ra, int group_default)

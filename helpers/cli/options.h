@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The options every report command shares (dump and core): what to read
- * (--locals, --tasks, --max-frames, --max-memory) and how to print it
+ * (--locals, --tasks, --native, --native-all, --debug-dir, --max-frames,
+ * --max-memory) and how to print it
  * (--json, --group, --no-group, --addrs, --no-source, --color, --short-paths),
  * parsed in one place; each command adds its own. */
 #ifndef PYX_CLI_OPTIONS_H
@@ -20,7 +21,7 @@ struct report_args {
 };
 
 /* Option codes above the ASCII range, for the long options only. */
-enum { OPT_MAX_MEMORY = 0x100 };
+enum { OPT_MAX_MEMORY = 0x100, OPT_NATIVE, OPT_NATIVE_ALL, OPT_DEBUG_DIR };
 
 /* The shared options, for getopt_long, ended by a zero entry; the caller's
  * own entries come first in the table it builds with report_options(). */
@@ -35,6 +36,10 @@ void report_args_init(struct report_args *ra);
 /* Handles one shared option: 0 when done, 1 when c is not a shared option,
  * or the usage exit status (2) after printing the error. */
 int report_option(struct report_args *ra, int c, const char *arg);
+
+/* Checks the shared options together once all are read: 0, or the usage
+ * exit status after printing the error. */
+int report_args_check(const struct report_args *ra);
 
 /* The format flags once the options are read: grouping (group_default when
  * neither --group nor --no-group was given), source lines, colour (auto:

@@ -30,11 +30,13 @@ static const char usage_text[] =
 	"Usage: pyxray dump [--json] [--nonblocking] [--locals] [--group | --no-group]\n"
 	"                   [--children] [--depth N] [--max-frames N] [--addrs]\n"
 	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
+	"                   [--native | --native-all] [--debug-dir DIRS]\n"
 	"                   [--stop-timeout MS] [--max-memory MB] PID\n"
 	"       pyxray ps [--json] [--depth N] PID\n"
 	"       pyxray core [--json] [--locals] [--exe PATH] [--sysroot DIR] [--force]\n"
 	"                   [--group | --no-group] [--max-frames N] [--addrs]\n"
 	"                   [--no-source] [--color=WHEN] [--short-paths] [--tasks]\n"
+	"                   [--native | --native-all] [--debug-dir DIRS]\n"
 	"                   [--max-memory MB] CORE...\n"
 	PYX_CLI_ARM_USAGE
 	"       pyxray --help | --version\n"
@@ -75,6 +77,14 @@ static const char usage_text[] =
 	"                    site-packages (text)\n"
 	"  --tasks           asyncio tasks too (3.8+): each task's coroutine stack,\n"
 	"                    grouped when identical, and the tree of who awaits whom\n"
+	"  --native          native (C) frames too, in call order with the Python\n"
+	"                    frames: each interpreter frame gives its place to the\n"
+	"                    Python frames it runs; threads without Python are\n"
+	"                    listed with their native stacks\n"
+	"  --native-all      like --native, keeping the interpreter's own frames\n"
+	"                    (its evaluation loop and call machinery)\n"
+	"  --debug-dir DIRS  folders with separate debug files, colon-separated\n"
+	"                    (default /usr/lib/debug; '' for none)\n"
 	"  --stop-timeout MS give up stopping a thread after MS milliseconds\n"
 	"                    (default 300); threads that did not stop are named and\n"
 	"                    the stacks marked as possibly inconsistent\n"
@@ -83,8 +93,8 @@ static const char usage_text[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"Options for core (and --json, --locals, --group, --no-group, --max-frames,\n"
-	"--max-memory, --addrs, --no-source, --color, --short-paths, --tasks as for\n"
-	"dump):\n"
+	"--max-memory, --addrs, --no-source, --color, --short-paths, --tasks,\n"
+	"--native, --native-all, --debug-dir as for dump):\n"
 	"  --exe PATH        the executable that made the core, when it is not where\n"
 	"                    the core says (moved, or copied from another machine)\n"
 	"  --sysroot DIR     open every file the core names under DIR (a copy of the\n"
@@ -271,6 +281,11 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 		return rc;
 	if (ra.sopts.max_depth && !(ra.sopts.flags & PYX_SNAP_CHILDREN))
 		return usage_error("--depth goes with --children");
+	if ((ra.sopts.flags & PYX_SNAP_NATIVE) && (ra.sopts.flags & PYX_SNAP_NONBLOCKING))
+		return usage_error("--native reads each thread's registers, which needs the "
+				   "process stopped: drop --nonblocking");
+	if ((rc = report_args_check(&ra)) != 0)
+		return rc;
 	unsigned fmt_flags = report_format_flags(&ra, !!(ra.sopts.flags & PYX_SNAP_CHILDREN));
 	enum report report = ra.json ? REPORT_JSON : ps ? REPORT_PS : REPORT_TEXT;
 	catch_cancel_signals();
@@ -324,6 +339,8 @@ static int cmd_core(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("core needs a core file");
+	if ((rc = report_args_check(&ra)) != 0)
+		return rc;
 	size_t n = (size_t)(argc - optind), opened = 0;
 	struct pyx_target **targets = calloc(n, sizeof *targets);
 	if (!targets) {

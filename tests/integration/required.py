@@ -27,6 +27,7 @@ REQUIRED_LEGACY = ["2.7"]
 # Tool -> what provides it (Debian package), for the failure message.
 REQUIRED_TOOLS = {
     "gdb": "gdb",
+    "gcore": "gdb",
     "gdbserver": "gdbserver",
     "setpriv": "util-linux",
     "runuser": "util-linux",
@@ -36,6 +37,8 @@ REQUIRED_TOOLS = {
     "cc": "gcc",
     "objcopy": "binutils",
     "readelf": "binutils",
+    "nm": "binutils",
+    "xz": "xz-utils",
 }
 
 HOW = ("./dev test provides it: it installs the tools and unpacks "

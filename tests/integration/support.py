@@ -533,10 +533,11 @@ def prepare(variant, workdir):
 
 
 def start_target(variant, workdir, extra_args=(), env_add=None, script=None,
-                 new_session=False, launcher=()):
-    """Starts the target (threads_target.py, or script run the same way);
-    the caller waits for READY (wait_ready). env_add: more environment
-    variables (the stub's); launcher: a command that runs it (setpriv)."""
+                 new_session=False, launcher=(), cwd=None):
+    """Starts the target (threads_target.py, or script run the same way) in
+    cwd (default workdir); the caller waits for READY (wait_ready). env_add:
+    more environment variables (the stub's); launcher: a command that runs
+    it (setpriv)."""
     argv, extra_env, lib = prepare(variant, workdir)
     if script:
         argv = argv[:-1] + [script]
@@ -552,7 +553,7 @@ def start_target(variant, workdir, extra_args=(), env_add=None, script=None,
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=fd, env=env,
-                                cwd=workdir, start_new_session=new_session)
+                                cwd=cwd or workdir, start_new_session=new_session)
     finally:
         os.close(fd)
     t = Target(variant, argv, env, proc)
@@ -693,3 +694,41 @@ def parse_text(text):
         if m and blocks:
             blocks[-1][3].append((m.group(1), m.group(2), int(m.group(3))))
     return blocks
+
+
+# ---------------------------------------------------------------- kernel cores
+
+def kernel_core_pattern():
+    """core_pattern, read only (a system setting the tests leave alone);
+    skips when cores go to a program or the setting cannot be read."""
+    try:
+        with open("/proc/sys/kernel/core_pattern") as f:
+            pattern = f.read().strip()
+    except (IOError, OSError) as e:
+        pytest.skip("cannot read core_pattern: %s" % e)
+    if pattern.startswith("|"):
+        pytest.skip("kernel cores are piped to %s (core_pattern); not "
+                    "changing a system setting" % pattern[1:].split()[0])
+    return pattern
+
+
+def core_glob(pattern, pid, cwd):
+    """A glob for the core a process of pid, running in cwd, leaves."""
+    try:
+        with open("/proc/sys/kernel/core_uses_pid") as f:
+            uses_pid = f.read().strip() == "1"
+    except (IOError, OSError):
+        uses_pid = False
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "%" and i + 1 < len(pattern):
+            spec = pattern[i + 1]
+            out += {"p": str(pid), "P": str(pid), "%": "%"}.get(spec, "*")
+            i += 2
+            continue
+        out += glob.escape(c)
+        i += 1
+    if uses_pid and "%p" not in pattern and "%P" not in pattern:
+        out += "." + str(pid)
+    return out if os.path.isabs(out) else os.path.join(cwd, out)

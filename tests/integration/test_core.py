@@ -217,26 +217,6 @@ def test_gcore_tasks(vid, workdir, pyxray_bin):
 
 # ------------------------------------------------ kernel cores of crashes
 
-def kernel_core_pattern():
-    """core_pattern, read only: a system setting these tests never change."""
-    with open("/proc/sys/kernel/core_pattern") as f:
-        pattern = f.read().strip()
-    if pattern.startswith("|"):
-        pytest.skip("kernel cores are piped to %s (core_pattern); not changing "
-                    "a system setting" % pattern[1:].split()[0])
-    return pattern
-
-
-def core_glob(pattern, pid, cwd):
-    with open("/proc/sys/kernel/core_uses_pid") as f:
-        uses_pid = f.read().strip() == "1"
-    out = re.sub(r"%(.)", lambda m: {"p": str(pid), "P": str(pid), "%": "%"}.get(
-        m.group(1), "*"), glob.escape(pattern).replace("[%]", "%"))
-    if uses_pid and "%p" not in pattern and "%P" not in pattern:
-        out += "." + str(pid)
-    return out if os.path.isabs(out) else os.path.join(cwd, out)
-
-
 def python_of(vid):
     for v in support.VARIANTS:
         if v.id == vid:
@@ -261,7 +241,7 @@ class Crash(object):
     def __init__(self, variant, mode, workdir):
         self.dir = tempfile.mkdtemp(prefix="crash-%s-%s-" % (mode, variant.id),
                                     dir=workdir)
-        pattern = kernel_core_pattern()
+        pattern = support.kernel_core_pattern()
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **SMALL_CORE_ENV)
         self.proc = subprocess.Popen([variant.interp.exe, CRASH_POOL, mode],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -271,11 +251,11 @@ class Crash(object):
             assert line.startswith("READY "), line
             self.info = json.loads(line[6:])
             pid = self.info["crasher"]
-            before = set(glob.glob(core_glob(pattern, pid, self.dir)))
+            before = set(glob.glob(support.core_glob(pattern, pid, self.dir)))
             self.proc.stdin.write(b"go\n")
             self.proc.stdin.flush()
             wait_for(lambda: proc_state(pid) in "ZX", "the crasher to die")
-            found = set(glob.glob(core_glob(pattern, pid, self.dir))) - before
+            found = set(glob.glob(support.core_glob(pattern, pid, self.dir))) - before
             assert len(found) == 1, (found, pattern)
             (self.path,) = found
         except BaseException:

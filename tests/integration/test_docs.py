@@ -180,9 +180,10 @@ def test_json_keys_documented(pyxray_bin, target, tasks_target):
     keys = set()
     for pid in (target.pid, tasks_target.pid):
         for args in (["dump", "--json", "--locals"], ["dump", "--json", "--nonblocking"],
-                     ["dump", "--json", "--tasks", "--locals"], ["ps", "--json"]):
+                     ["dump", "--json", "--tasks", "--locals"], ["ps", "--json"],
+                     ["dump", "--json", "--native-all"]):
             keys_of(run_pyxray(pyxray_bin, *(args + [pid])).json(), keys)
-    assert "tasks" in keys, sorted(keys)
+    assert "tasks" in keys and "native_threads" in keys and "library" in keys, sorted(keys)
     doc = read("docs/json.md")
     undocumented = sorted(k for k in keys if "`%s`" % k not in doc)
     assert not undocumented, "JSON keys not in docs/json.md: %s" % undocumented

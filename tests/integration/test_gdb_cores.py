@@ -233,45 +233,10 @@ def test_core_lib_found_by_search_path(missing, live):
 
 # ------------------------------------------------------------ kernel cores
 
-def kernel_core_pattern():
-    """The pattern, or skip when cores go to a program (a system setting
-    these tests leave alone) or cannot be raised."""
-    try:
-        with open("/proc/sys/kernel/core_pattern") as f:
-            pattern = f.read().strip()
-    except (IOError, OSError) as e:
-        pytest.skip("cannot read core_pattern: %s" % e)
-    if pattern.startswith("|"):
-        pytest.skip("kernel cores are piped to %s (core_pattern); not "
-                    "changing a system setting" % pattern[1:].split()[0])
-    return pattern
-
-
-def core_glob(pattern, pid, cwd):
-    try:
-        with open("/proc/sys/kernel/core_uses_pid") as f:
-            uses_pid = f.read().strip() == "1"
-    except (IOError, OSError):
-        uses_pid = False
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "%" and i + 1 < len(pattern):
-            spec = pattern[i + 1]
-            out += {"p": str(pid), "P": str(pid), "%": "%"}.get(spec, "*")
-            i += 2
-            continue
-        out += glob.escape(c)
-        i += 1
-    if uses_pid and "%p" not in pattern and "%P" not in pattern:
-        out += "." + str(pid)
-    return out if os.path.isabs(out) else os.path.join(cwd, out)
-
-
 @pytest.fixture(scope="module")
 def kcore(cv, workdir):
     """A kernel core of threads_target (SIGQUIT), and its report."""
-    pattern = kernel_core_pattern()
+    pattern = support.kernel_core_pattern()
     t = gdb_support.start_program(cv, workdir, support.TARGET,
                                   extra_env=SMALL_CORE_ENV)
     path = None
@@ -287,16 +252,16 @@ def kcore(cv, workdir):
             if hard == 0:
                 pytest.skip("RLIMIT_CORE hard limit is 0 and cannot be raised")
             resource.prlimit(t.pid, resource.RLIMIT_CORE, (hard, hard))
-        before = set(glob.glob(core_glob(pattern, t.pid, workdir)))
+        before = set(glob.glob(support.core_glob(pattern, t.pid, workdir)))
         os.kill(t.pid, signal.SIGQUIT)
         t.proc.wait(timeout=60)
         assert t.proc.returncode == -signal.SIGQUIT, t.proc.returncode
-        found = set(glob.glob(core_glob(pattern, t.pid, workdir))) - before
+        found = set(glob.glob(support.core_glob(pattern, t.pid, workdir))) - before
         if not found:
             # The kernel declined (e.g. a filesystem it cannot write):
             # nothing this test can fix.
             pytest.skip("no kernel core at %s (core_pattern %r)"
-                        % (core_glob(pattern, t.pid, workdir), pattern))
+                        % (support.core_glob(pattern, t.pid, workdir), pattern))
         (path,) = found
         s = core_steps(t)
         s.execute([t.exe, path], workdir)

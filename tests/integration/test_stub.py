@@ -23,6 +23,7 @@ import time
 
 import pytest
 
+import required
 import support
 from support import run_pyxray
 
@@ -47,6 +48,23 @@ def stub_lib():
     if not os.path.exists(path):
         pytest.fail("the stub is not built: %s (make, or set PYXRAY_STUB)" % path)
     return path
+
+
+def test_stub_links_libc_alone():
+    """The stub needs libc alone and leaves no symbol to another library:
+    the library's ELF reader and its native unwinder (libdw) stay out of
+    every process it is loaded in (a missing one would fail its -z now
+    load)."""
+    lib = stub_lib()
+    dyn = subprocess.run([required.tool("readelf"), "-d", "-W", lib], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.*)\]", dyn)
+    assert sorted(n for n in needed if not n.startswith("ld-linux")) == ["libc.so.6"], needed
+    syms = subprocess.run([required.tool("nm"), "-D", "--undefined-only", lib],
+                          stdout=subprocess.PIPE, check=True).stdout.decode()
+    foreign = [l.split()[-1] for l in syms.splitlines()
+               if l.split() and "@" not in l.split()[-1] and l.split()[0] != "w"]
+    assert not foreign, foreign
 
 
 def compile_c(src, out, shared=False):

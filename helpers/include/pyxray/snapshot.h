@@ -34,6 +34,15 @@ enum pyx_thread_state {
 	PYX_THREAD_STOPPED,	/* stopped by a signal or a debugger before we came */
 };
 
+enum pyx_frame_kind {
+	PYX_FRAME_PYTHON = 0,	/* a Python function's frame */
+	PYX_FRAME_NATIVE = 1,	/* a machine-code frame (PYX_SNAP_NATIVE) */
+};
+
+/* A Python frame, or with PYX_SNAP_NATIVE a native one: for those,
+ * function and qualname are the symbol (NULL when none covers pc), file
+ * and line the source position from debug information (NULL and 0 when
+ * there is none), and the Python-only fields are zero. */
 struct pyx_frame {
 	const char *function;	/* co_name */
 	const char *qualname;	/* co_qualname on 3.11+, co_name before */
@@ -47,6 +56,17 @@ struct pyx_frame {
 	const char *error_msg;	/* NULL unless error */
 	struct pyx_var *locals;	/* with PYX_SNAP_LOCALS, else NULL */
 	size_t nlocals;
+	enum pyx_frame_kind kind;
+	/* native frames */
+	uint64_t pc;		/* the innermost frame's pc, a return address above it */
+	uint64_t symbol_offset;	/* pc - the symbol's address */
+	const char *library;	/* the mapped object holding pc, NULL when none */
+	uint64_t library_offset; /* pc as an address in that object's file (addr2line's) */
+	int is_eval;		/* the interpreter's evaluation loop, which runs the Python
+				   frames above it (kept with PYX_SNAP_NATIVE_ALL) */
+	int interp_internal;	/* the interpreter's own frame: an evaluation loop or its
+				   call machinery (kept with PYX_SNAP_NATIVE_ALL, or
+				   standing in for another interpreter's Python frames) */
 };
 
 enum pyx_task_state {
@@ -91,6 +111,12 @@ struct pyx_thread {
 	uint64_t loop_addr;	/* with PYX_SNAP_TASKS: the event loop it runs, 0 none */
 	struct pyx_task *tasks;	/* with PYX_SNAP_TASKS: the tasks of that loop */
 	size_t ntasks;
+	/* with PYX_SNAP_NATIVE */
+	int native;		/* frames holds native frames too */
+	int no_python;		/* an OS thread without a Python thread state
+				   (struct pyx_process's native_threads) */
+	const char *native_error; /* why its native stack ends early, NULL when it
+				     reaches the thread's first frame */
 };
 
 struct pyx_interp {
@@ -151,6 +177,11 @@ struct pyx_process {
 	const char *inconsistent; /* one line: which threads and why */
 	const int64_t *not_stopped; /* their native ids */
 	size_t nnot_stopped;
+	/* with PYX_SNAP_NATIVE: the OS threads that have no Python thread
+	 * state (a C library's thread pool), with their native stacks */
+	struct pyx_thread *native_threads;
+	size_t nnative_threads;
+	const char *native_error; /* why no thread could be unwound, NULL when they could */
 };
 
 struct pyx_snapshot {
@@ -174,6 +205,16 @@ enum pyx_snapshot_flags {
 	/* Every asyncio task that is not done (3.8+): its coroutine stack, its
 	 * state and the tasks it awaits, in the thread that runs its loop. */
 	PYX_SNAP_TASKS = 1u << 6,
+	/* Native frames too, unwound from each thread's registers while the
+	 * target is stopped (a live target must be stopped: not with
+	 * PYX_SNAP_NONBLOCKING), interleaved with the Python frames in call
+	 * order: each interpreter evaluation frame is replaced by the Python
+	 * frames it runs. OS threads without Python are listed too. */
+	PYX_SNAP_NATIVE = 1u << 7,
+	/* With PYX_SNAP_NATIVE: keep the interpreter's own frames as well:
+	 * each evaluation frame below the Python frames it runs, and the call
+	 * machinery between them (vectorcall, tp_call slots, _Py* helpers). */
+	PYX_SNAP_NATIVE_ALL = 1u << 8,
 };
 
 struct pyx_snapshot_opts {
@@ -190,6 +231,10 @@ struct pyx_snapshot_opts {
 	size_t max_memory;	/* bytes the snapshot may hold (docs/limits.md); 0: the
 				   default, 1 GiB. Past it, the process being read is cut
 				   with -PYX_E_LIMIT and no further process is read */
+	/* With PYX_SNAP_NATIVE: folders holding separate debug files
+	 * (DIR/.build-id/xx/rest.debug, DIR/path/of/object/debuglink),
+	 * colon-separated; NULL: /usr/lib/debug; "": none. */
+	const char *debug_dirs;
 };
 
 enum { PYX_SNAP_DEFAULT_MAX_MEMORY_MB = 1024 };

@@ -36,6 +36,8 @@ struct tracee {
 	int fresh; /* seized this round, not interrupted yet */
 	int pending_signal;
 	uint64_t fs_base;
+	int has_regs;
+	struct user_regs_struct regs; /* at the stop, for native unwinding */
 };
 
 enum phase { PH_FREEZING, PH_FROZEN, PH_FAILED, PH_THAW };
@@ -156,9 +158,10 @@ static void on_status(struct pyx_freezer *f, pid_t tid, int status)
 		t->pending_signal = sig;
 	t->st = T_STOPPED;
 	f->pending--;
-	struct user_regs_struct regs;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0)
-		t->fs_base = regs.fs_base;
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &t->regs) == 0) {
+		t->fs_base = t->regs.fs_base;
+		t->has_regs = 1;
+	}
 }
 
 static size_t count(const struct pyx_freezer *f, enum tracee_state st)
@@ -402,6 +405,8 @@ static int publish(struct pyx_freezer *f, struct pyx_freeze *out, struct pyx_err
 			out->threads[out->n++] =
 			    (struct pyx_frozen_thread){.tid = t->tid,
 						       .fs_base = t->fs_base,
+						       .has_regs = t->has_regs,
+						       .regs = t->regs,
 						       .pending_signal = t->pending_signal};
 		else if (t->st == T_SEIZED)
 			out->unstopped[out->nunstopped++] = (struct pyx_unstopped_thread){

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Stopping a live process's threads for a consistent read, within a deadline,
- * and letting them all go again. Also records each stopped thread's fs_base,
- * which on x86-64 glibc is its pthread_t (threading.get_ident()). */
+ * and letting them all go again. Also records each stopped thread's
+ * registers (for native unwinding) and fs_base, which on x86-64 glibc is its
+ * pthread_t (threading.get_ident()). */
 #ifndef PYX_FREEZE_H
 #define PYX_FREEZE_H
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <pyxray/error.h>
 
@@ -28,6 +30,8 @@ struct pyx_freeze_opts {
 struct pyx_frozen_thread {
 	pid_t tid;
 	uint64_t fs_base;   /* pthread_self() of that thread, 0 when unknown */
+	int has_regs;	    /* regs holds its registers at the stop */
+	struct user_regs_struct regs;
 	int pending_signal; /* signal to re-deliver at detach, 0 when none */
 };
 

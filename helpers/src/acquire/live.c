@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* A live process as a target: identity and threads from /proc, memory
  * through /proc/PID/mem, and a stop by ptrace (freeze.c) that also gives
- * each thread's registers. Everything that needs no stopped process is read
- * when the target is opened, so the stop lasts only as long as the
- * decoder's reads; the mappings only if locating the interpreter needs them
- * (a pool's workers are located from their parent's, see locate.c). */
+ * each thread's registers (native unwinding reads them). Everything that
+ * needs no stopped process is read when the target is opened, so the stop
+ * lasts only as long as the decoder's reads; the mappings only if locating
+ * the interpreter needs them (a pool's workers are located from their
+ * parent's, see locate.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -56,6 +57,38 @@ static void note_unstopped(struct pyx_target *t, const struct pyx_freeze *fz)
 	t->stop_note = pyx_arena_strdup(t->arena, msg);
 }
 
+/* ptrace's register block to ours (the same fields, named once). */
+static void regs_from_user(struct pyx_regs *r, const struct user_regs_struct *u)
+{
+	r->r15 = u->r15;
+	r->r14 = u->r14;
+	r->r13 = u->r13;
+	r->r12 = u->r12;
+	r->rbp = u->rbp;
+	r->rbx = u->rbx;
+	r->r11 = u->r11;
+	r->r10 = u->r10;
+	r->r9 = u->r9;
+	r->r8 = u->r8;
+	r->rax = u->rax;
+	r->rcx = u->rcx;
+	r->rdx = u->rdx;
+	r->rsi = u->rsi;
+	r->rdi = u->rdi;
+	r->orig_rax = u->orig_rax;
+	r->rip = u->rip;
+	r->cs = u->cs;
+	r->eflags = u->eflags;
+	r->rsp = u->rsp;
+	r->ss = u->ss;
+	r->fs_base = u->fs_base;
+	r->gs_base = u->gs_base;
+	r->ds = u->ds;
+	r->es = u->es;
+	r->fs = u->fs;
+	r->gs = u->gs;
+}
+
 static int live_stop(struct pyx_target *t, struct pyx_error *err)
 {
 	struct live *lv = t->ctx;
@@ -71,6 +104,10 @@ static int live_stop(struct pyx_target *t, struct pyx_error *err)
 		if (!th && !(th = add_thread(t, f->tid, &cap)))
 			continue; /* out of memory: that thread's fs_base stays unknown */
 		th->fs_base = f->fs_base;
+		if (f->has_regs) {
+			regs_from_user(&th->regs, &f->regs);
+			th->has_regs = 1;
+		}
 	}
 	pyx_memsrc_invalidate(t->mem);
 	return 0;
@@ -118,6 +155,7 @@ static int read_threads(struct pyx_target *t, struct pyx_error *err)
 		}
 		if (pyx_proc_task_info(t->pid, tids[i], &th->state, &th->syscall) < 0)
 			th->state = 0;
+		th->name = pyx_proc_task_name(t->pid, tids[i], t->arena);
 	}
 	free(tids);
 	return rc;

@@ -543,6 +543,18 @@ int pyx_proc_task_info(pid_t pid, pid_t tid, char *state, int64_t *syscall)
 	return 0;
 }
 
+const char *pyx_proc_task_name(pid_t pid, pid_t tid, struct pyx_arena *arena)
+{
+	char path[80], buf[64];
+	pyx_snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	ssize_t n = read_small(path, buf, sizeof buf);
+	if (n <= 0)
+		return NULL;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	return pyx_arena_strndup(arena, buf, (size_t)n);
+}
+
 const char *pyx_proc_cwd(pid_t pid, struct pyx_arena *arena)
 {
 	char path[64], buf[PATH_MAX];

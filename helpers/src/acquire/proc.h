@@ -67,6 +67,10 @@ int pyx_proc_descendants(pid_t root, int max_depth, pid_t **out, int **depth_out
  * System calls only: async-signal-safe (the stub's self target). */
 int pyx_proc_task_info(pid_t pid, pid_t tid, char *state, int64_t *syscall);
 
+/* A thread's name as the kernel keeps it (/proc/PID/task/TID/comm, at most
+ * 15 bytes), in the arena; NULL when unreadable. */
+const char *pyx_proc_task_name(pid_t pid, pid_t tid, struct pyx_arena *arena);
+
 /* readlink /proc/PID/cwd, in the arena; NULL when unreadable. */
 const char *pyx_proc_cwd(pid_t pid, struct pyx_arena *arena);
 

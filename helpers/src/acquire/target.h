@@ -35,7 +35,8 @@ struct pyx_target_thread {
 	char state;		/* the kernel's state letter before any stop (R, S, D, ...), 0 unknown */
 	int64_t syscall;	/* system call it waits in, or PYX_SYSCALL_* */
 	uint64_t fs_base;	/* its TLS base: glibc's pthread_self(); 0 unknown */
-	int has_regs;
+	const char *name;	/* the kernel's name for it (comm), NULL unknown */
+	int has_regs;		/* regs holds its registers (a stop, a core) */
 	struct pyx_regs regs;
 };
 

@@ -19,8 +19,26 @@ static void jkey_str(struct pyx_out *o, const char *key, const char *s)
 	pyx_out_json(o, s);
 }
 
+static void jnative(struct pyx_out *o, const struct pyx_frame *f)
+{
+	pyx_out_puts(o, "{\"kind\": \"native\", \"function\": ");
+	pyx_out_json(o, f->function);
+	pyx_out_printf(o, ", \"offset\": %" PRIu64, f->symbol_offset);
+	jkey_str(o, "library", f->library);
+	pyx_out_printf(o, ", \"library_offset\": %" PRIu64, f->library_offset);
+	jkey_str(o, "file", f->file);
+	pyx_out_printf(o, ", \"line\": %d, \"pc\": %" PRIu64, f->line, f->pc);
+	jbool(o, "eval", f->is_eval);
+	jbool(o, "internal", f->interp_internal);
+	pyx_out_putc(o, '}');
+}
+
 static void jframe(struct pyx_out *o, const struct pyx_frame *f)
 {
+	if (f->kind == PYX_FRAME_NATIVE) {
+		jnative(o, f);
+		return;
+	}
 	pyx_out_puts(o, "{\"kind\": \"python\", \"function\": ");
 	pyx_out_json(o, f->function);
 	jkey_str(o, "qualname", f->qualname);
@@ -99,7 +117,23 @@ static void jthread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
 			pyx_out_puts(o, ", \"loop\": null");
 		jtasks(o, "tasks", th->tasks, th->ntasks);
 	}
+	if (th->no_python)
+		jbool(o, "python", 0);
+	if (th->native_error)
+		jkey_str(o, "native_error", th->native_error);
 	pyx_out_putc(o, '}');
+}
+
+/* Whether native stacks were asked for: the key is then always there. */
+static int has_native(const struct pyx_process *p)
+{
+	if (p->native_threads || p->native_error)
+		return 1;
+	for (size_t i = 0; i < p->ninterps; i++)
+		for (size_t j = 0; j < p->interps[i].nthreads; j++)
+			if (p->interps[i].threads[j].native)
+				return 1;
+	return 0;
 }
 
 static void jsignal(struct pyx_out *o, const struct pyx_process *p)
@@ -196,7 +230,21 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 		}
 		pyx_out_putc(o, '}');
 	}
-	pyx_out_puts(o, "]}");
+	pyx_out_putc(o, ']');
+	if (has_native(p)) {
+		if (p->native_error)
+			jkey_str(o, "native_error", p->native_error);
+		pyx_out_puts(o, ", \"native_threads\": [");
+		for (size_t j = 0, shown = 0; j < p->nnative_threads; j++) {
+			if (only_tid >= 0 && p->native_threads[j].tid != only_tid)
+				continue;
+			if (shown++)
+				pyx_out_puts(o, ", ");
+			jthread(o, &p->native_threads[j], 0);
+		}
+		pyx_out_putc(o, ']');
+	}
+	pyx_out_putc(o, '}');
 }
 
 void pyx_format_json_to(const struct pyx_snapshot *snap, const struct pyx_format_opts *opts,

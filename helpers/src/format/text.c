@@ -180,9 +180,64 @@ static void print_source(struct text_ctx *c, const struct pyx_process *p,
 	pyx_out_putc(c->out, '\n');
 }
 
+/* A library as shown: its base name with --short-paths. */
+static void print_library(struct text_ctx *c, const char *lib)
+{
+	const char *slash = (c->flags & PYX_FMT_SHORT_PATHS) ? strrchr(lib, '/') : NULL;
+	pyx_out_text(c->out, slash ? slash + 1 : lib);
+}
+
+/* "[native] symbol+0xOFF in LIBRARY (file:line)", "[native] ??? in
+ * LIBRARY+0xOFF" without a symbol, "[native] 0xPC" outside any object. A
+ * source line is shown under it only for an absolute file name: a
+ * relative one is relative to a build folder, not to the process. */
+static void print_native(struct text_ctx *c, const struct pyx_process *p, const struct pyx_frame *f)
+{
+	struct pyx_out *out = c->out;
+	pyx_out_puts(out, "    ");
+	pyx_out_style(out, PYX_STYLE_NATIVE);
+	pyx_out_puts(out, "[native] ");
+	pyx_out_style(out, PYX_STYLE_NONE);
+	if (f->function) {
+		pyx_out_style(out, PYX_STYLE_FUNC);
+		pyx_out_text(out, f->function);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_printf(out, "+0x%" PRIx64, f->symbol_offset);
+	} else if (f->library) {
+		pyx_out_puts(out, "???");
+	} else {
+		pyx_out_printf(out, "0x%" PRIx64, f->pc);
+	}
+	if (f->library) {
+		pyx_out_puts(out, " in ");
+		pyx_out_style(out, PYX_STYLE_FILE);
+		print_library(c, f->library);
+		if (!f->function)
+			pyx_out_printf(out, "+0x%" PRIx64, f->library_offset);
+		pyx_out_style(out, PYX_STYLE_NONE);
+	}
+	if (f->file && f->line > 0) {
+		pyx_out_puts(out, " (");
+		pyx_out_style(out, PYX_STYLE_FILE);
+		print_path(c, f->file);
+		pyx_out_printf(out, ":%d", f->line);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, ')');
+	}
+	if (c->flags & PYX_FMT_ADDRS)
+		pyx_out_printf(out, " [pc 0x%" PRIx64 "]", f->pc);
+	pyx_out_putc(out, '\n');
+	if (f->file && f->file[0] == '/')
+		print_source(c, p, f, "        ");
+}
+
 static void print_frame(struct text_ctx *c, const struct pyx_process *p, const struct pyx_frame *f)
 {
 	struct pyx_out *out = c->out;
+	if (f->kind == PYX_FRAME_NATIVE) {
+		print_native(c, p, f);
+		return;
+	}
 	if (f->error) {
 		pyx_out_style(out, PYX_STYLE_ERROR);
 		pyx_out_printf(out, "    ??? (frame 0x%" PRIx64 ": ", f->frame_addr);
@@ -243,6 +298,10 @@ static int same_locals(const struct pyx_frame *x, const struct pyx_frame *y)
 
 static int same_frame(const struct pyx_frame *x, const struct pyx_frame *y, unsigned flags)
 {
+	if (x->kind != y->kind)
+		return 0;
+	if (x->kind == PYX_FRAME_NATIVE)
+		return x->pc == y->pc;
 	if (x->error || y->error || x->line != y->line || strcmp(x->qualname, y->qualname) ||
 	    strcmp(x->file, y->file))
 		return 0;
@@ -298,11 +357,18 @@ static void print_frames(struct text_ctx *c, const struct pyx_process *p,
 		print_gap(c, th);
 	print_run(c, p, th, gap, th->nframes);
 	if (!th->nframes && !th->truncated)
-		pyx_out_puts(c->out, "    (no Python frames)\n");
+		pyx_out_puts(c->out, th->native ? "    (no frames)\n" : "    (no Python frames)\n");
 	if (th->truncated) {
 		pyx_out_style(c->out, PYX_STYLE_ERROR);
 		pyx_out_puts(c->out, "    ... stack cut here: ");
 		pyx_out_text(c->out, th->truncated_msg);
+		pyx_out_style(c->out, PYX_STYLE_NONE);
+		pyx_out_putc(c->out, '\n');
+	}
+	if (th->native_error) {
+		pyx_out_style(c->out, PYX_STYLE_ERROR);
+		pyx_out_puts(c->out, "    ... native stack: ");
+		pyx_out_text(c->out, th->native_error);
 		pyx_out_style(c->out, PYX_STYLE_NONE);
 		pyx_out_putc(c->out, '\n');
 	}
@@ -410,6 +476,10 @@ static int not_stopped(const struct pyx_process *p, const struct pyx_thread *th)
 static void print_thread_state(struct text_ctx *c, const struct pyx_thread *th)
 {
 	const char *sep = " (";
+	if (th->no_python) {
+		pyx_out_puts(c->out, " (no Python");
+		sep = ", ";
+	}
 	if (not_stopped(c->proc, th)) {
 		pyx_out_puts(c->out, sep);
 		pyx_out_style(c->out, PYX_STYLE_ERROR);
@@ -452,9 +522,9 @@ static void print_thread_state(struct text_ctx *c, const struct pyx_thread *th)
 static int same_state(const struct pyx_process *p, const struct pyx_thread *a,
 		      const struct pyx_thread *b)
 {
-	return a->crashed == b->crashed && a->holds_gil == b->holds_gil && a->in_gc == b->in_gc &&
-	       a->state == b->state && a->syscall == b->syscall &&
-	       not_stopped(p, a) == not_stopped(p, b);
+	return a->no_python == b->no_python && a->crashed == b->crashed &&
+	       a->holds_gil == b->holds_gil && a->in_gc == b->in_gc && a->state == b->state &&
+	       a->syscall == b->syscall && not_stopped(p, a) == not_stopped(p, b);
 }
 
 /* Identical Python stacks (and locals, when they are shown). */
@@ -463,7 +533,8 @@ static int same_stack(const struct pyx_thread *a, const struct pyx_thread *b, un
 	/* A thread that runs an event loop is shown with its own tasks. */
 	if (a->loop_addr || b->loop_addr || a->ntasks || b->ntasks)
 		return 0;
-	if (a->nframes != b->nframes || a->truncated != b->truncated || a->omitted != b->omitted)
+	if (a->nframes != b->nframes || a->truncated != b->truncated || a->omitted != b->omitted ||
+	    !a->native_error != !b->native_error)
 		return 0;
 	for (size_t i = 0; i < a->nframes; i++)
 		if (!same_frame(&a->frames[i], &b->frames[i], flags))
@@ -472,29 +543,31 @@ static int same_stack(const struct pyx_thread *a, const struct pyx_thread *b, un
 }
 
 /* With grouping, a thread is printed by the first thread of its group. */
-static int printed_before(const struct pyx_interp *in, size_t j, unsigned flags, int64_t only)
+static int printed_before(const struct pyx_thread *threads, size_t j, unsigned flags, int64_t only)
 {
 	for (size_t k = 0; k < j; k++)
-		if ((only < 0 || in->threads[k].tid == only) &&
-		    same_stack(&in->threads[k], &in->threads[j], flags))
+		if ((only < 0 || threads[k].tid == only) && same_stack(&threads[k], &threads[j], flags))
 			return 1;
 	return 0;
 }
 
+/* threads of interpreter in, or (in NULL) the threads without Python. */
 static void print_threads(struct text_ctx *c, const struct pyx_process *p,
-			  const struct pyx_interp *in)
+			  const struct pyx_interp *in, const struct pyx_thread *threads,
+			  size_t nthreads)
 {
 	int group = c->flags & PYX_FMT_GROUP;
 	int64_t only = c->opts->only_tid;
-	for (size_t j = 0; j < in->nthreads; j++) {
-		const struct pyx_thread *th = &in->threads[j];
-		if ((only >= 0 && th->tid != only) || (group && printed_before(in, j, c->flags, only)))
+	for (size_t j = 0; j < nthreads; j++) {
+		const struct pyx_thread *th = &threads[j];
+		if ((only >= 0 && th->tid != only) ||
+		    (group && printed_before(threads, j, c->flags, only)))
 			continue;
 		if ((c->flags & PYX_FMT_ONLY_TASKS) && !th->loop_addr && !th->ntasks)
 			continue;
 		size_t same = 0;
-		for (size_t k = j + 1; group && k < in->nthreads; k++)
-			same += same_stack(th, &in->threads[k], c->flags);
+		for (size_t k = j + 1; group && k < nthreads; k++)
+			same += same_stack(th, &threads[k], c->flags);
 		if (!(c->flags & PYX_FMT_NO_HEADER) || c->threads_printed)
 			pyx_out_putc(c->out, '\n');
 		c->threads_printed++;
@@ -502,19 +575,19 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 		if (same) {
 			/* One state for the group when they all share it. */
 			int shared = 1;
-			for (size_t k = j + 1; k < in->nthreads; k++)
-				if (same_stack(th, &in->threads[k], c->flags))
-					shared &= same_state(p, th, &in->threads[k]);
+			for (size_t k = j + 1; k < nthreads; k++)
+				if (same_stack(th, &threads[k], c->flags))
+					shared &= same_state(p, th, &threads[k]);
 			pyx_out_printf(c->out, "%zu threads with this stack: ", same + 1);
 			print_thread_id(c, th);
 			if (!shared)
 				print_thread_state(c, th);
-			for (size_t k = j + 1; k < in->nthreads; k++)
-				if (same_stack(th, &in->threads[k], c->flags)) {
+			for (size_t k = j + 1; k < nthreads; k++)
+				if (same_stack(th, &threads[k], c->flags)) {
 					pyx_out_puts(c->out, ", ");
-					print_thread_id(c, &in->threads[k]);
+					print_thread_id(c, &threads[k]);
 					if (!shared)
-						print_thread_state(c, &in->threads[k]);
+						print_thread_state(c, &threads[k]);
 				}
 			if (shared)
 				print_thread_state(c, th);
@@ -530,7 +603,7 @@ static void print_threads(struct text_ctx *c, const struct pyx_process *p,
 		pyx_out_style(c->out, PYX_STYLE_NONE);
 		if (!(c->flags & PYX_FMT_ONLY_TASKS))
 			print_frames(c, p, th);
-		if (tasks_shown(c, in) && (th->loop_addr || th->ntasks))
+		if (in && tasks_shown(c, in) && (th->loop_addr || th->ntasks))
 			print_thread_tasks(c, p, in, th);
 	}
 }
@@ -625,7 +698,10 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 		size_t n = p->nthreads;
 		pyx_out_printf(out, "Python %s (", p->python_version ? p->python_version : "?");
 		pyx_out_text(out, p->python_path ? p->python_path : "?");
-		pyx_out_printf(out, "), %zu thread%s\n", n, n == 1 ? "" : "s");
+		pyx_out_printf(out, "), %zu thread%s", n, n == 1 ? "" : "s");
+		if (p->nnative_threads)
+			pyx_out_printf(out, " and %zu without Python", p->nnative_threads);
+		pyx_out_putc(out, '\n');
 		if (p->source && !strcmp(p->source, "stub"))
 			/* The stub reads from a signal handler: nothing stops
 			 * the process's other threads. */
@@ -651,10 +727,18 @@ static void print_process_body(struct text_ctx *c, const struct pyx_process *p)
 			pyx_out_style(out, PYX_STYLE_NONE);
 			pyx_out_putc(out, '\n');
 		}
-		print_threads(c, p, in);
+		print_threads(c, p, in, in->threads, in->nthreads);
 		if (tasks_shown(c, in) && c->opts->only_tid < 0)
 			print_interp_tasks(c, p, in);
 	}
+	if (p->native_error) {
+		pyx_out_style(out, PYX_STYLE_ERROR);
+		pyx_out_puts(out, "native stacks: ");
+		pyx_out_text(out, p->native_error);
+		pyx_out_style(out, PYX_STYLE_NONE);
+		pyx_out_putc(out, '\n');
+	}
+	print_threads(c, p, NULL, p->native_threads, p->nnative_threads);
 }
 
 /* Two processes whose every thread has the same Python stack. */
@@ -674,6 +758,11 @@ static int same_process(const struct pyx_process *a, const struct pyx_process *b
 			if (!same_stack(&x->threads[j], &y->threads[j], flags))
 				return 0;
 	}
+	if (a->nnative_threads != b->nnative_threads || !a->native_error != !b->native_error)
+		return 0;
+	for (size_t j = 0; j < a->nnative_threads; j++)
+		if (!same_stack(&a->native_threads[j], &b->native_threads[j], flags))
+			return 0;
 	return 1;
 }
 

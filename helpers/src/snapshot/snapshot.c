@@ -10,6 +10,7 @@
 #include "../acquire/live.h"
 #include "../acquire/locate.h"
 #include "../acquire/proc.h"
+#include "../unwind/unwind.h"
 #include "snapshot_priv.h"
 
 struct pyx_snapshot *pyx_snapshot_new(void)
@@ -23,6 +24,7 @@ struct pyx_snapshot *pyx_snapshot_new(void)
 	}
 	snap->schema_version = PYX_JSON_SCHEMA_VERSION;
 	snap->priv = priv;
+	priv->unwind = &pyx_unwind_dwfl;
 	return snap;
 }
 

@@ -9,6 +9,8 @@
 #include "../util/arena.h"
 
 struct pyx_target;
+struct pyx_target_thread;
+struct pyx_unwind_ops;
 struct pyx_kept;
 
 /* Everything here lives in the arena but `files` (and, for a snapshot made
@@ -23,6 +25,9 @@ struct pyx_snapshot_priv {
 	size_t nkept, kept_cap;
 	struct pyx_locate_cache *files; /* ELF lookups shared by a tree's processes, made
 					   when first needed */
+	/* the native unwinder (PYX_SNAP_NATIVE); NULL for a snapshot made in a
+	 * caller's buffer (the stub), which never unwinds and links no libdw */
+	const struct pyx_unwind_ops *unwind;
 };
 
 /* An empty snapshot with its arena; NULL on allocation failure. */
@@ -45,6 +50,11 @@ int pyx_snapshot_adopt(struct pyx_snapshot *snap, struct pyx_target *t, struct p
  * are kept in its record and returned. */
 int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, int depth,
 			     const struct pyx_snapshot_opts *opts, struct pyx_error *err);
+
+/* A model thread's native id, pthread_t (its TLS base), state, system call
+ * and crash flag from the target's record of that OS thread (take.c). */
+void pyx_snapshot_thread_identity(struct pyx_thread *th, const struct pyx_target_thread *tt,
+				  const struct pyx_target *t);
 
 /* "running", "sleeping", "stopped", "zombie"... for a /proc state letter;
  * NULL when unknown. */

@@ -19,6 +19,7 @@
 #include "../decode/locals.h"
 #include "../decode/runtime.h"
 #include "../util/fmt.h"
+#include "native.h"
 #include "snapshot_priv.h"
 
 /* A target's decoder kept for lookups after the snapshot. */
@@ -215,6 +216,25 @@ static int model_tasks(struct pyx_interp *in, const struct pyx_dec_interp *di,
 	return 0;
 }
 
+static void state_of(struct pyx_thread *th, const struct pyx_target_thread *tt)
+{
+	th->state = thread_state(tt);
+	if (tt->syscall >= 0) {
+		th->syscall = tt->syscall;
+		th->syscall_name = pyx_syscall_name(tt->syscall);
+	}
+}
+
+void pyx_snapshot_thread_identity(struct pyx_thread *th, const struct pyx_target_thread *tt,
+				  const struct pyx_target *t)
+{
+	th->tid = tt->tid;
+	th->thread_id = tt->fs_base;
+	th->syscall = -1;
+	state_of(th, tt);
+	th->crashed = t->crash_tid > 0 && tt->tid == t->crash_tid;
+}
+
 static int model_thread(struct pyx_thread *th, const struct pyx_dec_thread *dt, int gc,
 			const struct pyx_target *t, struct pyx_arena *arena)
 {
@@ -231,13 +251,8 @@ static int model_thread(struct pyx_thread *th, const struct pyx_dec_thread *dt, 
 	th->syscall = -1;
 	const struct pyx_target_thread *tt =
 		dt->tid >= 0 ? pyx_target_thread(t, (pid_t)dt->tid) : NULL;
-	if (tt) {
-		th->state = thread_state(tt);
-		if (tt->syscall >= 0) {
-			th->syscall = tt->syscall;
-			th->syscall_name = pyx_syscall_name(tt->syscall);
-		}
-	}
+	if (tt)
+		state_of(th, tt);
 	th->crashed = t->crash_tid > 0 && dt->tid == t->crash_tid;
 	th->frames = pyx_arena_calloc(arena, dt->nframes + 1, sizeof *th->frames);
 	if (!th->frames)
@@ -354,9 +369,35 @@ static void roots_of(const struct pyx_python_syms *s, struct pyx_dec_roots *r)
 }
 
 /* Locate, detect, stop, decode, resume: everything that reads the target. */
+/* Before the stop, so that opening and reading the mapped files costs no
+ * stopped time. A failure leaves the Python frames and says why. */
+static struct pyx_unwinder *open_unwinder(const struct pyx_unwind_ops *ops, struct pyx_target *t,
+					  const struct pyx_snapshot_opts *opts,
+					  struct pyx_process *proc, struct pyx_arena *arena)
+{
+	struct pyx_unwind_opts uo = {
+		.debug_dirs = opts->debug_dirs,
+		.eval_symbols = pyx_eval_symbols,
+	};
+	struct pyx_unwinder *u = NULL;
+	struct pyx_error e;
+	pyx_error_clear(&e);
+	if (!strcmp(t->ops->kind, "live") && (opts->flags & PYX_SNAP_NONBLOCKING))
+		proc->native_error = "native stacks need the process stopped (its registers): "
+				     "not with a nonblocking read";
+	else if (t->no_stop)
+		proc->native_error = "native stacks need the registers of a process pyxray "
+				     "stops; this one is held by its debugger";
+	else if (!ops)
+		proc->native_error = "native stacks are not read here";
+	else if (ops->open(t, &uo, &u, &e) < 0)
+		proc->native_error = pyx_arena_strdup(arena, e.msg);
+	return u;
+}
+
 static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct pyx_kept *k,
 			 const struct pyx_snapshot_opts *opts, struct pyx_dec_result *r,
-			 struct pyx_process *proc, struct pyx_error *err)
+			 struct pyx_process *proc, struct pyx_unwinder **u, struct pyx_error *err)
 {
 	unsigned flags = opts ? opts->flags : 0;
 	struct pyx_python_syms syms;
@@ -400,6 +441,8 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 	rc = pyx_decoder_init(&k->d, t->mem, &k->layout, snap->priv->arena, &dopts, err);
 	if (rc < 0)
 		return rc;
+	if (flags & PYX_SNAP_NATIVE)
+		*u = open_unwinder(snap->priv->unwind, t, opts, proc, snap->priv->arena);
 	if (!(flags & PYX_SNAP_NONBLOCKING)) {
 		/* Bounded (acquire/freeze.c); what it could not hold is noted. */
 		t->stop_timeout_ms = opts ? opts->stop_timeout_ms : 0;
@@ -415,6 +458,9 @@ static int decode_target(struct pyx_snapshot *snap, struct pyx_target *t, struct
 		rc = pyx_asyncio_decode(&k->d, r, err);
 	}
 	resolve_tids_from_target(r, t); /* local work, while still held */
+	/* The stacks' memory, read once while held: unwinding comes later. */
+	if (rc == 0 && *u && snap->priv->unwind->capture(*u, err) < 0)
+		rc = -PYX_E_NOMEM;
 	pyx_target_resume(t);
 	proc->stopped_us = t->stopped_us;
 	if (t->stop_note) {
@@ -461,6 +507,7 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 	struct pyx_kept *k = pyx_arena_alloc(arena, sizeof *k);
 	struct pyx_process *proc = pyx_snapshot_add_process(snap);
 	struct pyx_dec_result r;
+	struct pyx_unwinder *u = NULL;
 	int rc;
 	memset(&r, 0, sizeof r);
 	if (!k || !proc)
@@ -477,7 +524,7 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 	if (!t->mem)
 		rc = pyx_error_set(err, PYX_E_INVALID, 0, 0, "the target has no memory to read");
 	else
-		rc = decode_target(snap, t, k, opts, &r, proc, err);
+		rc = decode_target(snap, t, k, opts, &r, proc, &u, err);
 	if (rc == -PYX_E_PERM && !strcmp(t->ops->kind, "live")) /* say what is missing */
 		rc = pyx_access_explain(t->pid, err ? err->sys_errno : EPERM, err);
 	if (rc == -PYX_E_NOT_PYTHON && !strcmp(t->ops->kind, "live") &&
@@ -492,6 +539,16 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 				   (int)t->pid);
 	if ((r.ninterps || rc == 0) && build_model(proc, &r, t, arena) < 0)
 		rc = -PYX_E_NOMEM;
+	if (rc == 0 && u) {
+		struct pyx_merge_opts mo = {
+			.frame_per_eval = k->layout.frame_model == PYX_FRAMES_OBJECT,
+			.keep_eval = !!(flags & PYX_SNAP_NATIVE_ALL),
+			.interp_path = proc->python_path,
+		};
+		rc = pyx_native_model(proc, t, snap->priv->unwind, u, &mo, arena, err);
+	}
+	if (u)
+		snap->priv->unwind->close(u);
 	if (rc == -PYX_E_NOMEM && pyx_arena_exhausted(arena)) {
 		pyx_target_release(t);
 		return memory_limit(proc, err);

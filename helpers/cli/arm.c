@@ -28,6 +28,7 @@
 #include "../stub/spec.h"
 #include "args.h"
 #include "arm.h"
+#include "options.h"
 
 extern char **environ;
 
@@ -59,18 +60,6 @@ static int fail(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	return EXIT_RUNTIME;
-}
-
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("pyxray: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (see 'pyxray --help')\n", stderr);
-	va_end(ap);
-	return EXIT_USAGE;
 }
 
 /* snprintf whose truncation is expected and harmless (messages, paths
@@ -624,20 +613,20 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-				return usage("--format takes text or json, not '%s'",
+				return usage_error("--format takes text or json, not '%s'",
 					     cli_quote(optarg, q, sizeof q));
 			o->format = optarg;
 			break;
 		case 'v':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "gdb") &&
 			    strcmp(optarg, "remote-exec"))
-				return usage("--via takes auto, gdb or remote-exec, not '%s'",
+				return usage_error("--via takes auto, gdb or remote-exec, not '%s'",
 					     cli_quote(optarg, q, sizeof q));
 			o->via = optarg;
 			break;
 		case 't':
 			if (cli_parse_number(optarg, 1, 3600, &secs) < 0)
-				return usage("--timeout takes seconds from 1 to 3600, not '%s'",
+				return usage_error("--timeout takes seconds from 1 to 3600, not '%s'",
 					     cli_quote(optarg, q, sizeof q));
 			o->timeout_s = (int)secs;
 			break;
@@ -645,14 +634,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			fputs("Usage:\n" PYX_CLI_ARM_USAGE "\n" PYX_CLI_ARM_HELP, stdout);
 			return -1;
 		default:
-			return usage("unknown option '%s' for %s",
+			return usage_error("unknown option '%s' for %s",
 				     cli_quote(argv[optind - 1], q, sizeof q), argv[0]);
 		}
 	}
 	if (o->disarm && (dir || o->format || strcmp(o->on, "usr2,crash")))
-		return usage("disarm takes no --on, --dir or --format");
+		return usage_error("disarm takes no --on, --dir or --format");
 	if (pyx_stub_spec_parse(o->on, &o->mask, why, sizeof why) < 0)
-		return usage("--on: %s", why);
+		return usage_error("--on: %s", why);
 	if (!dir && !getcwd(o->dir, sizeof o->dir))
 		return fail("cannot tell the current directory: %s", strerror(errno));
 	if (dir && !realpath(dir, o->dir))
@@ -702,15 +691,8 @@ int pyx_cli_arm(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	char q[128];
-	if (optind >= argc)
-		return usage("%s needs a process id", argv[0]);
-	if (optind + 1 < argc)
-		return usage("%s takes one process id, got extra '%s'", argv[0],
-			     cli_quote(argv[optind + 1], q, sizeof q));
-	if (cli_parse_pid(argv[optind], &pid) < 0)
-		return usage("'%s' is not a process id (a decimal number such as 4242)",
-			     cli_quote(argv[optind], q, sizeof q));
+	if ((rc = pid_operand(argv[0], argc, argv, &pid)) != 0)
+		return rc;
 	long long deadline = now_ms() + (long long)o.timeout_s * 1000;
 
 	if (read_status(pid, &st) < 0)

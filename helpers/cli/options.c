@@ -64,6 +64,22 @@ long number_arg(const char *option, const char *arg, long lo, long hi)
 	return v;
 }
 
+/* The one PID operand of a command, after the options (getopt moved the
+ * operands to the end); 0 or the usage exit status. */
+int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid)
+{
+	char q[128];
+	if (optind >= argc)
+		return usage_error("%s needs a process id", cmd);
+	if (optind + 1 < argc)
+		return usage_error("%s takes one process id, got extra '%s'", cmd,
+				   cli_quote(argv[optind + 1], q, sizeof q));
+	if (cli_parse_pid(argv[optind], pid) < 0)
+		return usage_error("'%s' is not a process id (a decimal number such as 4242)",
+				   cli_quote(argv[optind], q, sizeof q));
+	return 0;
+}
+
 void report_args_init(struct report_args *ra)
 {
 	memset(ra, 0, sizeof *ra);

@@ -49,6 +49,10 @@ unsigned report_format_flags(const struct report_args *ra, int group_default);
 /* Prints "pyxray: MESSAGE (see 'pyxray --help')" and returns 2. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The one PID operand of a command, after its options (getopt moved the
+ * operands to the end): 0, or the usage exit status after the error. */
+int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid);
+
 /* A number option in lo..hi; -1 (after printing the usage error) otherwise. */
 long number_arg(const char *option, const char *arg, long lo, long hi);
 

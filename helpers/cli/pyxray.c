@@ -107,22 +107,6 @@ static const char usage_text[] =
 	"2 on bad usage.\n"
 	"On SIGINT or SIGTERM every stopped thread is resumed before pyxray exits.\n";
 
-/* The one PID operand of a command, after the options (getopt moved the
- * operands to the end); 0 or the usage exit status. */
-static int pid_operand(const char *cmd, int argc, char **argv, pid_t *pid)
-{
-	char q[128];
-	if (optind >= argc)
-		return usage_error("%s needs a process id", cmd);
-	if (optind + 1 < argc)
-		return usage_error("%s takes one process id, got extra '%s'", cmd,
-				   cli_quote(argv[optind + 1], q, sizeof q));
-	if (cli_parse_pid(argv[optind], pid) < 0)
-		return usage_error("'%s' is not a process id (a decimal number such as 4242)",
-				   cli_quote(argv[optind], q, sizeof q));
-	return 0;
-}
-
 /* SIGINT/SIGTERM: the library resumes every thread it stopped, then we die
  * of the same signal. */
 static volatile int cancel_flag;

@@ -216,15 +216,9 @@ static int take_live(struct pyx_snapshot *snap, pid_t pid, int depth,
 			return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 		if (rc == -PYX_E_PERM) /* acquire/access.c: say what is missing */
 			rc = pyx_access_explain(pid, err ? err->sys_errno : EPERM, err);
+		pyx_snapshot_identity(proc, t, depth);
 		proc->kernel_thread = t->kernel_thread;
 		proc->pid = pid;
-		proc->ppid = t->ppid;
-		proc->depth = depth;
-		proc->state = t->state;
-		proc->executable = t->exe;
-		proc->argv = t->argv;
-		proc->argc = t->argc;
-		proc->source = t->origin;
 		proc->error = err ? err->code : -rc;
 		proc->error_msg = err ? pyx_arena_strdup(snap->priv->arena, err->msg) : NULL;
 		return rc;

@@ -56,6 +56,9 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 void pyx_snapshot_thread_identity(struct pyx_thread *th, const struct pyx_target_thread *tt,
 				  const struct pyx_target *t);
 
+/* Fills proc's identity (pid, ppid, argv, state, crash...) from t. */
+void pyx_snapshot_identity(struct pyx_process *proc, const struct pyx_target *t, int depth);
+
 /* "running", "sleeping", "stopped", "zombie"... for a /proc state letter;
  * NULL when unknown. */
 const char *pyx_state_name(char state);

@@ -337,7 +337,7 @@ static int build_model(struct pyx_process *proc, const struct pyx_dec_result *r,
 	return 0;
 }
 
-static void identity(struct pyx_process *proc, const struct pyx_target *t, int depth)
+void pyx_snapshot_identity(struct pyx_process *proc, const struct pyx_target *t, int depth)
 {
 	proc->pid = t->pid;
 	proc->ppid = t->ppid;
@@ -516,7 +516,7 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 			       : pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	k->target = t;
 	k->proc_index = (size_t)(proc - snap->procs);
-	identity(proc, t, depth);
+	pyx_snapshot_identity(proc, t, depth);
 	/* A debugger's own inferior: it holds it stopped, and a second seize
 	 * would fail (EPERM). TracerPid is the tracing task, the caller. */
 	if ((flags & PYX_SNAP_HELD_BY_CALLER) && t->tracer && t->tracer == getpid())

@@ -102,6 +102,11 @@ static void jthread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
 	pyx_out_putc(o, '}');
 }
 
+void pyx_json_thread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
+{
+	jthread(o, th, tasks);
+}
+
 static void jsignal(struct pyx_out *o, const struct pyx_process *p)
 {
 	pyx_out_printf(o, ", \"signal\": {\"number\": %d", p->signal);

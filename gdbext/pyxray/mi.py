@@ -1,23 +1,17 @@
 # SPDX-License-Identifier: MIT
-"""MI commands for frontends: -py-bt-all (every inferior's processes, as in
-the JSON of docs/json.md, as MI tuples and lists), -py-ps (one tuple per
-interpreter GDB can see) and -py-tasks (asyncio tasks).
+"""MI commands for frontends, a peer of commands.py. docs/gdb.md ("MI") has
+their records.
 
-  -py-bt-all [--locals] [--tasks]
-  ^done,processes=[{pid="4242",python_version="3.11.7",...,interpreters=[...]}]
-  -py-ps
-  ^done,inferiors=[{inferior="1",pid="4242",python_version="3.11.7",...}]
-  -py-tasks
-  ^done,processes=[{inferior="1",pid="4242",interpreters=[{id="0",
-      tasks_source="...",threads=[{tid="4242",name="MainThread",loop="...",
-      tasks=[{id="...",name="Task-1",state="pending",frames=[...],awaits=[...]}]}],
-      tasks_of_stopped_loops=[...]}]}]
+  -py-bt-all [--locals] [--tasks]  every inferior's processes, as the JSON of
+                               docs/json.md in MI values
+  -py-ps                       one tuple per interpreter GDB can see
+  -py-tasks                    the asyncio tasks of every inferior
 """
 from __future__ import annotations
 
 import gdb
 
-from . import _lib, commands, target
+from . import _lib, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -36,12 +30,20 @@ def _mi_value(value: Any) -> Any:
     return str(value)
 
 
+def _options(name: str, argv: List[str], allowed: tuple) -> set:
+    bad = [a for a in argv if a not in allowed]
+    if bad:
+        raise gdb.GdbError("%s: unknown argument '%s'. Usage: %s %s"
+                           % (name, bad[0], name, " ".join("[%s]" % a for a in allowed)))
+    return set(argv)
+
+
 def _processes(flags: int) -> List[dict]:
     procs = []
     for entry in target.python_inferiors(flags):
         if entry.snapshot is not None:
-            for proc in commands.processes(entry.snapshot, bool(flags & _lib.SNAP_LOCALS),
-                                           bool(flags & _lib.SNAP_TASKS)):
+            for proc in entry.snapshot.process_documents(bool(flags & _lib.SNAP_LOCALS),
+                                                         bool(flags & _lib.SNAP_TASKS)):
                 procs.append(dict(proc, inferior=entry.inferior.num))
         else:
             procs.append({"inferior": entry.inferior.num, "pid": entry.inferior.pid,
@@ -50,12 +52,25 @@ def _processes(flags: int) -> List[dict]:
     return procs
 
 
-def _options(name: str, argv: List[str], allowed: tuple) -> set:
-    bad = [a for a in argv if a not in allowed]
-    if bad:
-        raise gdb.GdbError("%s: unknown argument '%s'. Usage: %s %s"
-                           % (name, bad[0], name, " ".join("[%s]" % a for a in allowed)))
-    return set(argv)
+def _ps() -> List[dict]:
+    out = []
+    for entry in target.python_inferiors(0):
+        inf = entry.inferior
+        if entry.snapshot is None:
+            out.append({"inferior": inf.num, "pid": inf.pid,
+                        "executable": target.executable(inf), "error": str(entry.error),
+                        "interpreters": []})
+            continue
+        for proc in entry.snapshot.processes:
+            holder = proc.gil_holder
+            out.append({"inferior": inf.num, "pid": proc.pid, "executable": proc.executable,
+                        "python_version": proc.python_version,
+                        "python_path": proc.python_path, "threads": proc.nthreads,
+                        "gil_holder": holder.tid if holder else None, "error": proc.error,
+                        "interpreters": [{"id": it.id, "main": it.main,
+                                          "threads": len(it.threads)}
+                                         for it in proc.interpreters]})
+    return out
 
 
 if hasattr(gdb, "MICommand"):
@@ -105,23 +120,7 @@ if hasattr(gdb, "MICommand"):
 
         def invoke(self, argv):
             _options("-py-ps", argv, ())
-            out = []
-            for proc in _processes(0):
-                interps = proc.get("interpreters", [])
-                threads = [th for it in interps for th in it.get("threads", [])]
-                holder = next((th for th in threads if th.get("holds_gil")), None)
-                row = {"inferior": proc["inferior"], "pid": proc["pid"],
-                       "executable": proc.get("executable"),
-                       "python_version": proc.get("python_version"),
-                       "python_path": proc.get("python_path"),
-                       "threads": proc.get("threads", 0),
-                       "gil_holder": holder.get("tid") if holder else None,
-                       "error": proc.get("error"),
-                       "interpreters": [{"id": it["id"], "main": it.get("main", False),
-                                         "threads": len(it.get("threads", []))}
-                                        for it in interps]}
-                out.append(row)
-            return {"inferiors": _mi_value(out)}
+            return {"inferiors": _mi_value(_ps())}
 
 
 _registered: List[Any] = []

@@ -6,6 +6,7 @@ symbols.
 Layers, each importing only the ones before it:
   _lib        the ctypes binding to libpyxray
   model       Snapshot -> Process -> Interpreter -> Thread -> Frame -> Variable
+  settings    `set pyxray ...`
   target      GDB inferiors -> snapshots (cached per stop); tree: process trees
   stacks      native and Python frames of a GDB thread in call order
   selection   the selected Python frame; inferiors: attach and follow forks
@@ -28,8 +29,9 @@ except ImportError:  # a plain Python program: the API only
 
 
 def _install() -> None:
-    from . import commands, inject, mi, selection  # noqa: F401  (inject registers py-inject)
+    from . import commands, inject, mi, selection, settings  # noqa: F401  (inject: py-inject)
 
+    settings.install()
     selection.install()
     commands.install()
     mi.install()

@@ -16,7 +16,7 @@ import sys
 
 import gdb
 
-from . import _lib, inferiors, model, selection, target, tree
+from . import _lib, inferiors, model, selection, settings, target, tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -139,13 +139,15 @@ zombies and processes that exit meanwhile are listed as such.
             (_lib.FMT_NO_FOLD if opts["--no-group"] else 0) | \
             (_lib.FMT_TASKS if opts["--tasks"] else 0)
         parts = []
+        cut = 0
         for entry in entries:
             if entry.snapshot is not None:
                 group = opts["--group"] or (entry.tree and not opts["--no-group"])
                 parts.append(entry.snapshot.text(base | (_lib.FMT_GROUP if group else 0)))
+                cut += entry.snapshot.raw.cut_threads()
             else:
                 parts.append("%s\n" % entry.error)
-        gdb.write("\n".join(parts))
+        gdb.write("\n".join(parts) + settings.cut_note(cut))
 
 
 def json_document(entries: Sequence, with_locals: bool, with_tasks: bool = False) -> str:
@@ -238,7 +240,9 @@ Frames innermost first, in the traceback style, with each frame's source line.""
         ost = snap.os_thread(thread.ptid[1])
         if not ost.stacks:
             raise selection.no_python_frame(thread)
-        gdb.write(snap.text(self.fmt, thread.ptid[1]))
+        text = snap.text(self.fmt, thread.ptid[1])
+        cut = sum(1 for st in ost.stacks if st.truncated and "frame limit" in st.truncated)
+        gdb.write(text + settings.cut_note(cut))
 
 
 class PyBtFull(PyBt):

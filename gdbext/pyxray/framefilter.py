@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Python frames in GDB's backtrace: a frame filter ("pyxray", global,
 enabled) that shows, in place of each native `_PyEval_EvalFrameDefault`
-frame, the Python frames it runs, for `bt` and MI
+frame, the Python frames it runs, with their arguments, for `bt` and MI
 `-stack-list-frames`.
 
 A peer of commands.py and mi.py: the Python frames come from the stop's one
@@ -17,6 +17,12 @@ or an address, and MI puts in the frame's `children` list. Each native frame
 thus stays one frame, so levels, `bt N`, `bt -N`, `frame N` and MI
 `-stack-list-frames LOW HIGH` mean what they mean without the filter.
 
+Arguments (`set pyxray frame-arguments`, on by default) are the frame's
+locals of kind "arg" with the C decoder's bounded reprs, printed bare (as
+python-gdb.py's py-bt does) through a pretty-printer for the values this
+filter makes. A stack cut at `set pyxray max-frames` ends its last run with
+a line saying so.
+
 MI: GDB (13 to at least 15, gdb/python/py-framefilter.c) prints `level`,
 `addr`, `func`, `file`, `line` and `arch` for a filtered frame and never
 `fullname`, for native frames too. `file` is what filename() returns, so it
@@ -28,12 +34,71 @@ from __future__ import annotations
 import gdb
 from gdb.FrameDecorator import FrameDecorator
 
-from . import stacks
+from . import _lib, settings, stacks
 from .stacks import python_groups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
-    from typing import Iterable, Iterator, List, Optional
+    from typing import Dict, Iterable, Iterator, List, Optional
+
+# ---- argument values printed bare ----
+
+# Values made here carry a key into _REPRS and this unusual type; the
+# pretty-printer below prints them as the repr they stand for.
+_REPRS: Dict[int, str] = {}
+_KEY_BASE = 0x7079780000000000  # "pyx" in the top bytes: no real pointer
+_value_type = None
+
+
+def _marker_type():
+    global _value_type
+    if _value_type is None:
+        _value_type = gdb.lookup_type("char").pointer().pointer().const().volatile()
+    return _value_type
+
+
+class _ReprPrinter:
+    def __init__(self, text: str):
+        self.text = text
+
+    def to_string(self) -> str:
+        return self.text
+
+
+def _lookup_printer(val: gdb.Value):
+    if not _REPRS:
+        return None
+    try:
+        if val.type.code != gdb.TYPE_CODE_PTR or str(val.type) != str(_marker_type()):
+            return None
+        text = _REPRS.get(int(val))
+    except (gdb.error, RuntimeError, ValueError):
+        return None
+    return _ReprPrinter(text) if text is not None else None
+
+
+def _repr_value(text: str) -> gdb.Value:
+    key = _KEY_BASE + len(_REPRS)
+    _REPRS[key] = text
+    return gdb.Value(key).cast(_marker_type())
+
+
+def _forget_reprs(*_args) -> None:
+    _REPRS.clear()
+
+
+class _Arg:
+    """An argument as GDB's frame-filter API wants it."""
+
+    def __init__(self, name: str, value: gdb.Value):
+        self._name, self._value = name, value
+
+    def symbol(self) -> str:
+        return self._name
+
+    def value(self) -> gdb.Value:
+        return self._value
+
 
 # ---- decorators ----
 
@@ -41,7 +106,8 @@ class PythonFrameDecorator(FrameDecorator):
     """One Python frame (model.Frame) shown for a native eval frame.
 
     function() is the qualified name, filename() the source file (absolute
-    where it can be), line() the current line. `elided` holds the outer Python frames
+    where it can be), line() the current line, frame_args() its arguments
+    when the snapshot has locals. `elided` holds the outer Python frames
     the same eval call runs (3.11+), printed under this one.
     """
 
@@ -73,13 +139,46 @@ class PythonFrameDecorator(FrameDecorator):
         return self._py.line or None
 
     def frame_args(self):
-        return None
+        args = self._py.arguments
+        if not args:
+            return None
+        return [_Arg(a.name, _repr_value(a.repr if a.repr is not None else "<unreadable>"))
+                for a in args]
 
     def frame_locals(self):
         return None
 
     def elided(self):
         return iter(self._elided) if self._elided else None
+
+
+class _NoteDecorator(FrameDecorator):
+    """A line under a run saying that the Python stack was cut here."""
+
+    def __init__(self, base, text: str):
+        super().__init__(base)
+        self._text = text
+
+    def address(self):
+        return None
+
+    def function(self):
+        return self._text
+
+    def filename(self):
+        return None
+
+    def line(self):
+        return None
+
+    def frame_args(self):
+        return None
+
+    def frame_locals(self):
+        return None
+
+    def elided(self):
+        return None
 
 
 # Frames whose missing name means "no symbol" (not a signal or dummy frame).
@@ -105,14 +204,20 @@ class _Groups:
         self._groups: Optional[List[list]] = None
         self._cwd: Optional[str] = None
         self._cwd_read = False
+        self.cut: Optional[str] = None  # the note for a stack cut at the limit
 
     def _load(self) -> List[list]:
         if self._groups is None:
             self._groups = []
+            flags = _lib.SNAP_LOCALS if settings.frame_arguments() else 0
             try:
-                self._groups = python_groups(self._thread)
+                self._groups = python_groups(self._thread, flags)
             except Exception:  # no Python here, or unreadable: native frames
                 self._groups = []
+            if self._groups and any(f.thread.truncated and "frame limit" in f.thread.truncated
+                                    for f in self._groups[-1][-1:]):
+                self.cut = ("<Python frames past %d not read: set pyxray max-frames N>"
+                            % settings.max_frames())
         return self._groups
 
     def cwd(self) -> Optional[str]:
@@ -127,6 +232,9 @@ class _Groups:
     def pop(self) -> Optional[list]:
         groups = self._load()
         return groups.pop(0) if groups else None
+
+    def left(self) -> int:
+        return len(self._load())
 
 
 def _inner_eval_frames(level: int) -> int:
@@ -146,6 +254,7 @@ def decorate(frame_iter: Iterable, thread) -> Iterator:
     frames. Never raises: anything unexpected yields the native frames."""
     groups = _Groups(thread)
     first = True
+    noted = False
     it = iter(frame_iter)
     while True:
         try:
@@ -169,10 +278,17 @@ def decorate(frame_iter: Iterable, thread) -> Iterator:
                 continue
             run = groups.pop()
             if not run:
+                if groups.cut and not noted:  # the eval frames past the cut
+                    noted = True
+                    yield _NoteDecorator(item, groups.cut)
+                    continue
                 yield item
                 continue
             outer: List[FrameDecorator] = [PythonFrameDecorator(item, f, groups, outer=True)
                                            for f in run[1:]]
+            if groups.cut and not groups.left() and not noted:
+                noted = True
+                outer.append(_NoteDecorator(item, groups.cut))
             yield PythonFrameDecorator(item, run[0], groups, outer)
         except Exception:  # keep the native frame
             yield item
@@ -200,9 +316,13 @@ _filter: Optional[PyxrayFrameFilter] = None
 
 
 def install() -> PyxrayFrameFilter:
-    """Installs the filter in gdb.frame_filters (a reload replaces it)."""
+    """Installs the filter in gdb.frame_filters (a reload replaces it) and
+    the printer of its argument values."""
     global _filter
     if _filter is None:
         _filter = PyxrayFrameFilter()
+        gdb.pretty_printers.append(_lookup_printer)
+        for name in ("cont", "stop", "exited"):
+            getattr(gdb.events, name).connect(_forget_reprs)
     gdb.frame_filters[_filter.name] = _filter
     return _filter

@@ -17,7 +17,7 @@ import re
 
 import gdb
 
-from . import _lib, model
+from . import _lib, model, settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -290,9 +290,10 @@ def snapshot(inferior: Optional[gdb.Inferior] = None, flags: int = 0,
              max_frames: int = 0) -> model.Snapshot:
     """The snapshot of `inferior` (default: the selected one) at this stop,
     decoded at most once per stop for a given set of flags: a request for
-    flags the cached snapshot lacks retakes it with both. Raises
-    TargetError."""
+    flags the cached snapshot lacks retakes it with both. max_frames 0:
+    the `set pyxray max-frames` setting. Raises TargetError."""
     inf = inferior or gdb.selected_inferior()
+    max_frames = max_frames or settings.max_frames()
     if not inf.pid:
         raise TargetError(NO_PROCESS)
     ident = _identity(inf)

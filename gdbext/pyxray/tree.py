@@ -18,7 +18,7 @@ import os
 
 import gdb
 
-from . import _lib, model, target
+from . import _lib, model, settings, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -73,7 +73,7 @@ def _roots(table: Dict[int, int], live: Dict[int, gdb.Inferior]) -> List[int]:
 def _take_tree(inf: gdb.Inferior, flags: int, max_depth: int) -> model.Snapshot:
     flags |= _lib.SNAP_CHILDREN
     try:
-        raw = _lib.snapshot_pid(inf.pid, flags, 0, max_depth)
+        raw = _lib.snapshot_pid(inf.pid, flags, settings.max_frames(), max_depth)
     except _lib.PyxrayError as e:
         raise target.TargetError(str(e), e.code)
     return model.Snapshot(raw, flags)

@@ -299,6 +299,7 @@ marked with '>'. N lists from line N, START,END that range."""
 class _PyMove(PyxrayCommand):
     step = 1
     end_message = ""
+    end_name = ""
 
     def invoke(self, arg: str, from_tty: bool) -> None:
         count = 1
@@ -307,13 +308,13 @@ class _PyMove(PyxrayCommand):
                 count = int(arg.strip())
             except ValueError:
                 raise self.bad_usage("bad count '%s'" % arg.strip())
-        frames, index, _thread = selection.frames()
-        new = index + self.step * count
-        if new < 0 or new >= len(frames):
+        fr, index, moved = selection.move(self.step * count)
+        if moved == 0 and count != 0:
             gdb.write(self.end_message + "\n")
             return
-        selection.select(new)
-        gdb.write(frames[new].text(new))
+        gdb.write(fr.text(index))
+        if abs(moved) < abs(count):
+            gdb.write("(%s: moved %d of %d frames)\n" % (self.end_name, abs(moved), abs(count)))
 
 
 class PyUp(_PyMove):
@@ -321,11 +322,13 @@ class PyUp(_PyMove):
 
 Usage: py-up [N]
 
-Moves N frames (default 1) towards the outermost Python frame."""
+Moves N frames (default 1) towards the outermost Python frame; past it, as
+far as the stack goes, and says so."""
 
     py_name = "py-up"
     step = 1
     end_message = "Unable to find an older Python frame"
+    end_name = "reached the outermost Python frame"
 
 
 class PyDown(_PyMove):
@@ -333,11 +336,13 @@ class PyDown(_PyMove):
 
 Usage: py-down [N]
 
-Moves N frames (default 1) towards the innermost Python frame."""
+Moves N frames (default 1) towards the innermost Python frame; past it, as
+far as the stack goes, and says so."""
 
     py_name = "py-down"
     step = -1
     end_message = "Unable to find a newer Python frame"
+    end_name = "reached the innermost Python frame"
 
 
 class PyLocals(PyxrayCommand):
@@ -366,7 +371,8 @@ class PyPrint(PyxrayCommand):
 Usage: py-print NAME
 
 Looks NAME up in the frame's locals, then its globals, then the builtins,
-and prints 'local|global|builtin 'NAME' = repr'."""
+and prints 'local|global|builtin 'NAME' = repr'. TAB completes the names
+of the frame's local variables."""
 
     py_name = "py-print"
 
@@ -383,6 +389,16 @@ and prints 'local|global|builtin 'NAME' = repr'."""
                 raise gdb.GdbError("%r not found" % name)
             raise gdb.GdbError(str(e))
         gdb.write("%s %r = %s\n" % (scope, name, rep))
+
+    def complete(self, text: str, word: Optional[str]):
+        if len(text.split()) > 1 or (text.endswith(" ") and text.strip()):
+            return []
+        try:
+            fr = selection.current(selection.VARIABLE_FLAGS)
+        except Exception:  # no process, no Python frame: nothing to offer
+            return []
+        word = word or ""
+        return sorted({v.name for v in fr.locals or () if v.name.startswith(word)})
 
 
 class PyPs(PyxrayCommand):

@@ -77,7 +77,12 @@ def _lookup_printer(val: gdb.Value):
     return _ReprPrinter(text) if text is not None else None
 
 
+_REPRS_MAX = 1 << 20  # values made between two stops (each bt makes more)
+
+
 def _repr_value(text: str) -> gdb.Value:
+    if len(_REPRS) >= _REPRS_MAX:
+        _REPRS.clear()
     key = _KEY_BASE + len(_REPRS)
     _REPRS[key] = text
     return gdb.Value(key).cast(_marker_type())

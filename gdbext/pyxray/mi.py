@@ -1,21 +1,31 @@
 # SPDX-License-Identifier: MIT
-"""MI commands for frontends, a peer of commands.py. docs/gdb.md ("MI") has
-their records.
+"""MI commands for frontends (the DAP adapter, IDEs), a peer of commands.py.
+Each takes GDB's own `--thread N` (and `--frame N`) options where a thread
+matters. docs/gdb.md ("MI") has their records.
 
   -py-bt-all [--locals] [--tasks]  every inferior's processes, as the JSON of
                                docs/json.md in MI values
   -py-ps                       one tuple per interpreter GDB can see
   -py-tasks                    the asyncio tasks of every inferior
+  -py-stack-list-frames        the selected thread's native and Python
+                               frames in call order, each with fullname and
+                               the GDB level it belongs to
+  -py-frame-variables PYFRAME  arguments, locals and cells of a Python frame
+  -py-evaluate PYFRAME NAME    NAME as that frame sees it (py-print)
+  -py-threads                  every GDB thread with its Python name and
+                               process, the GIL holder marked
+  -py-attach-children [--depth N]   py-attach-children
+  -py-select-frame PYFRAME     selects a Python frame (py-up/py-down's)
 """
 from __future__ import annotations
 
 import gdb
 
-from . import _lib, target
+from . import _lib, inferiors, selection, settings, stacks, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
-    from typing import Any, List
+    from typing import Any, Dict, List
 
 
 def _mi_value(value: Any) -> Any:
@@ -36,6 +46,12 @@ def _options(name: str, argv: List[str], allowed: tuple) -> set:
         raise gdb.GdbError("%s: unknown argument '%s'. Usage: %s %s"
                            % (name, bad[0], name, " ".join("[%s]" % a for a in allowed)))
     return set(argv)
+
+
+def _number(name: str, text: str, what: str) -> int:
+    if not text.isdigit():
+        raise gdb.GdbError("%s: %s must be a number, not '%s'" % (name, what, text))
+    return int(text)
 
 
 def _processes(flags: int) -> List[dict]:
@@ -71,6 +87,72 @@ def _ps() -> List[dict]:
                                           "threads": len(it.threads)}
                                          for it in proc.interpreters]})
     return out
+
+
+def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
+    row: Dict[str, Any] = {"level": sf.level, "kind": "python" if sf.python else "native"}
+    if sf.pc is not None:
+        row["addr"] = "0x%016x" % sf.pc
+    row["func"] = sf.name if sf.name is not None else "??"
+    if sf.file:
+        row["file"] = sf.file
+    if sf.fullname:
+        row["fullname"] = sf.fullname
+    if sf.line:
+        row["line"] = sf.line
+    if sf.python:
+        fr = sf.frame
+        row["pyframe"] = sf.pyindex
+        row["outer"] = "1" if sf.outer else "0"
+        if fr.error:
+            row["error"] = fr.error
+        args = fr.arguments if with_args else None
+        if args is not None:
+            row["args"] = [{"name": a.name, "value": a.repr if a.repr is not None
+                            else "<unreadable>"} for a in args]
+    else:
+        if sf.lib:
+            row["from"] = sf.lib
+        row["interp"] = "1" if sf.interp else "0"
+    return row
+
+
+def _python_frame(name: str, argv: List[str], flags: int):
+    if not argv:
+        raise gdb.GdbError("%s: a Python frame number (PYFRAME) is required" % name)
+    index = _number(name, argv[0], "PYFRAME")
+    thread = selection.selected_thread()
+    frames = selection.thread_frames(thread, flags)
+    if index >= len(frames):
+        raise gdb.GdbError("%s: thread %d has %d Python frames, no frame %d"
+                           % (name, thread.num, len(frames), index))
+    return frames[index]
+
+
+def _thread_rows() -> List[dict]:
+    rows = []
+    for inf in gdb.inferiors():
+        if not inf.pid:
+            continue
+        snap = None
+        try:
+            snap = target.snapshot(inf)
+            proc = snap.process()
+        except (target.TargetError, IndexError):
+            proc = None
+        for th in sorted(inf.threads(), key=lambda t: t.num):
+            lwp = th.ptid[1] or th.ptid[2]
+            row = {"id": th.global_num, "inferior": inf.num, "pid": inf.pid, "lwp": lwp,
+                   "gdb_name": th.name}
+            if proc is not None and proc.python:
+                ost = snap.os_thread(lwp)
+                row["python"] = bool(ost.stacks)
+                row["name"] = ost.name
+                row["holds_gil"] = ost.holds_gil
+                row["frames"] = len(ost.frames)
+                row["process"] = inferiors.label(proc)
+            rows.append(row)
+    return rows
 
 
 if hasattr(gdb, "MICommand"):
@@ -122,10 +204,105 @@ if hasattr(gdb, "MICommand"):
             _options("-py-ps", argv, ())
             return {"inferiors": _mi_value(_ps())}
 
+    class PyStackListFramesMI(gdb.MICommand):
+        """-py-stack-list-frames [--args]: the selected thread's frames."""
+
+        def __init__(self):
+            super().__init__("-py-stack-list-frames")
+
+        def invoke(self, argv):
+            opts = _options("-py-stack-list-frames", argv, ("--args",))
+            flags = _lib.SNAP_LOCALS if "--args" in opts else 0
+            thread = selection.selected_thread()
+            st = stacks.thread_stack(thread, flags)
+            out: Dict[str, Any] = {"stack": [_stack_frame(sf, bool(flags)) for sf in st.frames],
+                                   "python_frames": len(st.os_thread.frames)}
+            if st.truncated:
+                out["truncated"] = st.truncated
+                out["note"] = settings.cut_note(1).strip()
+            if st.python_left:
+                out["unplaced"] = st.python_left
+            return _mi_value(out)
+
+    class PyFrameVariablesMI(gdb.MICommand):
+        """-py-frame-variables PYFRAME: a Python frame's variables."""
+
+        def __init__(self):
+            super().__init__("-py-frame-variables")
+
+        def invoke(self, argv):
+            fr = _python_frame("-py-frame-variables", argv, selection.VARIABLE_FLAGS)
+            if fr.error:
+                raise gdb.GdbError("Unable to read information on python frame: %s" % fr.error)
+            return {"variables": _mi_value([
+                {"name": v.name, "kind": v.kind,
+                 "value": v.repr if v.repr is not None else "<unreadable>"}
+                for v in fr.locals or ()])}
+
+    class PyEvaluateMI(gdb.MICommand):
+        """-py-evaluate PYFRAME NAME: NAME as py-print reads it."""
+
+        def __init__(self):
+            super().__init__("-py-evaluate")
+
+        def invoke(self, argv):
+            if len(argv) != 2:
+                raise gdb.GdbError("-py-evaluate: usage: -py-evaluate PYFRAME NAME")
+            fr = _python_frame("-py-evaluate", argv, selection.VARIABLE_FLAGS)
+            try:
+                scope, rep = fr.lookup(argv[1])
+            except _lib.PyxrayError as e:
+                if e.code == _lib.E_NOT_FOUND:
+                    raise gdb.GdbError("%r not found" % argv[1])
+                raise gdb.GdbError(str(e))
+            return {"scope": scope, "value": rep}
+
+    class PyThreadsMI(gdb.MICommand):
+        """-py-threads: every thread with its Python side."""
+
+        def __init__(self):
+            super().__init__("-py-threads")
+
+        def invoke(self, argv):
+            _options("-py-threads", argv, ())
+            return {"threads": _mi_value(_thread_rows())}
+
+    class PyAttachChildrenMI(gdb.MICommand):
+        """-py-attach-children [--depth N]: py-attach-children."""
+
+        def __init__(self):
+            super().__init__("-py-attach-children")
+
+        def invoke(self, argv):
+            depth = 0
+            if argv[:1] == ["--depth"] and len(argv) == 2:
+                depth = _number("-py-attach-children", argv[1], "--depth")
+            elif argv:
+                raise gdb.GdbError("-py-attach-children: usage: -py-attach-children "
+                                   "[--depth N]")
+            done, report = inferiors.attach_children(depth)
+            return {"attached": _mi_value([{"inferior": a.num, "pid": a.proc.pid,
+                                            "label": a.label} for a in done]),
+                    "report": report}
+
+    class PySelectFrameMI(gdb.MICommand):
+        """-py-select-frame PYFRAME: selects a Python frame of the thread."""
+
+        def __init__(self):
+            super().__init__("-py-select-frame")
+
+        def invoke(self, argv):
+            if len(argv) != 1:
+                raise gdb.GdbError("-py-select-frame: usage: -py-select-frame PYFRAME")
+            selection.select(_number("-py-select-frame", argv[0], "PYFRAME"))
+            return None
+
 
 _registered: List[Any] = []
 
 
 def install() -> None:
     if hasattr(gdb, "MICommand"):
-        _registered[:] = [PyBtAllMI(), PyPsMI(), PyTasksMI()]
+        _registered[:] = [PyBtAllMI(), PyPsMI(), PyTasksMI(), PyStackListFramesMI(),
+                          PyFrameVariablesMI(), PyEvaluateMI(), PyThreadsMI(),
+                          PyAttachChildrenMI(), PySelectFrameMI()]

@@ -233,7 +233,11 @@ class OSThread:
 
     @property
     def name(self) -> Optional[str]:
-        return next((t.name for t in self.stacks if t.name), None)
+        """threading's name for the thread: the main interpreter's (a
+        sub-interpreter's threading module calls it its MainThread)."""
+        named = [t for t in self.stacks if t.name]
+        main = [t for t in named if t.interpreter.main]
+        return (main or named)[0].name if named else None
 
     @property
     def holds_gil(self) -> bool:

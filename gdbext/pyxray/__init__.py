@@ -14,9 +14,9 @@ Layers, each importing only the ones before it:
   inject      py-inject, self-contained (`pyxray arm` sources it alone)
 
 In GDB, importing the package registers the commands (py-bt-all, py-bt,
-py-ps, py-inject, ... and the `pyxray` prefix), the MI commands and the
-frame filter. Scripts use the API below (api.py); outside GDB only
-snapshot(pid=PID) and the model are available.
+py-ps, py-inject, ... and the `pyxray` prefix), the MI commands, the frame filter and
+the TUI window (`tui layout pyxray`). Scripts use the API below (api.py);
+outside GDB only snapshot(pid=PID) and the model are available.
 """
 from .api import selected_frame, snapshot, thread_frames, thread_stack  # noqa: F401
 from .model import (Frame, Interpreter, OSThread, Process, PyxrayError,  # noqa: F401
@@ -35,7 +35,7 @@ def _install() -> None:
     selection.install()
     commands.install()
     mi.install()
-    for name in ("framefilter",):  # the commands above must not depend on them
+    for name in ("framefilter", "tui"):  # the commands above must not depend on them
         try:
             __import__(__name__ + "." + name, fromlist=["install"]).install()
         except Exception as e:

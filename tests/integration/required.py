@@ -36,6 +36,7 @@ REQUIRED_TOOLS = {
     "cc": "gcc",
     "objcopy": "binutils",
     "readelf": "binutils",
+    "tmux": "tmux",
 }
 
 HOW = ("./dev test provides it: it installs the tools and unpacks "

@@ -222,6 +222,8 @@ if hasattr(gdb, "MICommand"):
                 out["note"] = settings.cut_note(1).strip()
             if st.python_left:
                 out["unplaced"] = st.python_left
+            if st.python_error:
+                out["python_error"] = st.python_error
             return _mi_value(out)
 
     class PyFrameVariablesMI(gdb.MICommand):

@@ -155,13 +155,17 @@ class StackFrame:
 class Stack:
     """A thread's interleaved stack: frames (innermost first), the OS
     thread's Python side, and what could not be placed: python_left
-    (Python frames no eval frame was found for, appended at the end) and
-    truncated (why the Python stack was cut, with how to see more)."""
+    (Python frames no eval frame was found for, appended at the end),
+    truncated (why the Python stack was cut, with how to see more) and
+    python_error (why the process's Python could not be read: the native
+    frames alone then)."""
 
-    def __init__(self, frames: List[StackFrame], ost: model.OSThread, python_left: int):
+    def __init__(self, frames: List[StackFrame], ost: model.OSThread, python_left: int,
+                 python_error: Optional[str] = None):
         self.frames = frames
         self.os_thread = ost
         self.python_left = python_left
+        self.python_error = python_error
 
     @property
     def truncated(self) -> Optional[str]:
@@ -225,10 +229,14 @@ def _python(fr: model.Frame, level: int, pyindex: int, cwd: Optional[str],
 
 def thread_stack(thread: gdb.InferiorThread, flags: int = 0) -> Stack:
     """The interleaved stack of `thread`, which must be the selected one
-    (GDB unwinds the selected thread). Raises target.TargetError when the
-    inferior cannot be read; a thread without Python gets its native
+    (GDB unwinds the selected thread). A thread without Python, or of a
+    process whose Python cannot be read (python_error), gets its native
     frames."""
-    ost, version = os_thread(thread, flags)
+    error = None
+    try:
+        ost, version = os_thread(thread, flags)
+    except target.TargetError as e:  # no Python (yet): the native frames
+        ost, version, error = model.OSThread(None, 0, "{}"), (0, 0), str(e)
     groups: List[List[model.Frame]] = []
     for st in ost.stacks:
         groups.extend(group_frames(st.frames, version))
@@ -265,4 +273,4 @@ def thread_stack(thread: gdb.InferiorThread, flags: int = 0) -> Stack:
             out.append(_python(fr, level - 1, pyindex, cwd, True))
             pyindex += 1
             left += 1
-    return Stack(out, ost, left)
+    return Stack(out, ost, left, error)

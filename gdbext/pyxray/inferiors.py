@@ -39,9 +39,10 @@ class Attached:
         self.num, self.proc, self.label = num, proc, label
 
 
-def label(proc: model.Process) -> str:
-    """What names a process: its multiprocessing name, else its script or
-    module (`python -c` code that starts multiprocessing's forkserver or
+def label(proc) -> str:
+    """What names a process (a model.Process, or an OSThread, which carries
+    its process's role and argv): its multiprocessing name, else its script
+    or module (`python -c` code that starts multiprocessing's forkserver or
     resource tracker names that module)."""
     if proc.role:
         return proc.role

@@ -7,7 +7,8 @@ matters. docs/gdb.md ("MI") has their records.
                                docs/json.md in MI values
   -py-ps                       one tuple per interpreter GDB can see
   -py-tasks                    the asyncio tasks of every inferior
-  -py-stack-list-frames        the selected thread's native and Python
+  -py-stack-list-frames [--args] [--json]
+                               the selected thread's native and Python
                                frames in call order, each with fullname and
                                the GDB level it belongs to
   -py-frame-variables PYFRAME  arguments, locals and cells of a Python frame
@@ -90,7 +91,9 @@ def _ps() -> List[dict]:
 
 
 def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
-    row: Dict[str, Any] = {"level": sf.level, "kind": "python" if sf.python else "native"}
+    """One frame as an MI tuple, every value a string already (a stack can
+    have thousands: _mi_value's walk over them is too slow)."""
+    row: Dict[str, Any] = {"level": str(sf.level), "kind": "python" if sf.python else "native"}
     if sf.pc is not None:
         row["addr"] = "0x%016x" % sf.pc
     row["func"] = sf.name if sf.name is not None else "??"
@@ -99,10 +102,10 @@ def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
     if sf.fullname:
         row["fullname"] = sf.fullname
     if sf.line:
-        row["line"] = sf.line
+        row["line"] = str(sf.line)
     if sf.python:
         fr = sf.frame
-        row["pyframe"] = sf.pyindex
+        row["pyframe"] = str(sf.pyindex)
         row["outer"] = "1" if sf.outer else "0"
         if fr.error:
             row["error"] = fr.error
@@ -134,23 +137,26 @@ def _thread_rows() -> List[dict]:
     for inf in gdb.inferiors():
         if not inf.pid:
             continue
-        snap = None
         try:
             snap = target.snapshot(inf)
-            proc = snap.process()
-        except (target.TargetError, IndexError):
-            proc = None
+        except target.TargetError:
+            snap = None
         for th in sorted(inf.threads(), key=lambda t: t.num):
             lwp = th.ptid[1] or th.ptid[2]
-            row = {"id": th.global_num, "inferior": inf.num, "pid": inf.pid, "lwp": lwp,
-                   "gdb_name": th.name}
-            if proc is not None and proc.python:
+            row = {"id": str(th.global_num), "inferior": str(inf.num), "pid": str(inf.pid),
+                   "lwp": str(lwp)}
+            if th.name:
+                row["gdb_name"] = th.name
+            if snap is not None:
+                # One OS thread's JSON each, no whole-process parse: the
+                # stack requests that follow reuse these (model caches them).
                 ost = snap.os_thread(lwp)
-                row["python"] = bool(ost.stacks)
-                row["name"] = ost.name
-                row["holds_gil"] = ost.holds_gil
-                row["frames"] = len(ost.frames)
-                row["process"] = inferiors.label(proc)
+                row["python"] = "true" if ost.stacks else "false"
+                if ost.name:
+                    row["name"] = ost.name
+                row["holds_gil"] = "true" if ost.holds_gil else "false"
+                row["frames"] = str(sum(len(t.frames) for t in ost.stacks))
+                row["process"] = inferiors.label(ost)
             rows.append(row)
     return rows
 
@@ -205,26 +211,32 @@ if hasattr(gdb, "MICommand"):
             return {"inferiors": _mi_value(_ps())}
 
     class PyStackListFramesMI(gdb.MICommand):
-        """-py-stack-list-frames [--args]: the selected thread's frames."""
+        """-py-stack-list-frames [--args] [--json]: the selected thread's frames."""
 
         def __init__(self):
             super().__init__("-py-stack-list-frames")
 
         def invoke(self, argv):
-            opts = _options("-py-stack-list-frames", argv, ("--args",))
+            opts = _options("-py-stack-list-frames", argv, ("--args", "--json"))
             flags = _lib.SNAP_LOCALS if "--args" in opts else 0
             thread = selection.selected_thread()
             st = stacks.thread_stack(thread, flags)
             out: Dict[str, Any] = {"stack": [_stack_frame(sf, bool(flags)) for sf in st.frames],
-                                   "python_frames": len(st.os_thread.frames)}
+                                   "python_frames": str(len(st.os_thread.frames))}
             if st.truncated:
                 out["truncated"] = st.truncated
                 out["note"] = settings.cut_note(1).strip()
             if st.python_left:
-                out["unplaced"] = st.python_left
+                out["unplaced"] = str(st.python_left)
             if st.python_error:
                 out["python_error"] = st.python_error
-            return _mi_value(out)
+            if "--json" in opts:
+                # One string to parse: a deep stack as MI tuples costs a
+                # frontend's MI parser more than JSON.parse.
+                import json  # on first use
+
+                return {"json": json.dumps(out, separators=(",", ":"))}
+            return out
 
     class PyFrameVariablesMI(gdb.MICommand):
         """-py-frame-variables PYFRAME: a Python frame's variables."""
@@ -267,7 +279,7 @@ if hasattr(gdb, "MICommand"):
 
         def invoke(self, argv):
             _options("-py-threads", argv, ())
-            return {"threads": _mi_value(_thread_rows())}
+            return {"threads": _thread_rows()}
 
     class PyAttachChildrenMI(gdb.MICommand):
         """-py-attach-children [--depth N]: py-attach-children."""

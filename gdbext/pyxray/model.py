@@ -202,7 +202,8 @@ class OSThread:
     entered (stacks, innermost first: a sub-interpreter's frames run inside
     the frames that entered it) and all their frames in call order."""
 
-    __slots__ = ("tid", "pid", "python_version", "python_path", "stacks")
+    __slots__ = ("tid", "pid", "python_version", "python_path", "role", "executable", "argv",
+                 "stacks")
 
     def __init__(self, process: "Process", tid: int, text: str, parsed: bool = True):
         import json  # on first use: importing it slows GDB's startup
@@ -212,6 +213,9 @@ class OSThread:
         self.pid: int = doc.get("pid", 0)
         self.python_version: Optional[str] = doc.get("python_version")
         self.python_path: Optional[str] = doc.get("python_path")
+        self.role: Optional[str] = doc.get("role")  # the process's, as Process has them
+        self.executable: Optional[str] = doc.get("executable")
+        self.argv: List[str] = list(doc.get("argv") or ())
         self.stacks: List[Thread] = []
         for st in doc.get("stacks", ()):
             i = st["interpreter"]
@@ -254,6 +258,7 @@ class Snapshot:
         self.flags = flags
         self._doc: Optional[dict] = None
         self._procs: Optional[List[Process]] = None
+        self._os_threads: Dict[tuple, OSThread] = {}
 
     @property
     def document(self) -> dict:
@@ -292,10 +297,16 @@ class Snapshot:
     def os_thread(self, tid: int, thread_id: int = 0, proc: int = 0) -> OSThread:
         """The Python stacks of OS thread tid in process index proc,
         without decoding the rest of the snapshot into objects."""
-        if self._procs is not None:
-            return self._procs[proc].os_thread(tid, thread_id)
-        return OSThread(_Shell(self, proc), tid,  # type: ignore[arg-type]
-                        self.raw.os_thread(proc, tid, thread_id), parsed=False)
+        key = (proc, tid, thread_id)
+        got = self._os_threads.get(key)
+        if got is None:  # once per snapshot: the frame filter, MI and the TUI ask again
+            if self._procs is not None:
+                got = self._procs[proc].os_thread(tid, thread_id)
+            else:
+                got = OSThread(_Shell(self, proc), tid,  # type: ignore[arg-type]
+                               self.raw.os_thread(proc, tid, thread_id), parsed=False)
+            self._os_threads[key] = got
+        return got
 
     def process_documents(self, with_locals: bool, with_tasks: bool = False) -> List[dict]:
         """The processes as JSON dicts, without each frame's "locals" and

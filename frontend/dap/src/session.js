@@ -184,7 +184,9 @@ class PyxrayDebugSession extends GDBDebugSession {
     async pyStack(threadId) {
         let res = this.pyStacks.get(threadId);
         if (!res) {
-            res = await this.gdb.sendCommand(`-py-stack-list-frames --thread ${threadId}`);
+            const got = await this.gdb.sendCommand(
+                `-py-stack-list-frames --thread ${threadId} --json`);
+            res = JSON.parse(got.json);
             this.pyStacks.set(threadId, res);
             if (res.note) {
                 this.sendEvent(new OutputEvent(res.note + '\n', 'console'));

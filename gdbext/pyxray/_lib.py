@@ -57,11 +57,11 @@ class PyxrayError(Exception):
 # load time, and an installed pyxray loads into every GDB session, most of
 # which never decode a Python stack.
 ctypes = None
-_Error = _Syms = _ProcInfo = _Opts = _PsColumn = READ_FN = None
+_Error = _Syms = _ProcInfo = _Opts = _PsColumn = _FormatOpts = READ_FN = None
 
 
 def _define_types() -> None:
-    global ctypes, _Error, _Syms, _ProcInfo, _Opts, _PsColumn, READ_FN
+    global ctypes, _Error, _Syms, _ProcInfo, _Opts, _PsColumn, _FormatOpts, READ_FN
     import ctypes
 
     class _Error(ctypes.Structure):
@@ -85,6 +85,10 @@ def _define_types() -> None:
         _fields_ = [("flags", ctypes.c_uint), ("max_frames", ctypes.c_size_t),
                     ("max_depth", ctypes.c_int), ("stop_timeout_ms", ctypes.c_uint),
                     ("cancel", ctypes.POINTER(ctypes.c_int)), ("max_memory", ctypes.c_size_t)]
+
+    class _FormatOpts(ctypes.Structure):
+        _fields_ = [("flags", ctypes.c_uint), ("only_tid", ctypes.c_int64),
+                    ("frames_hint", ctypes.c_char_p)]
 
     class _PsColumn(ctypes.Structure):
         _fields_ = [("title", ctypes.c_char_p), ("pids", ctypes.POINTER(ctypes.c_int)),
@@ -147,8 +151,8 @@ def _load() -> ctypes.CDLL:
     lib.pyx_format_frame.argtypes = [p, ctypes.c_int, ctypes.c_uint, out, err]
     lib.pyx_format_ps_string.argtypes = [p, ctypes.c_char_p, ctypes.POINTER(_PsColumn), out, err]
     lib.pyx_format_summary.argtypes = [p, ctypes.c_size_t, ctypes.c_char_p, out, err]
-    lib.pyx_snapshot_cut_threads.argtypes = [p]
-    lib.pyx_snapshot_cut_threads.restype = ctypes.c_size_t
+    lib.pyx_format_alloc.argtypes = [p, ctypes.c_int, ctypes.POINTER(_FormatOpts), out,
+                                     ctypes.POINTER(ctypes.c_size_t), err]
     lib.pyx_format_os_thread.argtypes = [p, ctypes.c_size_t, ctypes.c_int64, u64, ctypes.c_uint,
                                          out, err]
     return lib
@@ -230,9 +234,19 @@ class Snapshot:
             raise PyxrayError(E_INVALID, "no such frame")
         return f
 
-    def text(self, flags: int = 0, only_tid: int = -1) -> str:
-        """The text report (pyx_format_string), of one thread when only_tid >= 0."""
-        return _string(lib().pyx_format_string, self._handle(), 0, flags, only_tid)
+    def text(self, flags: int = 0, only_tid: int = -1, frames_hint: Optional[str] = None) -> str:
+        """The text report (pyx_format_alloc), of one thread when only_tid >=
+        0; frames_hint is quoted where frames were left out (how the user
+        reads more)."""
+        opts = _FormatOpts(flags, only_tid, frames_hint.encode() if frames_hint else None)
+        out, err = ctypes.c_void_p(), _Error()
+        if lib().pyx_format_alloc(self._handle(), 0, ctypes.byref(opts), ctypes.byref(out), None,
+                                  ctypes.byref(err)) < 0:
+            _raise(err)
+        try:
+            return ctypes.string_at(out).decode("utf-8", "replace")
+        finally:
+            lib().pyx_free(out)
 
     def json_text(self, only_tid: int = -1) -> str:
         return _string(lib().pyx_format_string, self._handle(), 1, 0, only_tid)
@@ -255,10 +269,6 @@ class Snapshot:
     def os_thread(self, proc: int, tid: int, thread_id: int = 0) -> str:
         """JSON of the Python stacks OS thread tid runs (pyx_format_os_thread)."""
         return _string(lib().pyx_format_os_thread, self._handle(), proc, tid, thread_id, 0)
-
-    def cut_threads(self) -> int:
-        """Thread states whose frame chain was cut at the frame limit."""
-        return lib().pyx_snapshot_cut_threads(self._handle())
 
     def frame_text(self, ref: Sequence[int], number: int, flags: int) -> str:
         """One frame's line, py-up's way (pyx_format_frame); ref is its

@@ -139,15 +139,14 @@ zombies and processes that exit meanwhile are listed as such.
             (_lib.FMT_NO_FOLD if opts["--no-group"] else 0) | \
             (_lib.FMT_TASKS if opts["--tasks"] else 0)
         parts = []
-        cut = 0
         for entry in entries:
             if entry.snapshot is not None:
                 group = opts["--group"] or (entry.tree and not opts["--no-group"])
-                parts.append(entry.snapshot.text(base | (_lib.FMT_GROUP if group else 0)))
-                cut += entry.snapshot.raw.cut_threads()
+                parts.append(entry.snapshot.text(base | (_lib.FMT_GROUP if group else 0),
+                                                 frames_hint=settings.FRAMES_HINT))
             else:
                 parts.append("%s\n" % entry.error)
-        gdb.write("\n".join(parts) + settings.cut_note(cut))
+        gdb.write("\n".join(parts))
 
 
 def json_document(entries: Sequence, with_locals: bool, with_tasks: bool = False) -> str:
@@ -240,9 +239,7 @@ Frames innermost first, in the traceback style, with each frame's source line.""
         ost = snap.os_thread(thread.ptid[1])
         if not ost.stacks:
             raise selection.no_python_frame(thread)
-        text = snap.text(self.fmt, thread.ptid[1])
-        cut = sum(1 for st in ost.stacks if st.truncated and "frame limit" in st.truncated)
-        gdb.write(text + settings.cut_note(cut))
+        gdb.write(snap.text(self.fmt, thread.ptid[1], frames_hint=settings.FRAMES_HINT))
 
 
 class PyBtFull(PyBt):

@@ -20,8 +20,8 @@ thus stays one frame, so levels, `bt N`, `bt -N`, `frame N` and MI
 Arguments (`set pyxray frame-arguments`, on by default) are the frame's
 locals of kind "arg" with the C decoder's bounded reprs, printed bare (as
 python-gdb.py's py-bt does) through a pretty-printer for the values this
-filter makes. A stack cut at `set pyxray max-frames` ends its last run with
-a line saying so.
+filter makes. Of a stack deeper than `set pyxray max-frames` the innermost
+and outermost frames show, with a line where the others were left out.
 
 MI: GDB (13 to at least 15, gdb/python/py-framefilter.c) prints `level`,
 `addr`, `func`, `file`, `line` and `arch` for a filtered frame and never
@@ -158,14 +158,16 @@ class PythonFrameDecorator(FrameDecorator):
 
 
 class _NoteDecorator(FrameDecorator):
-    """A line under a run saying that the Python stack was cut here."""
+    """A line saying how many Python frames of a deep stack were left out
+    there, and how to see them."""
 
-    def __init__(self, base, text: str):
+    def __init__(self, base, text: str, elided: Optional[List[FrameDecorator]] = None):
         super().__init__(base)
         self._text = text
+        self._elided = elided
 
     def address(self):
-        return None
+        return None if not self._elided else super().address()
 
     def function(self):
         return self._text
@@ -183,7 +185,7 @@ class _NoteDecorator(FrameDecorator):
         return None
 
     def elided(self):
-        return None
+        return iter(self._elided) if self._elided else None
 
 
 # Frames whose missing name means "no symbol" (not a signal or dummy frame).
@@ -209,7 +211,6 @@ class _Groups:
         self._groups: Optional[List[list]] = None
         self._cwd: Optional[str] = None
         self._cwd_read = False
-        self.cut: Optional[str] = None  # the note for a stack cut at the limit
 
     def _load(self) -> List[list]:
         if self._groups is None:
@@ -219,10 +220,6 @@ class _Groups:
                 self._groups = python_groups(self._thread, flags)
             except Exception:  # no Python here, or unreadable: native frames
                 self._groups = []
-            if self._groups and any(f.thread.truncated and "frame limit" in f.thread.truncated
-                                    for f in self._groups[-1][-1:]):
-                self.cut = ("<Python frames past %d not read: set pyxray max-frames N>"
-                            % settings.max_frames())
         return self._groups
 
     def cwd(self) -> Optional[str]:
@@ -237,9 +234,6 @@ class _Groups:
     def pop(self) -> Optional[list]:
         groups = self._load()
         return groups.pop(0) if groups else None
-
-    def left(self) -> int:
-        return len(self._load())
 
 
 def _inner_eval_frames(level: int) -> int:
@@ -259,7 +253,6 @@ def decorate(frame_iter: Iterable, thread) -> Iterator:
     frames. Never raises: anything unexpected yields the native frames."""
     groups = _Groups(thread)
     first = True
-    noted = False
     it = iter(frame_iter)
     while True:
         try:
@@ -283,18 +276,18 @@ def decorate(frame_iter: Iterable, thread) -> Iterator:
                 continue
             run = groups.pop()
             if not run:
-                if groups.cut and not noted:  # the eval frames past the cut
-                    noted = True
-                    yield _NoteDecorator(item, groups.cut)
-                    continue
                 yield item
                 continue
-            outer: List[FrameDecorator] = [PythonFrameDecorator(item, f, groups, outer=True)
-                                           for f in run[1:]]
-            if groups.cut and not groups.left() and not noted:
-                noted = True
-                outer.append(_NoteDecorator(item, groups.cut))
-            yield PythonFrameDecorator(item, run[0], groups, outer)
+            decorated = [_NoteDecorator(item, settings.omitted_text(x.count))
+                         if isinstance(x, stacks.Omitted)
+                         else PythonFrameDecorator(item, x, groups, outer=i > 0)
+                         for i, x in enumerate(run)]
+            if isinstance(decorated[0], _NoteDecorator):
+                decorated[0] = _NoteDecorator(item, decorated[0].function(), elided=decorated[1:])
+                yield decorated[0]
+                continue
+            decorated[0] = PythonFrameDecorator(item, run[0], groups, decorated[1:])
+            yield decorated[0]
         except Exception:  # keep the native frame
             yield item
 

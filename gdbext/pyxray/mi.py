@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gdb
 
-from . import _lib, inferiors, selection, settings, stacks, target
+from . import _lib, inferiors, selection, stacks, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -103,7 +103,11 @@ def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
         row["fullname"] = sf.fullname
     if sf.line:
         row["line"] = str(sf.line)
-    if sf.python:
+    if sf.python and sf.omitted:
+        row["kind"] = "omitted"
+        row["omitted"] = str(sf.omitted)
+        row["outer"] = "1" if sf.outer else "0"
+    elif sf.python:
         fr = sf.frame
         row["pyframe"] = str(sf.pyindex)
         row["outer"] = "1" if sf.outer else "0"
@@ -223,9 +227,10 @@ if hasattr(gdb, "MICommand"):
             st = stacks.thread_stack(thread, flags)
             out: Dict[str, Any] = {"stack": [_stack_frame(sf, bool(flags)) for sf in st.frames],
                                    "python_frames": str(len(st.os_thread.frames))}
+            if st.os_thread.omitted:
+                out["omitted"] = str(st.os_thread.omitted)
             if st.truncated:
                 out["truncated"] = st.truncated
-                out["note"] = settings.cut_note(1).strip()
             if st.python_left:
                 out["unplaced"] = str(st.python_left)
             if st.python_error:

@@ -93,11 +93,12 @@ class Frame:
 class Thread:
     """A Python thread state: tid (the OS thread's LWP, -1 when unknown),
     thread_id (threading.get_ident()), name (threading's, or None),
-    holds_gil, frames (innermost first), truncated (why the chain was cut,
-    or None)."""
+    holds_gil, frames (innermost first), omitted (frames of a deep stack
+    left out before frames[omitted_at], 0 when none), truncated (why the
+    chain was cut, or None)."""
 
-    __slots__ = ("tid", "thread_id", "name", "holds_gil", "frames", "truncated", "interpreter",
-                 "index")
+    __slots__ = ("tid", "thread_id", "name", "holds_gil", "frames", "truncated", "omitted",
+                 "omitted_at", "interpreter", "index")
 
     def __init__(self, doc: dict, index: int, interpreter: "Interpreter"):
         self.index = index
@@ -107,10 +108,14 @@ class Thread:
         self.name: Optional[str] = doc.get("name")
         self.holds_gil: bool = bool(doc.get("holds_gil"))
         self.truncated: Optional[str] = doc.get("truncated")
+        # Of a deep stack the innermost and outermost frames are kept:
+        # omitted frames were left out before frames[omitted_at].
+        self.omitted: int = doc.get("omitted", 0)
         pi = interpreter.process.index
         ii = interpreter.index
         self.frames: List[Frame] = [Frame(f, i, self, (pi, ii, index, i))
                                     for i, f in enumerate(doc.get("frames") or ())]
+        self.omitted_at: int = doc.get("omitted_at", len(self.frames))
 
     @property
     def process(self) -> "Process":
@@ -202,8 +207,8 @@ class OSThread:
     entered (stacks, innermost first: a sub-interpreter's frames run inside
     the frames that entered it) and all their frames in call order."""
 
-    __slots__ = ("tid", "pid", "python_version", "python_path", "role", "executable", "argv",
-                 "stacks")
+    __slots__ = ("tid", "pid", "python_version", "python_path", "cwd", "role", "executable",
+                 "argv", "stacks")
 
     def __init__(self, process: "Process", tid: int, text: str, parsed: bool = True):
         import json  # on first use: importing it slows GDB's startup
@@ -213,7 +218,8 @@ class OSThread:
         self.pid: int = doc.get("pid", 0)
         self.python_version: Optional[str] = doc.get("python_version")
         self.python_path: Optional[str] = doc.get("python_path")
-        self.role: Optional[str] = doc.get("role")  # the process's, as Process has them
+        self.cwd: Optional[str] = doc.get("cwd")  # the process's, as Process has them
+        self.role: Optional[str] = doc.get("role")
         self.executable: Optional[str] = doc.get("executable")
         self.argv: List[str] = list(doc.get("argv") or ())
         self.stacks: List[Thread] = []
@@ -234,6 +240,11 @@ class OSThread:
     def truncated(self) -> Optional[str]:
         """Why one of its stacks was cut (how to see more), None if none was."""
         return next((t.truncated for t in self.stacks if t.truncated), None)
+
+    @property
+    def omitted(self) -> int:
+        """Frames of its deep stacks left out (0 when none)."""
+        return sum(t.omitted for t in self.stacks)
 
     @property
     def name(self) -> Optional[str]:
@@ -323,8 +334,10 @@ class Snapshot:
                 for th in it.get("threads", [])])
             for it in p.get("interpreters", [])]) for p in procs]
 
-    def text(self, flags: int = 0, only_tid: int = -1) -> str:
-        return self.raw.text(flags, only_tid)
+    def text(self, flags: int = 0, only_tid: int = -1, frames_hint: Optional[str] = None) -> str:
+        """The text report, formatted in C (of one thread when only_tid >= 0;
+        frames_hint says where frames were left out how to read more)."""
+        return self.raw.text(flags, only_tid, frames_hint)
 
     def ps_table(self, indent: str = "", title: Optional[str] = None,
                  column: Optional[Dict[int, str]] = None) -> str:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """pyxray's GDB settings: `set pyxray ...` / `show pyxray ...`.
 
-  max-frames N         Python frames read per thread (1 to 1000000, default 4096)
+  max-frames N         Python frames kept per thread (1 to 1000000, default 4096)
   frame-arguments on   the frame filter shows each Python frame's arguments
 
 They are read by the layers that take snapshots (target.py, tree.py) and by
@@ -40,17 +40,18 @@ Usage: show pyxray [SETTING]"""
 
 
 class MaxFrames(gdb.Parameter):
-    """Set how many Python frames pyxray reads per thread.
+    """Set how many Python frames pyxray keeps per thread.
 
 Usage: set pyxray max-frames N
 
-N from 1 to 1000000 (default 4096). A deeper stack is cut: py-bt, py-bt-all
-and bt (through the frame filter) say how many frames were left out and
-that this setting shows them. A larger N reads more of the target's memory
-at each stop."""
+N from 1 to 1000000 (default 4096). Of a deeper stack the innermost and the
+outermost frames are kept, N in all: py-bt, py-bt-all and bt (through the
+frame filter) say how many frames were left out between them and that this
+setting shows them. A larger N reads more of the target's memory at each
+stop."""
 
-    set_doc = "Set how many Python frames pyxray reads per thread."
-    show_doc = "Show how many Python frames pyxray reads per thread."
+    set_doc = "Set how many Python frames pyxray keeps per thread."
+    show_doc = "Show how many Python frames pyxray keeps per thread."
 
     def __init__(self):
         super().__init__("pyxray max-frames", gdb.COMMAND_DATA, gdb.PARAM_ZUINTEGER)
@@ -69,7 +70,7 @@ at each stop."""
         return str(self.value)
 
     def get_show_string(self, svalue: str) -> str:
-        return "pyxray reads at most %s Python frames per thread." % svalue
+        return "pyxray keeps at most %s Python frames per thread." % svalue
 
 
 class FrameArguments(gdb.Parameter):
@@ -111,14 +112,14 @@ def frame_arguments() -> bool:
     return bool(_params[1].value) if _params else True
 
 
-def cut_note(n: int) -> str:
-    """The line after a report in which n thread stacks were cut at the
-    frame limit: how many, and the setting that reads more ("" for none)."""
-    if not n:
-        return ""
-    return ("pyxray: %d thread stack%s deeper than %d Python frames cut; "
-            "'set pyxray max-frames N' (up to %d) reads more\n"
-            % (n, "" if n == 1 else "s", max_frames(), MAX_FRAMES_LIMIT))
+# How a report says that frames were left out, and how to read more.
+FRAMES_HINT = "set pyxray max-frames N"
+
+
+def omitted_text(n: int) -> str:
+    """The line shown where n Python frames of a deep stack were left out."""
+    return "<%d Python frame%s left out: %s shows more>" % (n, "" if n == 1 else "s",
+                                                          FRAMES_HINT)
 
 
 def install() -> None:

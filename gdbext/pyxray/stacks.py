@@ -19,7 +19,7 @@ import os
 
 import gdb
 
-from . import model, target
+from . import model, settings, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -94,14 +94,94 @@ def os_thread(thread: gdb.InferiorThread, flags: int = 0) -> Tuple[model.OSThrea
     return ost, version_tuple(ost.python_version)
 
 
-def python_groups(thread: gdb.InferiorThread, flags: int = 0) -> List[List[model.Frame]]:
-    """Runs of Python frames per native eval call for thread, innermost
-    first (see group_frames)."""
-    ost, version = os_thread(thread, flags)
-    groups = []
+class Omitted:
+    """Where frames of a deep stack were left out (the innermost and the
+    outermost ends are kept): `count` frames, in a run or as an eval
+    frame's whole content."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int):
+        self.count = count
+
+
+def _split(ost: model.OSThread) -> Tuple[List[model.Frame], List[model.Frame], int]:
+    """The OS thread's Python frames in call order as the kept inner part,
+    the kept outer part and the number left out between them (every gap
+    counted there: the stacks of several interpreters rarely all go
+    deep)."""
+    inner: List[model.Frame] = []
+    outer: List[model.Frame] = []
+    omitted = 0
     for st in ost.stacks:
-        groups.extend(group_frames(st.frames, version))
-    return groups
+        at = min(max(st.omitted_at, 0), len(st.frames)) if st.omitted else len(st.frames)
+        if not omitted and not st.omitted:
+            inner.extend(st.frames)
+            continue
+        (outer if omitted else inner).extend(st.frames[:at])
+        outer.extend(st.frames[at:])
+        omitted += st.omitted
+    return inner, outer, omitted
+
+
+def runs(ost: model.OSThread, version: tuple,
+         n_eval: Optional[int] = None) -> List[List[object]]:
+    """What each native eval frame of the thread runs, innermost first: a
+    list per eval frame of model.Frame (and Omitted where frames were left
+    out). Without a gap these are group_frames' runs. With one, the inner
+    runs go to the innermost eval frames and the outer runs to the
+    outermost of n_eval (the number of eval frames GDB sees): an eval frame
+    in between shows the count left out, and when the two ends share an
+    eval frame (3.11+ recursion inside one eval call), its run is the inner
+    end, the count, then the outer end."""
+    inner, outer, omitted = _split(ost)
+    if not omitted:
+        return [list(g) for g in group_frames(inner, version)]
+    gi = [list(g) for g in group_frames(inner, version)]
+    go = [list(g) for g in group_frames(outer, version)]
+    note = Omitted(omitted)
+    if n_eval is None:
+        n_eval = len(gi) + len(go) + 1
+    if len(gi) + len(go) <= n_eval:
+        middle = n_eval - len(gi) - len(go)
+        if middle:
+            return gi + [[note]] + [[]] * (middle - 1) + go
+        if gi:
+            gi[-1].append(note)
+        elif go:
+            go[0].insert(0, note)
+        return gi + go
+    # More runs than eval frames: the inner end's last run and the outer
+    # end's first one are the same eval call.
+    if gi and go:
+        merged = gi[-1] + [note] + go[0]
+        return gi[:-1] + [merged] + go[1:]
+    return gi + [[note]] + go
+
+
+def count_eval_frames(limit: int = 0) -> int:
+    """How many eval frames the selected thread's native stack has (GDB
+    unwinds it; at most `limit` frames looked at, 0: NATIVE_FRAMES_MAX)."""
+    n, seen = 0, 0
+    f: Optional[gdb.Frame] = gdb.newest_frame()
+    limit = limit or NATIVE_FRAMES_MAX
+    while f is not None and seen < limit:
+        try:
+            if is_eval_name(f.name()):
+                n += 1
+            f = f.older()
+        except gdb.error:
+            break
+        seen += 1
+    return n
+
+
+def python_groups(thread: gdb.InferiorThread, flags: int = 0) -> List[List[object]]:
+    """What each native eval frame of thread runs, innermost first (see
+    runs): the eval frames are counted only when a deep stack left frames
+    out (the thread must then be the selected one)."""
+    ost, version = os_thread(thread, flags)
+    return runs(ost, version, count_eval_frames() if ost.omitted else None)
 
 
 def live_cwd(inf: gdb.Inferior) -> Optional[str]:
@@ -133,10 +213,11 @@ class StackFrame:
     file holding pc) and interp (it is code of the interpreter itself). A
     Python frame has frame (model.Frame), pyindex (its place among the
     thread's Python frames, as py-up counts) and fullname (its absolute
-    source path where it can be made)."""
+    source path where it can be made). A Python row with `omitted` set
+    stands for that many frames of a deep stack left out (frame None)."""
 
     __slots__ = ("level", "python", "pc", "name", "file", "fullname", "line", "lib", "interp",
-                 "frame", "pyindex", "outer")
+                 "frame", "pyindex", "outer", "omitted")
 
     def __init__(self, level: int, python: bool):
         self.level, self.python = level, python
@@ -150,6 +231,7 @@ class StackFrame:
         self.frame: Optional[model.Frame] = None
         self.pyindex = -1
         self.outer = False  # a Python frame after the first of its eval call's run
+        self.omitted = 0  # a Python row that stands for this many frames left out
 
 
 class Stack:
@@ -227,6 +309,14 @@ def _python(fr: model.Frame, level: int, pyindex: int, cwd: Optional[str],
     return sf
 
 
+def _omitted(item: Omitted, level: int, outer: bool) -> StackFrame:
+    sf = StackFrame(level, True)
+    sf.omitted = item.count
+    sf.name = settings.omitted_text(item.count)
+    sf.outer = outer
+    return sf
+
+
 def thread_stack(thread: gdb.InferiorThread, flags: int = 0) -> Stack:
     """The interleaved stack of `thread`, which must be the selected one
     (GDB unwinds the selected thread). A thread without Python, or of a
@@ -237,40 +327,50 @@ def thread_stack(thread: gdb.InferiorThread, flags: int = 0) -> Stack:
         ost, version = os_thread(thread, flags)
     except target.TargetError as e:  # no Python (yet): the native frames
         ost, version, error = model.OSThread(None, 0, "{}"), (0, 0), str(e)
-    groups: List[List[model.Frame]] = []
-    for st in ost.stacks:
-        groups.extend(group_frames(st.frames, version))
     interp_obj = _interp_object(ost)
-    cwd = live_cwd(thread.inferior) if ost.stacks else None
+    cwd = ost.cwd or (live_cwd(thread.inferior) if ost.stacks else None)
     progspace = thread.inferior.progspace
     cache: Dict[str, bool] = {}
-    out: List[StackFrame] = []
-    pyindex = 0
+    # The native frames first: matching a deep stack's outer end to the
+    # outermost eval frames needs their count.
+    natives: List[Tuple[gdb.Frame, Optional[str]]] = []
     f: Optional[gdb.Frame] = gdb.newest_frame()
-    level = 0
-    while f is not None and level < NATIVE_FRAMES_MAX:
+    while f is not None and len(natives) < NATIVE_FRAMES_MAX:
         name = None
         try:
             name = f.name()
         except gdb.error:
             pass
-        if is_eval_name(name) and groups:
-            run = groups.pop(0)
-            for i, fr in enumerate(run):
-                out.append(_python(fr, level, pyindex, cwd, i > 0))
-                pyindex += 1
-            out[-len(run)].pc = f.pc()
-        else:
-            out.append(_native(f, level, progspace, interp_obj, cache))
+        natives.append((f, name))
         try:
             f = f.older()
         except gdb.error:  # GDB could not unwind further: the stack ends
             f = None
-        level += 1
+    n_eval = sum(1 for _f, name in natives if is_eval_name(name))
+    plan = runs(ost, version, n_eval)
+    out: List[StackFrame] = []
+    pyindex = 0
+    for level, (f, name) in enumerate(natives):
+        run = plan.pop(0) if is_eval_name(name) and plan else None
+        if not run:
+            out.append(_native(f, level, progspace, interp_obj, cache))
+            continue
+        first = len(out)
+        for item in run:
+            if isinstance(item, Omitted):
+                out.append(_omitted(item, level, len(out) > first))
+            else:
+                out.append(_python(item, level, pyindex, cwd, len(out) > first))
+                pyindex += 1
+        out[first].pc = f.pc()
     left = 0
-    for run in groups:  # no eval frame found for them (an unwinding failure)
-        for fr in run:
-            out.append(_python(fr, level - 1, pyindex, cwd, True))
+    level = len(natives) - 1
+    for run in plan:  # no eval frame found for them (an unwinding failure)
+        for item in run:
+            if isinstance(item, Omitted):
+                out.append(_omitted(item, level, True))
+                continue
+            out.append(_python(item, level, pyindex, cwd, True))
             pyindex += 1
             left += 1
     return Stack(out, ost, left, error)

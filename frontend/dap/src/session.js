@@ -188,9 +188,6 @@ class PyxrayDebugSession extends GDBDebugSession {
                 `-py-stack-list-frames --thread ${threadId} --json`);
             res = JSON.parse(got.json);
             this.pyStacks.set(threadId, res);
-            if (res.note) {
-                this.sendEvent(new OutputEvent(res.note + '\n', 'console'));
-            }
             if (res.python_error && !this.pyErrorShown) {
                 this.pyErrorShown = true; // once per stop
                 this.sendEvent(new OutputEvent(`pyxray: ${res.python_error}\n`, 'console'));
@@ -236,6 +233,11 @@ class PyxrayDebugSession extends GDBDebugSession {
         }
         const line = f.line ? parseInt(f.line, 10) : 0;
         const sf = new StackFrame(id, f.func || '??', source, line, line ? 1 : 0);
+        if (f.kind === 'omitted') {
+            // Frames of a deep stack left out ("<N Python frames left out: ...>").
+            sf.presentationHint = 'label';
+            return sf;
+        }
         if (f.addr) {
             sf.instructionPointerReference = f.addr;
         }

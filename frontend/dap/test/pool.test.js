@@ -46,15 +46,8 @@ for (const interp of support.interpreters()) {
                     }
                 }
             } finally {
-                for (const pid of (info ? info.workers : [])) {
-                    try {
-                        process.kill(pid, 'SIGKILL');
-                    } catch (err) {
-                        // gone
-                    }
-                }
                 if (t) {
-                    t.kill();
+                    t.kill(); // the parent and its workers: one process group
                 }
             }
         });

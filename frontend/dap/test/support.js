@@ -88,8 +88,11 @@ class Target {
         const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
         delete env.PYTHONPATH;
         delete env.PYTHONHOME;
+        // A session of its own: kill() ends every process it started (a
+        // pool replaces killed workers while its parent lives, and they
+        // would hold our pipes open).
         this.proc = cp.spawn(exe, [script, ...args], {
-            stdio: ['pipe', 'pipe', 'pipe'], env, cwd: opts.cwd || os.tmpdir(),
+            stdio: ['pipe', 'pipe', 'pipe'], env, cwd: opts.cwd || os.tmpdir(), detached: true,
         });
         this.exe = exe;
         this.pid = this.proc.pid;
@@ -120,7 +123,7 @@ class Target {
 
     kill() {
         try {
-            this.proc.kill('SIGKILL');
+            process.kill(-this.pid, 'SIGKILL');
         } catch (err) {
             // gone already
         }

@@ -151,6 +151,7 @@ def _load() -> ctypes.CDLL:
     lib.pyx_format_frame.argtypes = [p, ctypes.c_int, ctypes.c_uint, out, err]
     lib.pyx_format_ps_string.argtypes = [p, ctypes.c_char_p, ctypes.POINTER(_PsColumn), out, err]
     lib.pyx_format_summary.argtypes = [p, ctypes.c_size_t, ctypes.c_char_p, out, err]
+    lib.pyx_format_escaped.argtypes = [ctypes.c_char_p, out, err]
     lib.pyx_format_alloc.argtypes = [p, ctypes.c_int, ctypes.POINTER(_FormatOpts), out,
                                      ctypes.POINTER(ctypes.c_size_t), err]
     lib.pyx_format_os_thread.argtypes = [p, ctypes.c_size_t, ctypes.c_int64, u64, ctypes.c_uint,
@@ -188,6 +189,13 @@ def _string(call, *args) -> str:
         return ctypes.string_at(out).decode("utf-8", "replace")
     finally:
         lib().pyx_free(out)
+
+
+def escape(text: Optional[str]) -> str:
+    """A string from a target, escaped for a terminal by the library's one
+    escaper (pyx_format_escaped)."""
+    raw = text.encode("utf-8", "surrogateescape") if text is not None else None
+    return _string(lib().pyx_format_escaped, raw)
 
 
 def source_listing(path: str, first: int, last: int, mark: int = 0) -> str:

@@ -63,11 +63,12 @@ def label(proc) -> str:
 
 
 def _describe(proc: model.Process) -> str:
+    """One line on a process; what came from it escaped (model.escape)."""
     nthreads = proc.nthreads
     return "pid %d%s (ppid %d), Python %s, %d thread%s: %s" % (
-        proc.pid, ' "%s"' % proc.role if proc.role else "", proc.ppid,
-        proc.python_version or "?", nthreads, "" if nthreads == 1 else "s",
-        " ".join(proc.argv) or proc.executable or "?")
+        proc.pid, ' "%s"' % model.escape(proc.role) if proc.role else "", proc.ppid,
+        model.escape(proc.python_version), nthreads, "" if nthreads == 1 else "s",
+        model.escape(" ".join(proc.argv) or proc.executable))
 
 
 def _attach_one(proc: model.Process) -> gdb.Inferior:
@@ -127,9 +128,9 @@ def _skipped_line(proc: model.Process) -> str:
     if "has no Python interpreter" in why:
         why = "not a Python process"
     if why.startswith("pid %d " % proc.pid):
-        return "%s; not attached\n" % why
-    what = " ".join(proc.argv) or proc.executable or "?"
-    return "pid %d (%s): %s; not attached\n" % (proc.pid, what, why)
+        return "%s; not attached\n" % model.escape(why)
+    what = model.escape(" ".join(proc.argv) or proc.executable)
+    return "pid %d (%s): %s; not attached\n" % (proc.pid, what, model.escape(why))
 
 
 def attach_children(max_depth: int = 0) -> Tuple[List[Attached], str]:
@@ -261,8 +262,9 @@ def _on_clear_objfiles(event) -> None:
         if now and now != child.cmdline:
             child.cmdline = now
             gdb.write("[pyxray] pid %d (inferior %d) exec'd: %s\n"
-                      % (inf.pid, inf.num,
-                         now.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")))
+                      % (inf.pid, inf.num, model.escape(
+                          now.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8",
+                                                                    "surrogateescape"))))
 
 
 def _on_exited(event) -> None:

@@ -362,6 +362,12 @@ class _Shell:
         self.index = index
 
 
+def escape(text: Optional[str]) -> str:
+    """A string from a target (a name, an argv entry) escaped for a
+    terminal, as the C formatters escape it."""
+    return _lib.escape(text)
+
+
 def source_listing(path: str, first: int, last: int, mark: int = 0) -> str:
     """Lines first..last of a source file, the current one marked '>',
     escaped and bounded (C's pyx_format_source). Raises PyxrayError."""

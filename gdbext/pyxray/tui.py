@@ -35,7 +35,8 @@ def _content(height: int) -> List[str]:
     lines = []
     ost_name = frames[0].thread.name
     lines.append("Thread %d (LWP %d)%s: %d Python frame%s"
-                 % (thread.num, thread.ptid[1], ' "%s"' % ost_name if ost_name else "",
+                 % (thread.num, thread.ptid[1],
+                    ' "%s"' % model.escape(ost_name) if ost_name else "",
                     len(frames), "" if len(frames) == 1 else "s"))
     # The stack takes at most half the window; the selected frame stays in it.
     room = max(1, min(len(frames), (height - 1) // 2))

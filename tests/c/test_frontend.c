@@ -219,14 +219,16 @@ static void test_os_thread(void)
 	is_int(pyx_format_os_thread(&snap, 5, 7, 0, 0, &out, &err), -PYX_E_INVALID, "bad process");
 }
 
-static void test_cut(void)
+static void test_escaped(void)
 {
-	is_int(pyx_snapshot_cut_threads(&snap), 0, "no chain cut");
-	main_threads[1].truncated = PYX_E_LIMIT;
-	sub_threads[0].truncated = PYX_E_LIMIT;
-	main_threads[0].truncated = PYX_E_BAD_DATA;
-	is_int(pyx_snapshot_cut_threads(&snap), 2, "chains cut at the limit, not the bad one");
-	main_threads[1].truncated = sub_threads[0].truncated = main_threads[0].truncated = 0;
+	struct pyx_error err;
+	char *out = NULL;
+	is_int(pyx_format_escaped("w\x1b]0;title\a\xff ok", &out, &err), 0, "escaped");
+	is_str(out, "w\\x1b]0;title\\x07\\xff ok", "ESC, BEL and an invalid byte escaped");
+	free(out);
+	is_int(pyx_format_escaped(NULL, &out, &err), 0, "NULL");
+	is_str(out, "?", "NULL prints ?");
+	free(out);
 }
 
 int main(void)
@@ -240,7 +242,7 @@ int main(void)
 	test_summary();
 	test_ps();
 	test_os_thread();
-	test_cut();
+	test_escaped();
 	unlink(path_in_dir("a.py"));
 	rmdir(dir);
 	return tap_done();

@@ -88,10 +88,10 @@ int pyx_format_summary(const struct pyx_snapshot *snap, size_t proc, const char 
 int pyx_format_os_thread(const struct pyx_snapshot *snap, size_t proc, int64_t tid,
 			 uint64_t thread_id, unsigned flags, char **out, struct pyx_error *err);
 
-/* How many thread states of the snapshot had frames left out at the frame
- * limit (pyx_snapshot_opts.max_frames: the inner and outer ends kept, or the
- * chain cut): a host that has its own way of raising the limit says so. */
-size_t pyx_snapshot_cut_threads(const struct pyx_snapshot *snap);
+/* s, a string from a target (a thread name, an argv entry), escaped for a
+ * terminal by the library's one escaper (pyx_out_text's rules; NULL gives
+ * "?"). For hosts that print it beside their own text. -PYX_E_NOMEM only. */
+int pyx_format_escaped(const char *s, char **out, struct pyx_error *err);
 
 #ifdef __cplusplus
 }

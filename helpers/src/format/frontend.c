@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The pieces debugger front ends print beside the reports (frontend.h):
  * one frame's line (py-up, py-down, the TUI window), a process summary
- * (py-ps), the process table with a host's column, and the Python stacks
- * of one OS thread (the frame filter, MI, the DAP adapter). Each writes to
- * a memory sink handed back as a string. */
+ * (py-ps), the process table with a host's column, the Python stacks of
+ * one OS thread (the frame filter, MI, the DAP adapter) and a target's
+ * string escaped. Each writes to a memory sink handed back as a string. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,14 @@ static int finish(struct pyx_out *o, char **out, struct pyx_error *err)
 	}
 	*out = o->mem;
 	return 0;
+}
+
+int pyx_format_escaped(const char *s, char **out, struct pyx_error *err)
+{
+	struct pyx_out o;
+	pyx_out_init_mem(&o);
+	pyx_out_text(&o, s);
+	return finish(&o, out, err);
 }
 
 int pyx_format_frame(const struct pyx_frame *frame, int number, unsigned flags, char **out,
@@ -217,17 +225,4 @@ int pyx_format_os_thread(const struct pyx_snapshot *snap, size_t proc, int64_t t
 	pyx_out_puts(&o, "]}\n");
 	free(order);
 	return finish(&o, out, err);
-}
-
-size_t pyx_snapshot_cut_threads(const struct pyx_snapshot *snap)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < snap->nprocs; i++)
-		for (size_t j = 0; j < snap->procs[i].ninterps; j++) {
-			const struct pyx_interp *in = &snap->procs[i].interps[j];
-			for (size_t k = 0; k < in->nthreads; k++)
-				n += in->threads[k].omitted > 0 ||
-				     in->threads[k].truncated == PYX_E_LIMIT;
-		}
-	return n;
 }

@@ -357,7 +357,8 @@ One 'name = repr' line per argument, local, cell and free variable."""
         fr = selection.current(selection.VARIABLE_FLAGS)
         if fr.error:
             raise gdb.GdbError("Unable to read information on python frame: %s" % fr.error)
-        out = ["%s = %s\n" % (v.name, v.repr if v.repr is not None else "<unreadable>")
+        out = ["%s = %s\n" % (model.printable(v.name),
+                              model.printable(v.repr) if v.repr is not None else "<unreadable>")
                for v in fr.locals or ()]
         gdb.write("".join(out))
 
@@ -385,7 +386,7 @@ of the frame's local variables."""
             if e.code == _lib.E_NOT_FOUND:  # an error, so that scripts see it
                 raise gdb.GdbError("%r not found" % name)
             raise gdb.GdbError(str(e))
-        gdb.write("%s %r = %s\n" % (scope, name, rep))
+        gdb.write("%s %r = %s\n" % (scope, name, model.printable(rep)))
 
     def complete(self, text: str, word: Optional[str]):
         if len(text.split()) > 1 or (text.endswith(" ") and text.strip()):

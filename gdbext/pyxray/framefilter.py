@@ -34,7 +34,7 @@ from __future__ import annotations
 import gdb
 from gdb.FrameDecorator import FrameDecorator
 
-from . import _lib, settings, stacks
+from . import _lib, model, settings, stacks
 from .stacks import python_groups
 
 TYPE_CHECKING = False
@@ -132,13 +132,14 @@ class PythonFrameDecorator(FrameDecorator):
     def function(self):
         if self._py.error:
             return "???"
-        return self._py.qualname or self._py.function or "???"
+        return model.printable(self._py.qualname or self._py.function or "???")
 
     def filename(self):
         path = self._py.file
         if not path:
             return None
-        return stacks.source_path(path, self._groups.cwd() if self._groups else None)
+        return model.printable(stacks.source_path(path,
+                                                  self._groups.cwd() if self._groups else None))
 
     def line(self):
         return self._py.line or None
@@ -147,7 +148,9 @@ class PythonFrameDecorator(FrameDecorator):
         args = self._py.arguments
         if not args:
             return None
-        return [_Arg(a.name, _repr_value(a.repr if a.repr is not None else "<unreadable>"))
+        return [_Arg(model.printable(a.name),
+                     _repr_value(model.printable(a.repr) if a.repr is not None
+                                 else "<unreadable>"))
                 for a in args]
 
     def frame_locals(self):

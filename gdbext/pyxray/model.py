@@ -368,6 +368,23 @@ def escape(text: Optional[str]) -> str:
     return _lib.escape(text)
 
 
+_UNSAFE = None
+
+
+def printable(text: Optional[str]) -> str:
+    """text as escape() would print it, without a call into the library
+    for the (usual) text that holds nothing to escape: C0 and C1 controls,
+    DEL, bidirectional overrides, undecodable bytes."""
+    global _UNSAFE
+    if text is None:
+        return "?"
+    if _UNSAFE is None:
+        import re  # on first use: importing it slows GDB's startup
+
+        _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+    return escape(text) if _UNSAFE.search(text) else text
+
+
 def source_listing(path: str, first: int, last: int, mark: int = 0) -> str:
     """Lines first..last of a source file, the current one marked '>',
     escaped and bounded (C's pyx_format_source). Raises PyxrayError."""

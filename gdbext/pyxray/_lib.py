@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""The one binding to libpyxray (ctypes). Everything the GDB extension knows
-about CPython comes through here, one coarse call per snapshot: the C side
-reads and decodes, and hands back JSON or formatted text.
+"""The one binding to libpyxray (ctypes): the bottom layer of the package,
+importing nothing from it and nothing from GDB. Everything the extension
+knows about CPython comes through here, in coarse calls (one per snapshot,
+per report, per OS thread): the C side reads, decodes and formats, and
+hands back JSON or text that is already escaped. model.py builds the
+package's objects from it.
 
 Errors from the library become PyxrayError, whose message is the library's
 one-line description; commands turn it into gdb.GdbError.
@@ -12,7 +15,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
-    from typing import Callable, List, Optional, Sequence
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple
     Reader = Callable[[int, int], Optional[bytes]]
 
 
@@ -54,11 +57,11 @@ class PyxrayError(Exception):
 # load time, and an installed pyxray loads into every GDB session, most of
 # which never decode a Python stack.
 ctypes = None
-_Error = _Syms = _ProcInfo = _Opts = READ_FN = None
+_Error = _Syms = _ProcInfo = _Opts = _PsColumn = _FormatOpts = READ_FN = None
 
 
 def _define_types() -> None:
-    global ctypes, _Error, _Syms, _ProcInfo, _Opts, READ_FN
+    global ctypes, _Error, _Syms, _ProcInfo, _Opts, _PsColumn, _FormatOpts, READ_FN
     import ctypes
 
     class _Error(ctypes.Structure):
@@ -83,6 +86,14 @@ def _define_types() -> None:
                     ("max_depth", ctypes.c_int), ("stop_timeout_ms", ctypes.c_uint),
                     ("cancel", ctypes.POINTER(ctypes.c_int)), ("max_memory", ctypes.c_size_t),
                     ("debug_dirs", ctypes.c_char_p)]
+
+    class _FormatOpts(ctypes.Structure):
+        _fields_ = [("flags", ctypes.c_uint), ("only_tid", ctypes.c_int64),
+                    ("frames_hint", ctypes.c_char_p)]
+
+    class _PsColumn(ctypes.Structure):
+        _fields_ = [("title", ctypes.c_char_p), ("pids", ctypes.POINTER(ctypes.c_int)),
+                    ("values", ctypes.POINTER(ctypes.c_char_p)), ("n", ctypes.c_size_t)]
 
     READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
                                ctypes.c_size_t)
@@ -135,6 +146,17 @@ def _load() -> ctypes.CDLL:
     lib.pyx_snapshot_lookup.argtypes = [p, p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
                                         ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Error)]
     lib.pyx_version.restype = ctypes.c_char_p
+    out, err = ctypes.POINTER(p), ctypes.POINTER(_Error)
+    lib.pyx_format_source.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                      out, err]
+    lib.pyx_format_frame.argtypes = [p, ctypes.c_int, ctypes.c_uint, out, err]
+    lib.pyx_format_ps_string.argtypes = [p, ctypes.c_char_p, ctypes.POINTER(_PsColumn), out, err]
+    lib.pyx_format_summary.argtypes = [p, ctypes.c_size_t, ctypes.c_char_p, out, err]
+    lib.pyx_format_escaped.argtypes = [ctypes.c_char_p, out, err]
+    lib.pyx_format_alloc.argtypes = [p, ctypes.c_int, ctypes.POINTER(_FormatOpts), out,
+                                     ctypes.POINTER(ctypes.c_size_t), err]
+    lib.pyx_format_os_thread.argtypes = [p, ctypes.c_size_t, ctypes.c_int64, u64, ctypes.c_uint,
+                                         out, err]
     return lib
 
 
@@ -158,40 +180,39 @@ def version() -> str:
     return lib().pyx_version().decode()
 
 
-class Snapshot:
-    """A decoded snapshot: processes -> interpreters -> threads -> frames.
+def _string(call, *args) -> str:
+    """Calls a pyx_format_* function that hands back a malloc'd string."""
+    out = ctypes.c_void_p()
+    err = _Error()
+    if call(*args, ctypes.byref(out), ctypes.byref(err)) < 0:
+        _raise(err)
+    try:
+        return ctypes.string_at(out).decode("utf-8", "replace")
+    finally:
+        lib().pyx_free(out)
 
-    .data is the parsed JSON (docs/json.md). text() and json_text() format in
-    C. lookup() needs keep_source=True at creation. Close it (or use `with`)
-    to free the C side; a reader callback passed at creation is kept alive
-    until then.
-    """
+
+def escape(text: Optional[str]) -> str:
+    """A string from a target, escaped for a terminal by the library's one
+    escaper (pyx_format_escaped)."""
+    raw = text.encode("utf-8", "surrogateescape") if text is not None else None
+    return _string(lib().pyx_format_escaped, raw)
+
+
+def source_listing(path: str, first: int, last: int, mark: int = 0) -> str:
+    """Lines first..last of a source file, py-list's way (pyx_format_source)."""
+    return _string(lib().pyx_format_source, path.encode("utf-8", "surrogateescape"), first,
+                   last, mark)
+
+
+class Snapshot:
+    """The C snapshot behind a handle, and the C formatters over it; model.py
+    wraps it. Close it (or use `with`) to free the C side; a reader
+    callback passed at creation is kept alive until then."""
 
     def __init__(self, handle: int, keep: Sequence[object] = ()):
         self._h = ctypes.c_void_p(handle)
         self._keep = list(keep)
-        self._data = None
-        self._threads = {}
-
-    @property
-    def data(self) -> dict:
-        """The parsed JSON, made on first use: a text report needs none."""
-        if self._data is None:
-            import json  # on first use: a text report needs none
-            self._data = json.loads(self.json_text())
-        return self._data
-
-    def thread_data(self, tid: int) -> dict:
-        """The JSON document limited to the thread(s) with native id tid
-        (every process and interpreter kept): what a per-thread consumer
-        such as the frame filter needs, without formatting and parsing the
-        whole snapshot. Made once per tid."""
-        if self._data is not None:
-            return self._data
-        if tid not in self._threads:
-            import json
-            self._threads[tid] = json.loads(self._format(True, 0, tid))
-        return self._threads[tid]
 
     def close(self) -> None:
         if self._h:
@@ -211,35 +232,65 @@ class Snapshot:
         except Exception:  # interpreter shutdown: the library may be gone
             pass
 
-    def _format(self, as_json: bool, flags: int, only_tid: int) -> str:
+    def _handle(self):
         if not self._h:
             raise PyxrayError(E_INVALID, "the snapshot was closed")
-        out = ctypes.c_void_p()
-        err = _Error()
-        if lib().pyx_format_string(self._h, 1 if as_json else 0, flags, only_tid,
-                                   ctypes.byref(out), ctypes.byref(err)) < 0:
+        return self._h
+
+    def _frame(self, ref: Sequence[int]):
+        f = lib().pyx_snapshot_frame(self._handle(), *ref)
+        if not f:
+            raise PyxrayError(E_INVALID, "no such frame")
+        return f
+
+    def text(self, flags: int = 0, only_tid: int = -1, frames_hint: Optional[str] = None) -> str:
+        """The text report (pyx_format_alloc), of one thread when only_tid >=
+        0; frames_hint is quoted where frames were left out (how the user
+        reads more)."""
+        opts = _FormatOpts(flags, only_tid, frames_hint.encode() if frames_hint else None)
+        out, err = ctypes.c_void_p(), _Error()
+        if lib().pyx_format_alloc(self._handle(), 0, ctypes.byref(opts), ctypes.byref(out), None,
+                                  ctypes.byref(err)) < 0:
             _raise(err)
         try:
             return ctypes.string_at(out).decode("utf-8", "replace")
         finally:
             lib().pyx_free(out)
 
-    def text(self, flags: int = 0, only_tid: int = -1) -> str:
-        return self._format(False, flags, only_tid)
+    def json_text(self, only_tid: int = -1) -> str:
+        return _string(lib().pyx_format_string, self._handle(), 1, 0, only_tid)
 
-    def json_text(self) -> str:
-        return self._format(True, 0, -1)
+    def ps_table(self, indent: str = "", title: Optional[str] = None,
+                 column: Optional[Dict[int, str]] = None) -> str:
+        """pyxray ps's table, with the host's column `title` (pid -> value)."""
+        extra = None
+        if title is not None:
+            items = sorted((column or {}).items())
+            pids = (ctypes.c_int * max(len(items), 1))(*[k for k, _ in items])
+            values = (ctypes.c_char_p * max(len(items), 1))(*[v.encode() for _, v in items])
+            extra = ctypes.byref(_PsColumn(title.encode(), pids, values, len(items)))
+        return _string(lib().pyx_format_ps_string, self._handle(), indent.encode(), extra)
 
-    def lookup(self, proc: int, interp: int, thread: int, frame: int, name: str):
-        """(scope, repr) of `name` read in that frame: scope is "local",
-        "global" or "builtin". Raises PyxrayError (E_NOT_FOUND if unbound)."""
-        if not self._h:
-            raise PyxrayError(E_INVALID, "the snapshot was closed")
-        f = lib().pyx_snapshot_frame(self._h, proc, interp, thread, frame)
-        if not f:
-            raise PyxrayError(E_INVALID, "no such frame")
+    def summary(self, proc: int, label: str) -> str:
+        """py-ps's lines for process index proc (pyx_format_summary)."""
+        return _string(lib().pyx_format_summary, self._handle(), proc, label.encode())
+
+    def os_thread(self, proc: int, tid: int, thread_id: int = 0) -> str:
+        """JSON of the Python stacks OS thread tid runs (pyx_format_os_thread)."""
+        return _string(lib().pyx_format_os_thread, self._handle(), proc, tid, thread_id, 0)
+
+    def frame_text(self, ref: Sequence[int], number: int, flags: int) -> str:
+        """One frame's line, py-up's way (pyx_format_frame); ref is its
+        (process, interpreter, thread, frame) indices."""
+        return _string(lib().pyx_format_frame, self._frame(ref), number, flags)
+
+    def lookup(self, ref: Sequence[int], name: str) -> Tuple[str, str]:
+        """(scope, repr) of `name` read in the frame at ref: scope is
+        "local", "global" or "builtin". Needs SNAP_KEEP_SOURCE. Raises
+        PyxrayError (E_NOT_FOUND if unbound)."""
+        f = self._frame(ref)
         scope, rep, err = ctypes.c_char_p(), ctypes.c_char_p(), _Error()
-        if lib().pyx_snapshot_lookup(self._h, f, name.encode(), ctypes.byref(scope),
+        if lib().pyx_snapshot_lookup(self._handle(), f, name.encode(), ctypes.byref(scope),
                                      ctypes.byref(rep), ctypes.byref(err)) < 0:
             _raise(err)
         return scope.value.decode(), rep.value.decode("utf-8", "replace")

@@ -1,22 +1,22 @@
 # SPDX-License-Identifier: MIT
-"""GDB commands: py-bt-all and py-ps over every inferior, and python-gdb.py's
+"""GDB commands: py-bt-all and py-ps over every inferior, python-gdb.py's
 py-bt, py-bt-full, py-list, py-up, py-down, py-locals and py-print on the
-selected thread and Python frame; each also as a `pyxray` subcommand.
+selected thread and Python frame, py-attach-children and py-follow-forks;
+each also as a `pyxray` subcommand.
 
-Stacks come from the snapshot the target module caches per stop, and their
-text from the C formatter. CPython's python-gdb.py registers commands with
-the same names when an interpreter's objfile loads; ours are registered
-again after it (see _displaced).
+A peer of mi.py, framefilter.py, tui.py and api.py: stacks come from the
+model (target.py, tree.py, selection.py) and their text from the C
+formatters. CPython's python-gdb.py registers commands with the same names
+when an interpreter's objfile loads; ours are registered again after it
+(see _displaced).
 """
 from __future__ import annotations
 
-import os
-import stat
 import sys
 
 import gdb
 
-from . import _lib, target, tree
+from . import _lib, inferiors, model, selection, settings, target, tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -76,118 +76,15 @@ class PyxrayCommand(gdb.Command):
         _displaced(self)
 
 
-# ---- the selected thread and Python frame ----
-
-class _Selected:
-    """The selected Python frame: an index into the selected thread's Python
-    frames (0 = innermost), reset when the program runs or stops, on an
-    inferior call, when the program or core changes, or the thread changes."""
-    key: Optional[Tuple[int, int]] = None
-    index = 0
-
-
-def _reset_selection(*_args) -> None:
-    _Selected.key = None
-    _Selected.index = 0
-
-
-def _selected_thread() -> gdb.InferiorThread:
-    thread = gdb.selected_thread()
-    inf = gdb.selected_inferior()
-    if thread is None or not inf.pid:
-        raise target.TargetError(target.NO_PROCESS)
-    return thread
-
-
-def _thread_key(thread: gdb.InferiorThread) -> Tuple[int, int]:
-    return (thread.inferior.num, thread.ptid[1])
-
-
-def _check_thread(*_args) -> None:
-    thread = gdb.selected_thread()
-    if thread is not None and _Selected.key is not None and _thread_key(thread) != _Selected.key:
-        _reset_selection()
-
-
-# py-locals and py-print ask for both, so that using one after the other
-# decodes the process once.
-VARIABLE_FLAGS = _lib.SNAP_LOCALS | _lib.SNAP_KEEP_SOURCE
-
-
-class PyFrame:
-    """One Python frame of the selected thread, with its indices in the
-    snapshot (for Snapshot.lookup)."""
-
-    def __init__(self, interp: int, thread: int, frame: int, data: dict):
-        self.interp, self.thread, self.frame, self.data = interp, thread, frame, data
-
-
-def _python_frames(snap: _lib.Snapshot, lwp: int) -> List[PyFrame]:
-    """The Python frames of the thread with this LWP, innermost first. A
-    thread that entered sub-interpreters has a thread state in each: the
-    later interpreters' frames are the inner ones."""
-    proc = snap.data["processes"][0]
-    frames = []
-    interps = proc.get("interpreters", [])
-    for i in reversed(range(len(interps))):
-        for t, th in enumerate(interps[i].get("threads", [])):
-            if th.get("tid") == lwp:
-                frames.extend(PyFrame(i, t, f, fr) for f, fr in enumerate(th.get("frames", [])))
-    return frames
-
-
-def _no_python_frame(thread: gdb.InferiorThread) -> gdb.GdbError:
-    return gdb.GdbError("Unable to locate python frame: thread %d (LWP %d) has no Python frames"
-                        % (thread.num, thread.ptid[1]))
-
-
-def _selected_frames(flags: int = 0) -> Tuple[_lib.Snapshot, List[PyFrame], gdb.InferiorThread]:
-    thread = _selected_thread()
-    snap = target.snapshot(thread.inferior, flags)
-    frames = _python_frames(snap, thread.ptid[1])
-    if not frames:
-        raise _no_python_frame(thread)
-    key = _thread_key(thread)
-    if _Selected.key != key:
-        _Selected.key, _Selected.index = key, 0
-    if _Selected.index >= len(frames):
-        _Selected.index = len(frames) - 1
-    return snap, frames, thread
-
-
-_SOURCE_MAX = 16 << 20
-
-
-def _source_lines(path: str) -> Optional[List[str]]:
-    """The lines of a source file the target names (co_filename is target
-    data): only a regular file, opened without blocking, at most 16 MiB."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _SOURCE_MAX:
-            return None
-        with os.fdopen(fd, "r", encoding="utf-8", errors="replace", closefd=False) as f:
-            return f.readlines()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def _frame_line(index: int, fr: dict) -> str:
-    """'#N qualname (file:line)' and the source line under it, as py-up prints."""
-    if fr.get("error"):
-        return "#%d ??? (%s)\n" % (index, fr["error"])
-    line = fr.get("line", 0)
-    where = "%s:%d" % (fr["file"], line) if line > 0 else fr["file"]
-    out = "#%d %s (%s)\n" % (index, fr["qualname"], where)
-    lines = _source_lines(fr["file"]) if line > 0 else None
-    if lines and line <= len(lines):
-        out += "    %s\n" % lines[line - 1].strip()
-    return out
+def _depth_option(cmd: PyxrayCommand, opts: Dict[str, bool], rest: List[str]) -> int:
+    """N of --depth N (taken out of rest), 0 without it."""
+    if not opts.get("--depth"):
+        return 0
+    if not rest or not rest[0].isdigit() or not 1 <= int(rest[0]) <= 1000:
+        raise cmd.bad_usage("--depth takes a number from 1 to 1000")
+    if opts.get("--no-children"):
+        raise cmd.bad_usage("--depth goes without --no-children")
+    return int(rest.pop(0))
 
 
 # ---- commands ----
@@ -229,13 +126,14 @@ zombies and processes that exit meanwhile are listed as such.
         if opts["--group"] and opts["--no-group"]:
             raise self.bad_usage("--group and --no-group together")
         if opts["--attach"]:
-            from . import attach
-            attach.attach_children(depth, quiet=opts["--json"])
+            _done, report = inferiors.attach_children(depth)
+            if not opts["--json"]:
+                gdb.write(report)
         flags = (_lib.SNAP_LOCALS if opts["--locals"] else 0) | \
             (_lib.SNAP_TASKS if opts["--tasks"] else 0)
-        entries = tree.entries(flags, not opts["--no-children"], depth)
+        entries = inferiors.entries(flags, not opts["--no-children"], depth)
         if opts["--json"]:
-            gdb.write(_json_document(entries, opts["--locals"], opts["--tasks"]))
+            gdb.write(json_document(entries, opts["--locals"], opts["--tasks"]))
             return
         base = (_lib.FMT_LOCALS if opts["--locals"] else 0) | _lib.FMT_SOURCE | \
             (_lib.FMT_NO_FOLD if opts["--no-group"] else 0) | \
@@ -244,69 +142,42 @@ zombies and processes that exit meanwhile are listed as such.
         for entry in entries:
             if entry.snapshot is not None:
                 group = opts["--group"] or (entry.tree and not opts["--no-group"])
-                parts.append(entry.snapshot.text(base | (_lib.FMT_GROUP if group else 0)))
+                parts.append(entry.snapshot.text(base | (_lib.FMT_GROUP if group else 0),
+                                                 frames_hint=settings.FRAMES_HINT))
             else:
                 parts.append("%s\n" % entry.error)
         gdb.write("\n".join(parts))
 
 
-def _depth_option(cmd: PyxrayCommand, opts: Dict[str, bool], rest: List[str]) -> int:
-    """N of --depth N (taken out of rest), 0 without it."""
-    if not opts.get("--depth"):
-        return 0
-    if not rest or not rest[0].isdigit() or not 1 <= int(rest[0]) <= 1000:
-        raise cmd.bad_usage("--depth takes a number from 1 to 1000")
-    if opts.get("--no-children"):
-        raise cmd.bad_usage("--depth goes without --no-children")
-    return int(rest.pop(0))
-
-
-def _json_document(entries: Sequence[target.Entry], with_locals: bool,
-                   with_tasks: bool = False) -> str:
+def json_document(entries: Sequence, with_locals: bool, with_tasks: bool = False) -> str:
     """{"schema_version": 1, "processes": [...]} over every inferior; one that
     could not be read is a process carrying its "error"."""
+    import json  # on first use
+
+    return json.dumps({"schema_version": _schema(entries),
+                       "processes": processes(entries, with_locals, with_tasks)}) + "\n"
+
+
+def processes(entries: Sequence, with_locals: bool, with_tasks: bool = False) -> List[dict]:
+    """The processes of every entry as JSON dicts; an inferior that could
+    not be read is a process with its "error"."""
     procs = []
     for entry in entries:
         if entry.snapshot is not None:
-            procs.extend(processes(entry.snapshot, with_locals, with_tasks))
+            procs.extend(entry.snapshot.process_documents(with_locals, with_tasks))
         else:
-            procs.append(_error_process(entry))
-    import json  # on first use
-
-    return json.dumps({"schema_version": _lib_schema(entries), "processes": procs}) + "\n"
-
-
-_TASK_KEYS = ("tasks_source", "tasks_error", "tasks_of_stopped_loops")
+            inf = entry.inferior
+            procs.append({"pid": inf.pid, "ppid": 0, "python": False, "python_version": None,
+                          "executable": target.executable(inf), "argv": [],
+                          "python_path": None, "error": str(entry.error), "interpreters": []})
+    return procs
 
 
-def processes(snap: _lib.Snapshot, with_locals: bool, with_tasks: bool = False) -> List[dict]:
-    """The snapshot's processes as in its JSON; without locals or tasks
-    unless asked for (the snapshot cached at this stop may carry them)."""
-    procs = snap.data["processes"]
-    if with_locals and with_tasks:
-        return procs
-    return [dict(p, interpreters=[
-        dict({k: v for k, v in it.items() if with_tasks or k not in _TASK_KEYS}, threads=[
-            dict({k: v for k, v in th.items() if with_tasks or k not in ("tasks", "loop")},
-                 frames=[{k: v for k, v in fr.items() if with_locals or k != "locals"}
-                         for fr in th.get("frames", [])])
-            for th in it.get("threads", [])])
-        for it in p.get("interpreters", [])]) for p in procs]
-
-
-def _lib_schema(entries: Sequence[target.Entry]) -> int:
+def _schema(entries: Sequence) -> int:
     for entry in entries:
         if entry.snapshot is not None:
-            return entry.snapshot.data.get("schema_version", 1)
+            return entry.snapshot.schema_version
     return 1
-
-
-def _error_process(entry: target.Entry) -> dict:
-    inf = entry.inferior
-    exe = target.executable(inf)
-    return {"pid": inf.pid, "ppid": 0, "python": False, "python_version": None,
-            "executable": exe, "argv": [], "python_path": None, "error": str(entry.error),
-            "interpreters": []}
 
 
 class PyTasks(PyxrayCommand):
@@ -336,7 +207,7 @@ offsets when GDB knows its symbol), before that asyncio.tasks' sets.
             raise self.bad_usage("unexpected argument '%s'" % rest[0])
         entries = target.python_inferiors(_lib.SNAP_TASKS)
         if opts["--json"]:
-            gdb.write(_json_document(entries, False, True))
+            gdb.write(json_document(entries, False, True))
             return
         flags = _lib.FMT_ONLY_TASKS | _lib.FMT_SOURCE | \
             (_lib.FMT_NO_FOLD if opts["--no-group"] else 0)
@@ -363,14 +234,12 @@ Frames innermost first, in the traceback style, with each frame's source line.""
     def invoke(self, arg: str, from_tty: bool) -> None:
         if arg.strip():
             raise self.bad_usage("unexpected argument '%s'" % arg.strip())
-        thread = _selected_thread()
+        thread = selection.selected_thread()
         snap = target.snapshot(thread.inferior, self.snap_flags)
-        text = snap.text(self.fmt, thread.ptid[1])
-        # The text tells whether the thread has frames; the parsed snapshot
-        # (slower on deep stacks) is needed only to be sure it has none.
-        if '\n  File "' not in text and not _python_frames(snap, thread.ptid[1]):
-            raise _no_python_frame(thread)
-        gdb.write(text)
+        ost = snap.os_thread(thread.ptid[1])
+        if not ost.stacks:
+            raise selection.no_python_frame(thread)
+        gdb.write(snap.text(self.fmt, thread.ptid[1], frames_hint=settings.FRAMES_HINT))
 
 
 class PyBtFull(PyBt):
@@ -410,29 +279,24 @@ marked with '>'. N lists from line N, START,END that range."""
                 start, end = nums
             else:
                 raise self.bad_usage("bad range '%s'" % text)
-        _, frames, _ = _selected_frames()
-        fr = frames[_Selected.index].data
-        if fr.get("error"):
-            raise gdb.GdbError("Unable to read information on python frame: %s" % fr["error"])
-        lineno = fr.get("line", 0)
+        fr = selection.current()
+        if fr.error:
+            raise gdb.GdbError("Unable to read information on python frame: %s" % fr.error)
         if start is None:
-            start, end = lineno - 5, lineno + 5
+            start, end = fr.line - 5, fr.line + 5
         start = max(start, 1)
-        lines = _source_lines(fr["file"])
-        if lines is None:
-            raise gdb.GdbError("Unable to read %s: not a readable regular file" % fr["file"])
-        out = []
-        for i, line in enumerate(lines[start - 1:end]):
-            num = str(i + start)
-            if i + start == lineno:
-                num = ">" + num
-            out.append("%4s    %s" % (num, line if line.endswith("\n") else line + "\n"))
-        gdb.write("".join(out))
+        if end < start:
+            raise self.bad_usage("bad range '%s'" % text)
+        try:
+            gdb.write(model.source_listing(fr.file, start, end, fr.line))
+        except _lib.PyxrayError as e:
+            raise gdb.GdbError(str(e))
 
 
 class _PyMove(PyxrayCommand):
     step = 1
     end_message = ""
+    end_name = ""
 
     def invoke(self, arg: str, from_tty: bool) -> None:
         count = 1
@@ -441,13 +305,13 @@ class _PyMove(PyxrayCommand):
                 count = int(arg.strip())
             except ValueError:
                 raise self.bad_usage("bad count '%s'" % arg.strip())
-        _, frames, _ = _selected_frames()
-        new = _Selected.index + self.step * count
-        if new < 0 or new >= len(frames):
+        fr, index, moved = selection.move(self.step * count)
+        if moved == 0 and count != 0:
             gdb.write(self.end_message + "\n")
             return
-        _Selected.index = new
-        gdb.write(_frame_line(new, frames[new].data))
+        gdb.write(fr.text(index))
+        if abs(moved) < abs(count):
+            gdb.write("(%s: moved %d of %d frames)\n" % (self.end_name, abs(moved), abs(count)))
 
 
 class PyUp(_PyMove):
@@ -455,11 +319,13 @@ class PyUp(_PyMove):
 
 Usage: py-up [N]
 
-Moves N frames (default 1) towards the outermost Python frame."""
+Moves N frames (default 1) towards the outermost Python frame; past it, as
+far as the stack goes, and says so."""
 
     py_name = "py-up"
     step = 1
     end_message = "Unable to find an older Python frame"
+    end_name = "reached the outermost Python frame"
 
 
 class PyDown(_PyMove):
@@ -467,11 +333,13 @@ class PyDown(_PyMove):
 
 Usage: py-down [N]
 
-Moves N frames (default 1) towards the innermost Python frame."""
+Moves N frames (default 1) towards the innermost Python frame; past it, as
+far as the stack goes, and says so."""
 
     py_name = "py-down"
     step = -1
     end_message = "Unable to find a newer Python frame"
+    end_name = "reached the innermost Python frame"
 
 
 class PyLocals(PyxrayCommand):
@@ -486,12 +354,12 @@ One 'name = repr' line per argument, local, cell and free variable."""
     def invoke(self, arg: str, from_tty: bool) -> None:
         if arg.strip():
             raise self.bad_usage("unexpected argument '%s'" % arg.strip())
-        _, frames, _ = _selected_frames(VARIABLE_FLAGS)
-        fr = frames[_Selected.index].data
-        if fr.get("error"):
-            raise gdb.GdbError("Unable to read information on python frame: %s" % fr["error"])
-        out = ["%s = %s\n" % (v["name"], v["repr"] if v.get("repr") is not None
-                              else "<unreadable>") for v in fr.get("locals") or ()]
+        fr = selection.current(selection.VARIABLE_FLAGS)
+        if fr.error:
+            raise gdb.GdbError("Unable to read information on python frame: %s" % fr.error)
+        out = ["%s = %s\n" % (model.printable(v.name),
+                              model.printable(v.repr) if v.repr is not None else "<unreadable>")
+               for v in fr.locals or ()]
         gdb.write("".join(out))
 
 
@@ -501,7 +369,8 @@ class PyPrint(PyxrayCommand):
 Usage: py-print NAME
 
 Looks NAME up in the frame's locals, then its globals, then the builtins,
-and prints 'local|global|builtin 'NAME' = repr'."""
+and prints 'local|global|builtin 'NAME' = repr'. TAB completes the names
+of the frame's local variables."""
 
     py_name = "py-print"
 
@@ -510,15 +379,24 @@ and prints 'local|global|builtin 'NAME' = repr'."""
         if len(words) != 1:
             raise self.bad_usage("expected one NAME")
         name = words[0]
-        snap, frames, _ = _selected_frames(VARIABLE_FLAGS)
-        fr = frames[_Selected.index]
+        fr = selection.current(selection.VARIABLE_FLAGS)
         try:
-            scope, rep = snap.lookup(0, fr.interp, fr.thread, fr.frame, name)
+            scope, rep = fr.lookup(name)
         except _lib.PyxrayError as e:
             if e.code == _lib.E_NOT_FOUND:  # an error, so that scripts see it
                 raise gdb.GdbError("%r not found" % name)
             raise gdb.GdbError(str(e))
-        gdb.write("%s %r = %s\n" % (scope, name, rep))
+        gdb.write("%s %r = %s\n" % (scope, name, model.printable(rep)))
+
+    def complete(self, text: str, word: Optional[str]):
+        if len(text.split()) > 1 or (text.endswith(" ") and text.strip()):
+            return []
+        try:
+            fr = selection.current(selection.VARIABLE_FLAGS)
+        except Exception:  # no process, no Python frame: nothing to offer
+            return []
+        word = word or ""
+        return sorted({v.name for v in fr.locals or () if v.name.startswith(word)})
 
 
 class PyPs(PyxrayCommand):
@@ -545,64 +423,97 @@ multiprocessing name. Inferiors inside another one's tree appear only there.
         if rest:
             raise self.bad_usage("unexpected argument '%s'" % rest[0])
         out = []
-        for entry in tree.entries(0, not opts["--no-children"], depth, nonblocking=True):
+        for entry in inferiors.entries(0, not opts["--no-children"], depth, nonblocking=True):
             if not entry.tree:
-                out.append(_ps_text(entry))
+                out.append(_summary(entry))
                 continue
             # The inferior's own lines come from the snapshot cached at this
             # stop, as without a tree; the table from the tree's.
             try:
-                out.append(_ps_text(target.Entry(entry.inferior,
+                out.append(_summary(target.Entry(entry.inferior,
                                                  target.snapshot(entry.inferior), None)))
             except target.TargetError as e:
                 out.append("%s\n" % e)
-            n = len(entry.snapshot.data["processes"])
-            out.append("  process tree (%d processes):\n" % n)
-            out.append(tree.ps_table(entry.snapshot, "  "))
+            out.append("  process tree (%d processes):\n" % len(entry.snapshot.processes))
+            nums = {pid: str(num) for pid, num in tree.inferior_numbers().items()}
+            out.append(entry.snapshot.ps_table("  ", "INF", nums))
         gdb.write("".join(out))
 
 
-def _thread_label(th: dict) -> str:
-    label = str(th["tid"]) if th.get("tid", -1) >= 0 else hex(th.get("thread_id", 0))
-    if th.get("name"):
-        label += ' "%s"' % th["name"]
-    return label
-
-
-def _ps_text(entry: target.Entry) -> str:
+def _summary(entry) -> str:
+    """py-ps's lines for one inferior (formatted in C after GDB's label)."""
     inf = entry.inferior
     if entry.snapshot is None:
         return "%s\n" % entry.error
+    kind = {"core": "core", "native": "process"}.get(target.connection_type(inf), "remote")
     out = []
-    for proc in entry.snapshot.data["processes"]:
-        exe = proc.get("executable") or target.executable(inf) or "?"
-        kind = {"core": "core", "native": "process"}.get(target.connection_type(inf), "remote")
-        out.append("Inferior %d (%s %d): %s\n" % (inf.num, kind, proc["pid"], exe))
-        if proc.get("error"):
-            out.append("  error: %s\n" % proc["error"])
-            continue
-        interps = proc.get("interpreters", [])
-        threads = [th for it in interps for th in it.get("threads", [])]
-        out.append("  Python %s (%s)\n" % (proc.get("python_version") or "?",
-                                           proc.get("python_path") or "?"))
-        holder = [th for th in threads if th.get("holds_gil")]
-        nthreads = proc.get("threads", 0)
-        out.append("  %d thread%s; GIL: %s\n"
-                   % (nthreads, "" if nthreads == 1 else "s",
-                      "held by thread " + _thread_label(holder[0]) if holder else "not held"))
-        if len(interps) > 1 or (interps and not interps[0].get("main")):
-            for it in interps:
-                n = len(it.get("threads", []))
-                out.append("  interpreter %d%s: %d thread%s\n"
-                           % (it["id"], " (main)" if it.get("main") else "", n,
-                              "" if n == 1 else "s"))
+    for proc in entry.snapshot.processes:
+        out.append(proc.summary("Inferior %d (%s %d): " % (inf.num, kind, proc.pid)))
     return "".join(out)
 
 
-COMMANDS = (PyBtAll, PyTasks, PyBt, PyBtFull, PyList, PyUp, PyDown, PyLocals, PyPrint, PyPs)
-# Commands of other modules (attach.py, forks.py), appended when they are
-# imported, before install(): registered with these.
-EXTRA_COMMANDS: List[type] = []
+class PyAttachChildren(PyxrayCommand):
+    """Make every descendant Python process of the live inferiors a GDB inferior.
+
+Usage: py-attach-children [--depth N]
+
+Each descendant Python process that GDB does not hold yet (multiprocessing
+workers, the forkserver, subprocess children, at any depth) is attached in
+an inferior of its own, which `inferior N` selects for py-bt, py-locals,
+breakpoints... Its main thread is named after its multiprocessing name
+(ForkPoolWorker-3) or its script, as `info threads` shows. One line per
+process gives its inferior number; non-Python descendants and zombies are
+listed and left alone. The selected thread stays selected. GDB detaches
+from them as from any attached process (detach, kill, quit).
+  --depth N  at most N levels of descendants"""
+
+    options = ("--depth",)
+    py_name = "py-attach-children"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        opts, rest = _parse_options(self, arg)
+        depth = _depth_option(self, opts, rest)
+        if rest:
+            raise self.bad_usage("unexpected argument '%s'" % rest[0])
+        _done, report = inferiors.attach_children(depth)
+        gdb.write(report)
+
+
+class PyFollowForks(PyxrayCommand):
+    """Debug every process a Python program forks, each as an inferior.
+
+Usage: py-follow-forks [on | off]
+
+on: for a program run under GDB (gdb --args python app.py): detach-on-fork
+off, follow-fork-mode parent and schedule-multiple on, so that each forked
+child (multiprocessing workers of every start method, subprocess children)
+becomes an inferior that runs along with the parent; a breakpoint set before
+the fork stops in the children too. Each new Python child is announced with
+its pid, inferior number and the Python frame that forked it, and an exec()
+with the new command line. A child that exits is removed, and its parent
+selected, before the next prompt. py-bt-all covers every inferior.
+off: the three settings as they were before `on`. Without an argument:
+whether forks are followed."""
+
+    options = ()
+    py_name = "py-follow-forks"
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        words = arg.split()
+        if len(words) > 1 or (words and words[0] not in ("on", "off")):
+            raise self.bad_usage("expected 'on' or 'off'")
+        inferiors.cleanup()
+        if words:
+            gdb.write(inferiors.follow_forks(words[0] == "on"))
+        else:
+            gdb.write(inferiors.follow_forks_status())
+
+    def complete(self, text: str, word: Optional[str]):
+        return [w for w in ("on", "off") if w.startswith(word or "")]
+
+
+COMMANDS = (PyBtAll, PyTasks, PyBt, PyBtFull, PyList, PyUp, PyDown, PyLocals, PyPrint, PyPs,
+            PyAttachChildren, PyFollowForks)
 
 
 class PyxrayPrefix(gdb.Command):
@@ -626,7 +537,7 @@ def register(names: Optional[Set[str]] = None) -> None:
     try:
         if names is None:
             PyxrayPrefix()
-        for cls in COMMANDS + tuple(EXTRA_COMMANDS):
+        for cls in COMMANDS:
             if names is None or cls.py_name in names:
                 cls(cls.py_name)
             if names is None:
@@ -690,12 +601,4 @@ def take_back(*_args) -> None:
 def install() -> None:
     register()
     gdb.events.new_objfile.connect(take_back)
-    gdb.events.cont.connect(_reset_selection)
-    gdb.events.exited.connect(_reset_selection)
-    # A new stop, a `call`, or another program or core: a different stack.
-    for name in ("stop", "inferior_call", "clear_objfiles"):
-        event = getattr(gdb.events, name, None)
-        if event is not None:
-            event.connect(_reset_selection)
-    gdb.events.before_prompt.connect(_check_thread)
     gdb.events.before_prompt.connect(take_back)

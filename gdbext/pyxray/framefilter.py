@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: MIT
 """Python frames in GDB's backtrace: a frame filter ("pyxray", global,
 enabled) that shows, in place of each native `_PyEval_EvalFrameDefault`
-frame, the Python frames it runs, for `bt` and MI `-stack-list-frames`.
+frame, the Python frames it runs, with their arguments, for `bt` and MI
+`-stack-list-frames`.
 
-The Python frames come from the stop's one snapshot (target.snapshot()),
-taken only once a stack reaches an eval frame. Eval frames are recognised by
-name (minimal symbols suffice: stripped builds work) and matched in order,
-innermost first, to the thread's runs of Python frames (group_frames).
-`disable frame-filter global pyxray` or `bt -no-filters` gives the native
-stack; on any failure the native frames are shown unchanged.
+A peer of commands.py and mi.py: the Python frames come from the stop's one
+snapshot (stacks.python_groups), taken only once a stack reaches an eval
+frame, and are matched to eval frames as stacks.py describes. `disable
+frame-filter global pyxray` or `bt -no-filters` gives the native stack; on
+any failure the native frames are shown unchanged.
 
 One eval frame can run several Python frames (3.11+). The innermost of them
 decorates the native frame, keeping its level and pc; the others are that
@@ -17,148 +17,107 @@ or an address, and MI puts in the frame's `children` list. Each native frame
 thus stays one frame, so levels, `bt N`, `bt -N`, `frame N` and MI
 `-stack-list-frames LOW HIGH` mean what they mean without the filter.
 
+Arguments (`set pyxray frame-arguments`, on by default) are the frame's
+locals of kind "arg" with the C decoder's bounded reprs, printed bare (as
+python-gdb.py's py-bt does) through a pretty-printer for the values this
+filter makes. Of a stack deeper than `set pyxray max-frames` the innermost
+and outermost frames show, with a line where the others were left out.
+
 MI: GDB (13 to at least 15, gdb/python/py-framefilter.c) prints `level`,
 `addr`, `func`, `file`, `line` and `arch` for a filtered frame and never
 `fullname`, for native frames too. `file` is what filename() returns, so it
-is made absolute for Python frames (co_filename joined to a live process's
-working directory when relative), which is what a frontend that falls back
-to `file` needs to open the source.
+is made absolute for Python frames. Frontends that need `fullname` and the
+frame mapping use -py-stack-list-frames (mi.py) instead.
 """
 from __future__ import annotations
-
-import itertools
-import os
 
 import gdb
 from gdb.FrameDecorator import FrameDecorator
 
-from . import target
+from . import _lib, model, settings, stacks
+from .stacks import python_groups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
-    from typing import Iterable, Iterator, List, Optional
+    from typing import Dict, Iterable, Iterator, List, Optional
 
-# The C function that runs Python bytecode. 3.6-3.8 may also show
-# PyEval_EvalFrameEx, a wrapper that calls it through interp->eval_frame
-# (usually a tail call, absent from the stack): it runs no frame of its own,
-# so it is not counted. GCC may split off a `.cold` part.
-EVAL_FUNCTION = "_PyEval_EvalFrameDefault"
+# ---- argument values printed bare ----
 
-
-def is_eval_name(name: Optional[str]) -> bool:
-    """Whether a native function name is CPython's eval loop."""
-    if not name:
-        return False
-    return name == EVAL_FUNCTION or name.startswith(EVAL_FUNCTION + ".")
+# Values made here carry a key into _REPRS and this unusual type; the
+# pretty-printer below prints them as the repr they stand for.
+_REPRS: Dict[int, str] = {}
+_KEY_BASE = 0x7079780000000000  # "pyx" in the top bytes: no real pointer
+_value_type = None
 
 
-def _version(text: str) -> tuple:
-    parts = []
-    for p in text.split(".")[:2]:
-        digits = "".join(itertools.takewhile(str.isdigit, p))
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
+def _marker_type():
+    global _value_type
+    if _value_type is None:
+        _value_type = gdb.lookup_type("char").pointer().pointer().const().volatile()
+    return _value_type
 
 
-def group_frames(frames: List[dict], version: tuple) -> List[List[dict]]:
-    """The thread's Python frames (innermost first) split into the runs
-    that one native eval call executes, innermost first.
+class _ReprPrinter:
+    def __init__(self, text: str):
+        self.text = text
 
-    3.11+: an eval call runs Python-to-Python calls inline, from the
-    innermost frame up to and including the next frame marked `entry` (the
-    first one entered from C). Before 3.11 every Python frame has an eval
-    call of its own.
-    """
-    if version < (3, 11):
-        return [[f] for f in frames]
-    groups, cur = [], []
-    for f in frames:
-        cur.append(f)
-        if f.get("entry"):
-            groups.append(cur)
-            cur = []
-    if cur:  # an outermost run without an entry mark: still one eval call
-        groups.append(cur)
-    return groups
+    def to_string(self) -> str:
+        return self.text
 
 
-def _thread_stacks(data: dict, thread: "gdb.InferiorThread") -> List[List[dict]]:
-    """The Python stacks of one native thread, innermost first: one per
-    interpreter that has a thread state on it (a thread that called into a
-    sub-interpreter runs the sub-interpreter's frames above its own, so
-    sub-interpreters come first, the newest first)."""
-    _pid, lwp, tid = thread.ptid
-    native = lwp or tid
-    handle = None
-    found = []
-    for proc in data.get("processes", []):
-        for interp in proc.get("interpreters", []):
-            for t in interp.get("threads", []):
-                match = native and t.get("tid") == native
-                if not match and t.get("tid", -1) <= 0:
-                    # No LWP from the decoder: compare pthread_t instead.
-                    if handle is None:
-                        try:
-                            handle = int.from_bytes(thread.handle(), "little")
-                        except Exception:  # no libthread_db: no handle
-                            handle = 0
-                    match = handle and t.get("thread_id") == handle
-                if match:
-                    found.append((interp.get("main", False), -interp.get("id", 0),
-                                  t.get("frames", [])))
-    found.sort(key=lambda x: (x[0], x[1]))
-    return [frames for _main, _id, frames in found]
+def _lookup_printer(val: gdb.Value):
+    if not _REPRS:
+        return None
+    try:
+        if val.type.code != gdb.TYPE_CODE_PTR or str(val.type) != str(_marker_type()):
+            return None
+        text = _REPRS.get(int(val))
+    except (gdb.error, RuntimeError, ValueError):
+        return None
+    return _ReprPrinter(text) if text is not None else None
 
 
-def python_groups(thread: "gdb.InferiorThread") -> List[List[dict]]:
-    """Runs of Python frames per native eval call for thread, innermost
-    first (see group_frames)."""
-    snap = target.snapshot()
-    _pid, lwp, tid = thread.ptid
-    # One thread's frames as data: formatting and parsing the whole snapshot
-    # was most of the filter's cost on deep multi-threaded stacks.
-    data = snap.thread_data(lwp or tid) if (lwp or tid) else snap.data
-    version = (0, 0)
-    procs = data.get("processes", [])
-    if procs:
-        version = _version(procs[0].get("python_version") or "0.0")
-    stacks = _thread_stacks(data, thread)
-    if not stacks and data is not snap.data:
-        # The decoder may not know this thread's LWP (no native id before
-        # 3.11 on some targets): match on pthread_t over every thread.
-        data = snap.data
-        stacks = _thread_stacks(data, thread)
-    groups = []
-    for frames in stacks:
-        groups.extend(group_frames(frames, version))
-    return groups
+_REPRS_MAX = 1 << 20  # values made between two stops (each bt makes more)
 
 
-def _source_path(path: str, groups: Optional["_Groups"]) -> str:
-    """co_filename made absolute where it names a file relative to the
-    process's working directory (MI frontends open `file`; see the module
-    docstring); pseudo files ("<string>", "<frozen ...>") are left alone."""
-    if not path or path.startswith("<") or os.path.isabs(path) or groups is None:
-        return path
-    cwd = groups.cwd()
-    if not cwd:
-        return path
-    full = os.path.normpath(os.path.join(cwd, path))
-    return full if os.path.exists(full) else path
+def _repr_value(text: str) -> gdb.Value:
+    if len(_REPRS) >= _REPRS_MAX:
+        _REPRS.clear()
+    key = _KEY_BASE + len(_REPRS)
+    _REPRS[key] = text
+    return gdb.Value(key).cast(_marker_type())
 
+
+def _forget_reprs(*_args) -> None:
+    _REPRS.clear()
+
+
+class _Arg:
+    """An argument as GDB's frame-filter API wants it."""
+
+    def __init__(self, name: str, value: gdb.Value):
+        self._name, self._value = name, value
+
+    def symbol(self) -> str:
+        return self._name
+
+    def value(self) -> gdb.Value:
+        return self._value
+
+
+# ---- decorators ----
 
 class PythonFrameDecorator(FrameDecorator):
-    """One Python frame shown for a native eval frame.
+    """One Python frame (model.Frame) shown for a native eval frame.
 
     function() is the qualified name, filename() the source file (absolute
-    where it can be), line() the current line. Arguments and locals are
-    not given: `py-locals` reads those. `elided` holds the outer Python
-    frames the same eval call runs (3.11+), printed under this one.
+    where it can be), line() the current line, frame_args() its arguments
+    when the snapshot has locals. `elided` holds the outer Python frames
+    the same eval call runs (3.11+), printed under this one.
     """
 
-    def __init__(self, base, pyframe: dict, groups: Optional["_Groups"] = None,
-                 elided: Optional[List["PythonFrameDecorator"]] = None,
-                 outer: bool = False):
+    def __init__(self, base, pyframe, groups: Optional["_Groups"] = None,
+                 elided: Optional[List[FrameDecorator]] = None, outer: bool = False):
         super().__init__(base)
         self._py = pyframe
         self._groups = groups
@@ -171,14 +130,56 @@ class PythonFrameDecorator(FrameDecorator):
         return None if self._outer else super().address()
 
     def function(self):
-        return self._py.get("qualname") or self._py.get("function") or "???"
+        if self._py.error:
+            return "???"
+        return model.printable(self._py.qualname or self._py.function or "???")
 
     def filename(self):
-        path = self._py.get("file")
-        return _source_path(path, self._groups) if path else None
+        path = self._py.file
+        if not path:
+            return None
+        return model.printable(stacks.source_path(path,
+                                                  self._groups.cwd() if self._groups else None))
 
     def line(self):
-        return self._py.get("line") or None
+        return self._py.line or None
+
+    def frame_args(self):
+        args = self._py.arguments
+        if not args:
+            return None
+        return [_Arg(model.printable(a.name),
+                     _repr_value(model.printable(a.repr) if a.repr is not None
+                                 else "<unreadable>"))
+                for a in args]
+
+    def frame_locals(self):
+        return None
+
+    def elided(self):
+        return iter(self._elided) if self._elided else None
+
+
+class _NoteDecorator(FrameDecorator):
+    """A line saying how many Python frames of a deep stack were left out
+    there, and how to see them."""
+
+    def __init__(self, base, text: str, elided: Optional[List[FrameDecorator]] = None):
+        super().__init__(base)
+        self._text = text
+        self._elided = elided
+
+    def address(self):
+        return None if not self._elided else super().address()
+
+    def function(self):
+        return self._text
+
+    def filename(self):
+        return None
+
+    def line(self):
+        return None
 
     def frame_args(self):
         return None
@@ -203,17 +204,6 @@ class _UnnamedFrame(FrameDecorator):
         return "??"
 
 
-def _live_cwd(inf) -> Optional[str]:
-    """The working directory of a live local inferior (relative
-    co_filenames are relative to it), None for cores and remote targets."""
-    try:
-        if target.connection_type(inf) == "native" and inf.pid > 0:
-            return os.readlink("/proc/%d/cwd" % inf.pid)
-    except Exception:  # gone, or not ours to read
-        pass
-    return None
-
-
 class _Groups:
     """The thread's runs of Python frames, taken on first need: a stack
     without an eval frame (or a `bt 3` that stops before one) never takes a
@@ -221,15 +211,16 @@ class _Groups:
 
     def __init__(self, thread):
         self._thread = thread
-        self._groups: Optional[List[List[dict]]] = None
+        self._groups: Optional[List[list]] = None
         self._cwd: Optional[str] = None
         self._cwd_read = False
 
-    def _load(self) -> List[List[dict]]:
+    def _load(self) -> List[list]:
         if self._groups is None:
             self._groups = []
+            flags = _lib.SNAP_LOCALS if settings.frame_arguments() else 0
             try:
-                self._groups = python_groups(self._thread)
+                self._groups = python_groups(self._thread, flags)
             except Exception:  # no Python here, or unreadable: native frames
                 self._groups = []
         return self._groups
@@ -240,10 +231,10 @@ class _Groups:
         can take milliseconds)."""
         if not self._cwd_read:
             self._cwd_read = True
-            self._cwd = _live_cwd(gdb.selected_inferior())
+            self._cwd = stacks.live_cwd(gdb.selected_inferior())
         return self._cwd
 
-    def pop(self) -> Optional[List[dict]]:
+    def pop(self) -> Optional[list]:
         groups = self._load()
         return groups.pop(0) if groups else None
 
@@ -254,7 +245,7 @@ def _inner_eval_frames(level: int) -> int:
     and those frames' Python runs are not this one's."""
     n, f = 0, gdb.newest_frame()
     while f is not None and f.level() < level:
-        if is_eval_name(f.name()):
+        if stacks.is_eval_name(f.name()):
             n += 1
         f = f.older()
     return n
@@ -281,7 +272,7 @@ def decorate(frame_iter: Iterable, thread) -> Iterator:
                     for _ in range(_inner_eval_frames(frame.level())):
                         groups.pop()
             name = frame.name()
-            if not is_eval_name(name):
+            if not stacks.is_eval_name(name):
                 if name is None and frame.type() in _PLAIN_TYPES:
                     item = _UnnamedFrame(item)
                 yield item
@@ -290,9 +281,16 @@ def decorate(frame_iter: Iterable, thread) -> Iterator:
             if not run:
                 yield item
                 continue
-            outer = [PythonFrameDecorator(item, f, groups, outer=True)
-                     for f in run[1:]]
-            yield PythonFrameDecorator(item, run[0], groups, outer)
+            decorated = [_NoteDecorator(item, settings.omitted_text(x.count))
+                         if isinstance(x, stacks.Omitted)
+                         else PythonFrameDecorator(item, x, groups, outer=i > 0)
+                         for i, x in enumerate(run)]
+            if isinstance(decorated[0], _NoteDecorator):
+                decorated[0] = _NoteDecorator(item, decorated[0].function(), elided=decorated[1:])
+                yield decorated[0]
+                continue
+            decorated[0] = PythonFrameDecorator(item, run[0], groups, decorated[1:])
+            yield decorated[0]
         except Exception:  # keep the native frame
             yield item
 
@@ -318,13 +316,14 @@ class PyxrayFrameFilter:
 _filter: Optional[PyxrayFrameFilter] = None
 
 
-def register() -> PyxrayFrameFilter:
-    """Installs the filter in gdb.frame_filters (a reload replaces it)."""
+def install() -> PyxrayFrameFilter:
+    """Installs the filter in gdb.frame_filters (a reload replaces it) and
+    the printer of its argument values."""
     global _filter
     if _filter is None:
         _filter = PyxrayFrameFilter()
+        gdb.pretty_printers.append(_lookup_printer)
+        for name in ("cont", "stop", "exited"):
+            getattr(gdb.events, name).connect(_forget_reprs)
     gdb.frame_filters[_filter.name] = _filter
     return _filter
-
-
-register()

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Which memory a GDB inferior's snapshot comes from, and the snapshot cache.
+"""Which memory a GDB inferior's snapshot comes from, and the snapshot cache:
+the layer that turns GDB's inferiors into the model (model.Snapshot).
 
 A live local inferior is read by pid (GDB has already stopped it); a core
 file or a remote target is read through GDB (inferior.read_memory), with the
@@ -16,7 +17,7 @@ import re
 
 import gdb
 
-from . import _lib
+from . import _lib, model, settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -36,7 +37,7 @@ class TargetError(gdb.GdbError):
 
 class Entry(collections.namedtuple("Entry", "inferior snapshot error")):
     """One inferior with a process (gdb.Inferior): its snapshot
-    (_lib.Snapshot or None), or why there is none (TargetError or None)."""
+    (model.Snapshot or None), or why there is none (TargetError or None)."""
     __slots__ = ()
 
 
@@ -49,7 +50,7 @@ def invalidate(*_args) -> None:
     old = list(_cache.values())
     _cache.clear()
     for entry in old:
-        if isinstance(entry[3], _lib.Snapshot):
+        if isinstance(entry[3], model.Snapshot):
             entry[3].close()
 
 
@@ -264,11 +265,13 @@ def _other_executable_error(inf: gdb.Inferior) -> Optional[TargetError]:
     return TargetError("%s: %s: %s" % (describe(inf), why, fix))
 
 
-def _take(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapshot:
+def _take(inf: gdb.Inferior, flags: int, max_frames: int) -> model.Snapshot:
     try:
         if connection_type(inf) == "native":
-            return _lib.snapshot_pid(inf.pid, flags | _lib.SNAP_NONBLOCKING, max_frames)
-        return _take_reader(inf, flags, max_frames)
+            raw = _lib.snapshot_pid(inf.pid, flags | _lib.SNAP_NONBLOCKING, max_frames)
+        else:
+            raw = _take_reader(inf, flags, max_frames)
+        return model.Snapshot(raw, flags)
     except _lib.PyxrayError as e:
         other = _other_executable_error(inf)
         if other is not None:
@@ -284,12 +287,13 @@ def _identity(inf: gdb.Inferior) -> tuple:
 
 
 def snapshot(inferior: Optional[gdb.Inferior] = None, flags: int = 0,
-             max_frames: int = 0) -> _lib.Snapshot:
+             max_frames: int = 0) -> model.Snapshot:
     """The snapshot of `inferior` (default: the selected one) at this stop,
     decoded at most once per stop for a given set of flags: a request for
-    flags the cached snapshot lacks retakes it with both. Raises
-    TargetError."""
+    flags the cached snapshot lacks retakes it with both. max_frames 0:
+    the `set pyxray max-frames` setting. Raises TargetError."""
     inf = inferior or gdb.selected_inferior()
+    max_frames = max_frames or settings.max_frames()
     if not inf.pid:
         raise TargetError(NO_PROCESS)
     ident = _identity(inf)
@@ -303,7 +307,7 @@ def snapshot(inferior: Optional[gdb.Inferior] = None, flags: int = 0,
     try:
         snap = _take(inf, flags, max_frames)
     except TargetError as e:
-        if cached is None or not isinstance(cached[3], _lib.Snapshot):
+        if cached is None or not isinstance(cached[3], model.Snapshot):
             _store(inf, (ident, flags, max_frames, e))  # a good one stays
         raise
     _store(inf, (ident, flags, max_frames, snap))
@@ -313,7 +317,7 @@ def snapshot(inferior: Optional[gdb.Inferior] = None, flags: int = 0,
 def _store(inf: gdb.Inferior, entry: tuple) -> None:
     old = _cache.get(inf.num)
     _cache[inf.num] = entry
-    if old is not None and isinstance(old[3], _lib.Snapshot) and old[3] is not entry[3]:
+    if old is not None and isinstance(old[3], model.Snapshot) and old[3] is not entry[3]:
         old[3].close()
 
 

@@ -18,20 +18,16 @@ import os
 
 import gdb
 
-from . import _lib, target
+from . import _lib, model, settings, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
-    from typing import Callable, Dict, List, Set, Tuple
-
-
-# Run before each dump (forks.py removes the inferiors of exited children).
-BEFORE_ENTRIES: List[Callable[[], None]] = []
+    from typing import Dict, List, Set
 
 
 class TreeEntry(collections.namedtuple("TreeEntry", "inferior snapshot error tree")):
     """One inferior's part of a dump (gdb.Inferior): its snapshot
-    (_lib.Snapshot, a whole tree when `tree`) or why there is none
+    (model.Snapshot, a whole tree when `tree`) or why there is none
     (target.TargetError)."""
     __slots__ = ()
 
@@ -74,11 +70,13 @@ def _roots(table: Dict[int, int], live: Dict[int, gdb.Inferior]) -> List[int]:
     return [pid for pid in live if not any(a in live for a in ancestors(table, pid))]
 
 
-def _take_tree(inf: gdb.Inferior, flags: int, max_depth: int) -> _lib.Snapshot:
+def _take_tree(inf: gdb.Inferior, flags: int, max_depth: int) -> model.Snapshot:
+    flags |= _lib.SNAP_CHILDREN
     try:
-        return _lib.snapshot_pid(inf.pid, flags | _lib.SNAP_CHILDREN, 0, max_depth)
+        raw = _lib.snapshot_pid(inf.pid, flags, settings.max_frames(), max_depth)
     except _lib.PyxrayError as e:
         raise target.TargetError(str(e), e.code)
+    return model.Snapshot(raw, flags)
 
 
 def _plain(inf: gdb.Inferior, flags: int) -> TreeEntry:
@@ -88,12 +86,12 @@ def _plain(inf: gdb.Inferior, flags: int) -> TreeEntry:
         return TreeEntry(inf, None, e, False)
 
 
-def _pids(snap: _lib.Snapshot) -> Set[int]:
-    return {p["pid"] for p in snap.data["processes"]}
+def _pids(snap: model.Snapshot) -> Set[int]:
+    return {p.pid for p in snap.processes}
 
 
-def _any_python(snap: _lib.Snapshot) -> bool:
-    return any(p.get("python") for p in snap.data["processes"])
+def _any_python(snap: model.Snapshot) -> bool:
+    return any(p.python for p in snap.processes)
 
 
 def entries(flags: int = 0, children: bool = True, max_depth: int = 0,
@@ -104,12 +102,10 @@ def entries(flags: int = 0, children: bool = True, max_depth: int = 0,
     is not repeated. nonblocking reads the descendants without stopping
     them (py-ps). Raises TargetError when no inferior has a process, or no
     Python could be read anywhere."""
-    for fn in BEFORE_ENTRIES:
-        fn()
     infs = [inf for inf in gdb.inferiors() if inf.pid]
     if not infs:
         raise target.TargetError(target.NO_PROCESS)
-    trees: Dict[int, _lib.Snapshot] = {}
+    trees: Dict[int, model.Snapshot] = {}
     covered: Set[int] = set()
     if children:
         table = process_table()
@@ -130,7 +126,7 @@ def entries(flags: int = 0, children: bool = True, max_depth: int = 0,
                 snap = _take_tree(live[pid], snap_flags, max_depth)
             except target.TargetError:
                 continue  # the inferior alone says why (no permission, gone)
-            if len(snap.data["processes"]) < 2:  # they exited meanwhile
+            if len(snap.processes) < 2:  # they exited meanwhile
                 snap.close()
                 continue
             trees[pid] = snap
@@ -155,41 +151,3 @@ def entries(flags: int = 0, children: bool = True, max_depth: int = 0,
 def inferior_numbers() -> Dict[int, int]:
     """pid -> GDB inferior number, for every inferior with a process."""
     return {inf.pid: inf.num for inf in gdb.inferiors() if inf.pid}
-
-
-# ---- py-ps's table ----
-
-def _gil(proc: dict) -> str:
-    for it in proc.get("interpreters", []):
-        for th in it.get("threads", []):
-            if th.get("holds_gil"):
-                return str(th["tid"]) if th.get("tid", -1) >= 0 else hex(th["thread_id"])
-    return "-"
-
-
-def ps_table(snap: _lib.Snapshot, indent: str = "") -> str:
-    """The rows of `pyxray ps` for a tree snapshot, plus the GDB inferior
-    number (INF) of the processes GDB holds."""
-    nums = inferior_numbers()
-    out = ["%s%-12s %7s  %-9s %-12s %7s %7s %8s %4s  %s\n"
-           % (indent, "PID", "PPID", "PYTHON", "STATE", "THREADS", "INTERPS", "GIL", "INF",
-              "COMMAND")]
-    for p in snap.data["processes"]:
-        pid = "%s%d" % ("  " * min(p.get("depth", 0), 8), p["pid"])
-        python = p.get("python")
-        command = ("[%s] " % p["role"] if p.get("role") else "") + \
-            (" ".join(p.get("argv") or ()) or p.get("executable") or "")
-        err = p.get("error")
-        if err and python is False and "has no Python interpreter" in err:
-            err = None
-        if err:
-            command += "  (%s)" % err
-        out.append("%s%-12s %7d  %-9s %-12s %7s %7s %8s %4s  %s\n" % (
-            indent, pid, p.get("ppid", 0),
-            (p.get("python_version") or "?") if python else "-",
-            p.get("state") or "?",
-            p.get("threads", 0) if python else "-",
-            max(len(p.get("interpreters", [])) - 1, 0) if python else "-",
-            _gil(p) if python else "-",
-            nums.get(p["pid"], "-"), command))
-    return "".join(out)

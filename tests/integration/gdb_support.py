@@ -35,8 +35,11 @@ SUBSET = ("3.6", "3.10", "3.11", "3.12", "3.13")
 
 # What must never reach the user from a command: a Python traceback or a
 # crash of gdb itself.
+# (GDB's own crash says "Fatal signal: Segmentation fault"; a core of a
+# segfault it loads says "Program terminated with signal SIGSEGV,
+# Segmentation fault.", which is no crash.)
 CRASH_MARKERS = ("Traceback (most recent call last)", "Python Exception",
-                 "Error occurred in Python", "Segmentation fault",
+                 "Error occurred in Python", "Fatal signal: Segmentation fault",
                  "internal-error", "A problem internal to GDB",
                  "AddressSanitizer", "runtime error:")
 

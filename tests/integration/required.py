@@ -39,6 +39,7 @@ REQUIRED_TOOLS = {
     "readelf": "binutils",
     "nm": "binutils",
     "xz": "xz-utils",
+    "tmux": "tmux",
 }
 
 HOW = ("./dev test provides it: it installs the tools and unpacks "

@@ -80,6 +80,16 @@ def bt(target, workdir):
     for i in range(1, 9):
         s.cmd("climb %d" % i, "py-up")
     s.cmd("up at top", "py-up")
+    s.cmd("up 10 at top", "py-up 10")
+    s.cmd("down 20", "py-down 20")    # from #8: to #0, 8 of 20
+    s.cmd("up 3", "py-up 3")
+    s.cmd("up 10", "py-up 10")        # from #3: to #8, 5 of 10
+    s.cmd("complete top", "complete py-print s")
+    s.cmd("down 7", "py-down 7")      # #1: descend(n, leaf)
+    s.cmd("complete n", "complete py-print n")
+    s.cmd("complete l", "complete py-print l")
+    s.cmd("complete none", "complete py-print zz")
+    s.cmd("complete second", "complete py-print n l")
     # The same through the prefix command, on worker-1.
     s.lwp("lwp prefix", rep["worker-1"]["tid"])
     s.cmd("bt-full", "py-bt-full")
@@ -352,6 +362,24 @@ def test_list_and_navigation(bt, target):
     assert len(frames) == 9
     top = bt["up at top"]
     assert oldest in top.get("out", "") + top.get("error", ""), top
+    # py-up N / py-down N past an end: as far as the stack goes, and say so
+    assert oldest in bt.out("up 10 at top"), bt["up 10 at top"]
+    lines = text_lines(bt.out("down 20"))
+    check_moved("\n".join(lines[:-1]), 0, f0)
+    assert lines[-1] == "(reached the innermost Python frame: moved 8 of 20 frames)", lines
+    check_moved(bt.out("up 3"), 3, frames[3])
+    lines = text_lines(bt.out("up 10"))
+    check_moved("\n".join(lines[:-1]), 8, frames[8])
+    assert lines[-1] == "(reached the outermost Python frame: moved 5 of 10 frames)", lines
+
+
+def test_print_completes_locals(bt):
+    """py-print completes the selected Python frame's variable names."""
+    assert text_lines(bt.out("complete top")) == ["py-print self"], bt["complete top"]
+    assert text_lines(bt.out("complete n")) == ["py-print n"], bt["complete n"]
+    assert text_lines(bt.out("complete l")) == ["py-print leaf"]
+    assert bt.out("complete none").strip() == ""
+    assert bt.out("complete second").strip() == ""
 
 
 def test_print(bt, target):

@@ -31,11 +31,11 @@ QUIET = ["-iex", "set auto-load python-scripts off",
 EVAL = "_PyEval_EvalFrameDefault"
 THREAD_HEADER = re.compile(r"^Thread \d+ \(.*\(LWP (\d+)\)")
 FRAME_LINE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S*) \(")
-# A frame the filter printed: qualname, no arguments, file:line. The
+# A frame the filter printed: qualname, the Python arguments, file:line. The
 # innermost of a run has the level (and the eval frame's pc), the rest are
 # indented by GDB's elided-frame printing.
-PY_TOP = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(\) at (.+):(\d+)$")
-PY_CHILD = re.compile(r"^    (\S+) \(\) at (.+):(\d+)$")
+PY_TOP = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \((.*)\) at (.+):(\d+)$")
+PY_CHILD = re.compile(r"^    (\S+) \((.*)\) at (.+):(\d+)$")
 MARKS = ("@@filtered@@", "@@native@@", "@@failing@@", "@@end@@")
 
 
@@ -79,6 +79,7 @@ class Backtrace(object):
         self.names = {}           # level -> function as printed
         self.python = []          # (qualname, file, line) innermost first
         self.runs = {}            # level -> [python frames of that run]
+        self.args = []            # the arguments as printed, with self.python
         self.stray = []           # indented lines not under a Python frame
         run = None
         for line in lines:
@@ -89,20 +90,22 @@ class Backtrace(object):
                 self.names[level] = m.group(2)
                 run = None
                 p = PY_TOP.match(line)
-                if p and is_python_file(p.group(3)):
-                    fr = (p.group(2), p.group(3), int(p.group(4)))
+                if p and is_python_file(p.group(4)):
+                    fr = (p.group(2), p.group(4), int(p.group(5)))
                     run = self.runs.setdefault(level, [])
                     run.append(fr)
                     self.python.append(fr)
+                    self.args.append(p.group(3))
                 continue
             c = PY_CHILD.match(line)
-            if c and is_python_file(c.group(2)):
-                fr = (c.group(1), c.group(2), int(c.group(3)))
+            if c and is_python_file(c.group(3)):
+                fr = (c.group(1), c.group(3), int(c.group(4)))
                 if run is None:
                     self.stray.append(line)
                 else:
                     run.append(fr)
                     self.python.append(fr)
+                    self.args.append(c.group(2))
 
     def eval_levels(self):
         return [lv for lv in self.levels if self.names[lv] == EVAL
@@ -189,6 +192,27 @@ def test_bt_multi_frame_runs(cli, target):
             "descend", "worker_two"], bt.lines
     else:
         assert [f[0] for f in first] == ["inner"], bt.lines
+
+
+def test_bt_arguments(cli, target):
+    """Each Python frame shows its arguments with their reprs, bare, as
+    python-gdb.py's py-bt does (and an argument a closure captures, 3.11+)."""
+    by_name = {}
+    for name in ("worker-1", "worker-2"):
+        tid = target.report["threads"][name]["tid"]
+        bt = Backtrace(split_threads(sections(cli.out)[MARKS[0]])[tid])
+        for (qualname, _file, _line), args in zip(bt.python, bt.args):
+            by_name.setdefault(qualname.split(".")[-1], []).append(args)
+    assert re.match(r"^self=<Parker object at 0x[0-9a-f]+>$", by_name["_block"][0]), by_name
+    assert re.match(r"^self=<Parker object at 0x[0-9a-f]+>$", by_name["park"][0]), by_name
+    assert re.match(r"^reg=<Registry object at 0x[0-9a-f]+>$", by_name["worker_one"][0]), by_name
+    assert [a.split(",")[0] for a in by_name["descend"]] == ["n=0", "n=1", "n=2", "n=3"], by_name
+    assert all(re.search(r", leaf=<function\b.* at 0x[0-9a-f]+>$", a)
+               for a in by_name["descend"]), by_name
+    assert by_name["inner"] == [""], by_name
+    if target.variant.version >= (3, 11):
+        assert re.match(r"^reg=<Registry object at 0x[0-9a-f]+>$", by_name["worker_two"][0]), \
+            by_name
 
 
 def test_disabled_gives_native_bt(cli, target):

@@ -6,6 +6,7 @@
 
 #include <pyxray/error.h>
 #include <pyxray/format.h>
+#include <pyxray/frontend.h>
 #include <pyxray/memsrc.h>
 #include <pyxray/snapshot.h>
 #include <pyxray/target.h>

@@ -80,6 +80,10 @@ static const char *kind_of(struct pyx_decoder *d, const struct pyx_code *code, i
 {
 	if (code->localkinds) {
 		uint8_t k = code->localkinds[i];
+		/* 3.11+: the arguments lead localsplus, cells among them too
+		 * (an argument a closure captures). */
+		if (i < nargs)
+			return "arg";
 		if (k & PYX_CO_FAST_CELL)
 			return "cell";
 		if (k & PYX_CO_FAST_FREE)

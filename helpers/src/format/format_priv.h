@@ -14,6 +14,16 @@ void pyx_format_json_to(const struct pyx_snapshot *snap, const struct pyx_format
 void pyx_format_ps_to(const struct pyx_snapshot *snap, const struct pyx_format_opts *opts,
 		      struct pyx_out *out);
 
+/* The process table after `prefix` on each line (NULL: none), with a
+ * host's column before COMMAND (NULL: none); pyx_format_ps_to without. */
+struct pyx_ps_column;
+void pyx_format_ps_table(const struct pyx_snapshot *snap, const char *prefix,
+			 const struct pyx_ps_column *extra, struct pyx_out *out);
+
+/* One thread as a JSON object, as in the report (docs/json.md); tasks:
+ * with its loop and tasks. */
+void pyx_json_thread(struct pyx_out *o, const struct pyx_thread *th, int tasks);
+
 /* How the task printer prints a frame the way the thread report does. */
 struct pyx_task_printer {
 	struct pyx_out *out;

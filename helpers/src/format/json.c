@@ -136,6 +136,11 @@ static int has_native(const struct pyx_process *p)
 	return 0;
 }
 
+void pyx_json_thread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
+{
+	jthread(o, th, tasks);
+}
+
 static void jsignal(struct pyx_out *o, const struct pyx_process *p)
 {
 	pyx_out_printf(o, ", \"signal\": {\"number\": %d", p->signal);

@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <pyxray/frontend.h>
+
 #include "../snapshot/snapshot_priv.h"
 #include "../util/fmt.h"
 #include "format_priv.h"
@@ -19,12 +21,31 @@ static int64_t gil_holder(const struct pyx_process *p)
 	return -1;
 }
 
+/* The host's value of the extra column for pid, "-" when none. */
+static const char *extra_value(const struct pyx_ps_column *extra, pid_t pid)
+{
+	for (size_t i = 0; i < extra->n; i++)
+		if (extra->pids[i] == pid && extra->values[i])
+			return extra->values[i];
+	return "-";
+}
+
 void pyx_format_ps_to(const struct pyx_snapshot *snap, const struct pyx_format_opts *opts,
 		      struct pyx_out *out)
 {
 	(void)opts;
-	pyx_out_printf(out, "%-10s %7s  %-9s %-12s %7s %7s %8s  %s\n", "PID", "PPID", "PYTHON",
-		       "STATE", "THREADS", "INTERPS", "GIL", "COMMAND");
+	pyx_format_ps_table(snap, NULL, NULL, out);
+}
+
+void pyx_format_ps_table(const struct pyx_snapshot *snap, const char *prefix,
+			 const struct pyx_ps_column *extra, struct pyx_out *out)
+{
+	prefix = prefix ? prefix : "";
+	pyx_out_printf(out, "%s%-10s %7s  %-9s %-12s %7s %7s %8s  ", prefix, "PID", "PPID",
+		       "PYTHON", "STATE", "THREADS", "INTERPS", "GIL");
+	if (extra)
+		pyx_out_printf(out, "%4s  ", extra->title);
+	pyx_out_puts(out, "COMMAND\n");
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct pyx_process *p = &snap->procs[i];
 		char pid[32], gil[24];
@@ -36,7 +57,7 @@ void pyx_format_ps_to(const struct pyx_snapshot *snap, const struct pyx_format_o
 		else
 			pyx_snprintf(gil, sizeof gil, "-");
 		const char *state = pyx_state_name(p->state);
-		pyx_out_printf(out, "%-10s %7d  %-9s %-12s ", pid, (int)p->ppid,
+		pyx_out_printf(out, "%s%-10s %7d  %-9s %-12s ", prefix, pid, (int)p->ppid,
 			       p->is_python && p->python_version ? p->python_version : "-",
 			       state ? state : "?");
 		if (p->is_python)
@@ -44,6 +65,8 @@ void pyx_format_ps_to(const struct pyx_snapshot *snap, const struct pyx_format_o
 				       p->ninterps ? p->ninterps - 1 : 0, gil);
 		else
 			pyx_out_printf(out, "%7s %7s %8s  ", "-", "-", "-");
+		if (extra)
+			pyx_out_printf(out, "%4s  ", extra_value(extra, p->pid));
 		if (p->role) {
 			pyx_out_putc(out, '[');
 			pyx_out_text(out, p->role);

@@ -6,19 +6,17 @@
  * processes can be grouped, runs of one repeated frame are folded as
  * Python's tracebacks fold them, and frames left out of a deep stack are
  * counted where they were. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../snapshot/snapshot_priv.h"
 #include "../util/fmt.h"
 #include "format_priv.h"
+#include "source.h"
 
-enum { SOURCE_LINE_MAX = 512, SOURCE_FILE_MAX = 16 << 20 };
+enum { SOURCE_LINE_MAX = 512 };
 
 struct text_ctx {
 	const struct pyx_format_opts *opts;
@@ -27,42 +25,10 @@ struct text_ctx {
 	size_t threads_printed; /* without headers, a blank line separates threads */
 	char cwd[1024];		/* ours, for --short-paths; "" when unknown */
 	const struct pyx_process *proc; /* the process being printed */
-	/* source cache: the last file read */
-	char *src_path;
-	char *src_text;
-	size_t src_len;
+	struct pyx_source_cache src; /* the last source file read */
 };
 
 /* ---- source lines ---- */
-
-/* A source file named by the target (co_filename is target data): only a
- * regular file, opened without blocking (a FIFO must not hang us), at most
- * SOURCE_FILE_MAX bytes. NULL when it cannot be read. */
-static char *read_source(const char *path, size_t *len)
-{
-	struct stat st;
-	char *text = NULL;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SOURCE_FILE_MAX)
-		goto out;
-	size_t size = (size_t)st.st_size, got = 0;
-	text = malloc(size + 1);
-	while (text && got < size) {
-		ssize_t n = read(fd, text + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (text)
-		*len = got;
-out:
-	close(fd);
-	return text;
-}
 
 /* Line `line` of a frame's file (from a one-file cache), or NULL. A
  * relative co_filename is taken from the process's working directory. */
@@ -77,29 +43,13 @@ static const char *source_line(struct text_ctx *c, const struct pyx_process *p, 
 		pyx_snprintf(joined, sizeof joined, "%s/%s", p->cwd, file);
 		path = joined;
 	}
-	if (!c->src_path || strcmp(c->src_path, path)) {
-		free(c->src_path);
-		free(c->src_text);
-		c->src_path = strdup(path);
-		c->src_text = NULL;
-		c->src_len = 0;
-		c->src_text = read_source(path, &c->src_len);
-	}
-	if (!c->src_text)
+	const char *s;
+	if (pyx_source_load(&c->src, path) < 0 || !(s = pyx_source_get_line(&c->src, line, len)))
 		return NULL;
-	const char *s = c->src_text, *end = s + c->src_len;
-	for (int i = 1; i < line && s < end; i++) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			return NULL;
-		s = nl + 1;
-	}
-	if (s >= end)
-		return NULL;
-	while (s < end && (*s == ' ' || *s == '\t'))
+	while (*len && (*s == ' ' || *s == '\t')) {
 		s++;
-	const char *nl = memchr(s, '\n', (size_t)(end - s));
-	*len = (size_t)((nl ? nl : end) - s);
+		(*len)--;
+	}
 	while (*len && (s[*len - 1] == '\r' || s[*len - 1] == ' '))
 		(*len)--;
 	if (*len > SOURCE_LINE_MAX)
@@ -810,8 +760,6 @@ void pyx_format_text_to(const struct pyx_snapshot *snap, const struct pyx_format
 	if ((opts->flags & PYX_FMT_SHORT_PATHS) && !getcwd(c.cwd, sizeof c.cwd))
 		c.cwd[0] = '\0';
 	print_processes(&c, snap);
-	if (c.src_path) { /* only with PYX_FMT_SOURCE, which the stub does not ask */
-		free(c.src_path);
-		free(c.src_text);
-	}
+	if (c.src.path) /* only with PYX_FMT_SOURCE, which the stub does not ask */
+		pyx_source_cache_deinit(&c.src);
 }

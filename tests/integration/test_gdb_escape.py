@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: MIT
+"""Bytes from a target never reach the terminal raw through the GDB
+extension: a function, an argument and a local value carrying ESC, BEL and
+a bidirectional override (tests/programs/evil_target.py) are escaped in
+py-bt, py-bt-all, py-locals, py-print, py-up, the frame filter's bt (its
+names and argument values) and the TUI's thread line, as the library's one
+escaper writes them (\\xNN, \\u{NNNN}).
+"""
+import json
+import os
+
+import pytest
+
+import gdb_support
+import support
+from gdb_support import Session
+
+PROGRAM = os.path.join(support.PROGRAMS, "evil_target.py")
+RAW = ("\x1b", "\x07", "\u202e")
+
+
+def params():
+    # code.replace, which makes the hostile names, is 3.8+.
+    return [p for p in gdb_support.subset_params() if p.values[0].version >= (3, 8)]
+
+
+@pytest.fixture(scope="module", params=params())
+def evil(request, workdir):
+    t = gdb_support.start_program(request.param, workdir, PROGRAM)
+    try:
+        line = t.readline(support.READY_TIMEOUT)
+        assert line.startswith("READY "), line
+        s = Session()
+        for cmd in ("py-bt", "py-bt-full", "py-bt-all", "py-bt-all --locals", "py-locals",
+                    "py-print value", "py-print arg\x1b]0;pwned\x07\x1b[31m\u202e", "bt",
+                    "py-up", "py-down"):
+            s.cmd(cmd, cmd)
+        s.execute(["-p", str(t.pid)], workdir)
+        yield t, s
+    finally:
+        t.kill()
+
+
+def test_no_raw_escape_reaches_the_terminal(evil):
+    t, s = evil
+    for key in s.keys:
+        step = s[key]
+        text = step.get("out", "") + step.get("error", "")
+        for raw in RAW:
+            assert raw not in text, (key, text)
+    assert "park\\x1b]0;pwned\\x07\\x1b[31m\\u{202e}" in s.out("py-bt-all"), s.out("py-bt-all")
+    assert "\\x1b]0;pwned\\x07" in s.out("py-locals"), s.out("py-locals")
+    assert "\\x1b]0;pwned\\x07" in s.out("py-print value"), s.out("py-print value")
+    bt = s.out("bt")
+    assert "park\\x1b]0;pwned" in bt and "arg\\x1b]0;pwned" in bt, bt

@@ -154,6 +154,22 @@ int report_option(struct report_args *ra, int c, const char *arg)
 	return 1;
 }
 
+int option_end(int c, char **argv, const char *cmd, const char *usage)
+{
+	char q[128];
+	if (c == 'h') {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (c == ':')
+		return usage_error("option '%s' needs a value",
+				   cli_quote(argv[optind - 1], q, sizeof q));
+	if (optopt && optopt != '?')
+		return usage_error("unknown option '-%c' for %s", optopt, cmd);
+	return usage_error("unknown option '%s' for %s", cli_quote(argv[optind - 1], q, sizeof q),
+			   cmd);
+}
+
 int report_args_check(const struct report_args *ra)
 {
 	if (ra->sopts.debug_dirs && !(ra->sopts.flags & PYX_SNAP_NATIVE))

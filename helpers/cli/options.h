@@ -37,6 +37,11 @@ void report_args_init(struct report_args *ra);
  * or the usage exit status (2) after printing the error. */
 int report_option(struct report_args *ra, int c, const char *arg);
 
+/* Ends the option loop on an option neither the command nor report_option()
+ * took: -h/--help prints `usage` and gives 0, a missing value or an unknown
+ * option gives the usage exit status after the error naming it. */
+int option_end(int c, char **argv, const char *cmd, const char *usage);
+
 /* Checks the shared options together once all are read: 0, or the usage
  * exit status after printing the error. */
 int report_args_check(const struct report_args *ra);

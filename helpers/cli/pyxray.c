@@ -220,7 +220,6 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	ra.sopts.cancel = &cancel_flag;
 	if (ps)
 		ra.sopts.flags = PYX_SNAP_CHILDREN | PYX_SNAP_NONBLOCKING;
-	char q[128];
 	/* GNU order: options anywhere ("dump PID --json"), "--" ends them. */
 	optind = 1;
 	opterr = 0;
@@ -244,21 +243,12 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 				return EXIT_USAGE;
 			ra.sopts.stop_timeout_ms = (unsigned)v;
 			continue;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs a value",
-					   cli_quote(argv[optind - 1], q, sizeof q));
 		}
 		if ((rc = report_option(&ra, c, optarg)) == 0)
 			continue;
 		if (rc != 1)
 			return rc;
-		if (optopt && optopt != '?')
-			return usage_error("unknown option '-%c' for %s", optopt, cmd);
-		return usage_error("unknown option '%s' for %s",
-				   cli_quote(argv[optind - 1], q, sizeof q), cmd);
+		return option_end(c, argv, cmd, usage_text);
 	}
 	pid_t pid = 0;
 	if ((rc = pid_operand(cmd, argc, argv, &pid)) != 0)
@@ -291,7 +281,6 @@ static int cmd_core(int argc, char **argv)
 	struct pyx_core_opts copts = {0};
 	struct report_args ra;
 	int c, rc, failed = 0;
-	char q[128];
 	report_args_init(&ra);
 	optind = 1;
 	opterr = 0;
@@ -307,19 +296,12 @@ static int cmd_core(int argc, char **argv)
 		case 'f':
 			copts.force = 1;
 			continue;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs a value",
-					   cli_quote(argv[optind - 1], q, sizeof q));
 		}
 		if ((rc = report_option(&ra, c, optarg)) == 0)
 			continue;
 		if (rc != 1)
 			return rc;
-		return usage_error("unknown option '%s' for core",
-				   cli_quote(argv[optind - 1], q, sizeof q));
+		return option_end(c, argv, "core", usage_text);
 	}
 	if (optind >= argc)
 		return usage_error("core needs a core file");

@@ -245,6 +245,23 @@ int pyx_proc_cmdline(pid_t pid, struct pyx_arena *arena, const char ***out, size
 	int rc = slurp(pid, "cmdline", 1u << 20, &text, &len, err);
 	if (rc < 0)
 		return rc;
+	char *copy = pyx_arena_alloc(arena, len + 1);
+	const char **argv = NULL;
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+		argv = pyx_proc_split_args(copy, len, arena, out_n);
+	}
+	free(text);
+	if (!argv)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	*out = argv;
+	return 0;
+}
+
+const char **pyx_proc_split_args(const char *text, size_t len, struct pyx_arena *arena,
+				 size_t *out_n)
+{
 	size_t argc = 0;
 	for (size_t i = 0; i < len; i++)
 		argc += text[i] == '\0';
@@ -253,20 +270,15 @@ int pyx_proc_cmdline(pid_t pid, struct pyx_arena *arena, const char ***out, size
 	if (argc > PYX_PROC_MAX_ARGS)
 		argc = PYX_PROC_MAX_ARGS;
 	const char **argv = pyx_arena_calloc(arena, argc + 1, sizeof *argv);
-	if (!argv) {
-		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
-		goto out;
-	}
+	if (!argv)
+		return NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < len && k < argc; k++) {
-		argv[k] = pyx_arena_strdup(arena, text + i);
-		i += strlen(text + i) + 1;
+		argv[k] = text + i;
+		i += strnlen(text + i, len - i) + 1;
 	}
-	*out = argv;
 	*out_n = k;
-out:
-	free(text);
-	return rc;
+	return argv;
 }
 
 const char *pyx_proc_exe(pid_t pid, struct pyx_arena *arena)
@@ -280,23 +292,32 @@ const char *pyx_proc_exe(pid_t pid, struct pyx_arena *arena)
 	return pyx_arena_strdup(arena, buf);
 }
 
+/* The fields of a stat file (/proc/PID/stat or a task's) after its comm
+ * field, read into buf; NULL when unreadable. comm may hold spaces and
+ * parentheses, so the fields start after the last ')'. */
+static const char *stat_fields(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p ? p + 1 : NULL;
+}
+
 /* The flags field (9th) of /proc/PID/stat, 0 when unreadable. */
 static unsigned long stat_flags(pid_t pid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
+	const char *p = stat_fields(path, buf, sizeof buf);
 	unsigned long flags = 0;
-	/* ") state ppid pgrp session tty_nr tpgid flags" */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+	/* "state ppid pgrp session tty_nr tpgid flags" */
+	if (!p || sscanf(p, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
 		return 0;
 	return flags;
 }
@@ -351,24 +372,15 @@ const char *pyx_proc_file_path(pid_t pid, const char *path, struct pyx_arena *ar
 	return path;
 }
 
-/* ppid from /proc/PID/stat; the comm field may hold spaces and parentheses,
- * so parse after the last ')'. */
+/* ppid from /proc/PID/stat, -1 when unreadable. */
 static pid_t stat_ppid(pid_t pid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
+	const char *p = stat_fields(path, buf, sizeof buf);
 	char state;
 	int ppid;
-	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+	if (!p || sscanf(p, " %c %d", &state, &ppid) != 2)
 		return -1;
 	return (pid_t)ppid;
 }
@@ -377,16 +389,8 @@ char pyx_proc_task_state(pid_t pid, pid_t tid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	const char *p = stat_fields(path, buf, sizeof buf);
+	return p && p[0] == ' ' ? p[1] : 0;
 }
 
 const char *pyx_proc_state_name(char state)

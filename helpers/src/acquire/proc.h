@@ -31,6 +31,13 @@ int pyx_proc_tasks(pid_t pid, pid_t **out, size_t *out_n, struct pyx_error *err)
 int pyx_proc_cmdline(pid_t pid, struct pyx_arena *arena, const char ***out, size_t *out_n,
 		     struct pyx_error *err);
 
+/* The NUL-separated arguments in text[0..len) (a cmdline file's bytes,
+ * NUL-terminated at len) as at most PYX_PROC_MAX_ARGS pointers into text,
+ * the array from the arena (signal-safe with a caller-buffer arena); NULL
+ * when the arena is full. */
+const char **pyx_proc_split_args(const char *text, size_t len, struct pyx_arena *arena,
+				 size_t *out_n);
+
 /* readlink /proc/PID/exe, in the arena; NULL when unreadable. */
 const char *pyx_proc_exe(pid_t pid, struct pyx_arena *arena);
 

@@ -51,22 +51,11 @@ static void read_argv(struct pyx_target *t)
 	close(fd);
 	text[len] = '\0';
 	size_t argc = 0;
-	for (size_t i = 0; i < len; i++)
-		argc += text[i] == '\0';
-	if (len && text[len - 1] != '\0')
-		argc++;
-	if (argc > PYX_PROC_MAX_ARGS)
-		argc = PYX_PROC_MAX_ARGS;
-	const char **argv = pyx_arena_calloc(t->arena, argc + 1, sizeof *argv);
+	const char **argv = pyx_proc_split_args(text, len, t->arena, &argc);
 	if (!argv)
 		return;
-	size_t k = 0;
-	for (size_t i = 0; i < len && k < argc; k++) {
-		argv[k] = text + i;
-		i += strnlen(text + i, len - i) + 1;
-	}
 	t->argv = argv;
-	t->argc = k;
+	t->argc = argc;
 }
 
 struct linux_dirent64 {

@@ -562,6 +562,23 @@ def start_target(variant, workdir, extra_args=(), env_add=None, script=None,
     return t
 
 
+def parked_target(workdir, vid="3.11"):
+    """Generator for a module fixture: threads_target.py on variant VID,
+    ready and parked, killed afterwards (use with ``yield from``)."""
+    import required
+    v = [v for v in VARIANTS if v.id == vid][0]
+    if v.absent:
+        required.absent(vid + ": " + v.absent)
+    t = start_target(v, workdir)
+    try:
+        t.wait_ready()
+        t.wait_parked()
+        RAN.add(v.id)
+        yield t
+    finally:
+        t.kill()
+
+
 def assert_maps_file(pid, path):
     with open("/proc/%d/maps" % pid) as f:
         maps = f.read()

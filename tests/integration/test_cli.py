@@ -4,24 +4,13 @@ process id (getopt permutes them; POSIXLY_CORRECT turns that off), `--`
 ends the options, and values after their option in either place."""
 import pytest
 
-import required
 import support
 from support import run_pyxray
 
 
 @pytest.fixture(scope="module")
 def target(workdir):
-    v = [v for v in support.VARIANTS if v.id == "3.11"][0]
-    if v.absent:
-        required.absent("3.11: " + v.absent)
-    t = support.start_target(v, workdir)
-    try:
-        t.wait_ready()
-        t.wait_parked()
-        support.RAN.add(v.id)
-        yield t
-    finally:
-        t.kill()
+    yield from support.parked_target(workdir)
 
 
 def test_options_after_pid(pyxray_bin, target):

@@ -15,7 +15,6 @@ import subprocess
 import pytest
 
 import gdb_support
-import required
 import support
 from support import run_pyxray
 
@@ -148,17 +147,7 @@ def keys_of(value, out):
 
 @pytest.fixture(scope="module")
 def target(workdir):
-    v = [v for v in support.VARIANTS if v.id == "3.11"][0]
-    if v.absent:
-        required.absent("3.11: " + v.absent)
-    t = support.start_target(v, workdir)
-    try:
-        t.wait_ready()
-        t.wait_parked()
-        support.RAN.add(v.id)
-        yield t
-    finally:
-        t.kill()
+    yield from support.parked_target(workdir)
 
 
 @pytest.fixture(scope="module")

@@ -155,18 +155,7 @@ def test_killed_at_every_point(pyxray_bin, shared_target, point, sig):
 def shared_target(workdir):
     """One threads_target.py (3.11) for every kill: each test leaves it
     running and answering, or fails."""
-    v = [v for v in support.VARIANTS if v.id == "3.11"][0]
-    if v.absent:
-        import required
-        required.absent("3.11: " + v.absent)
-    t = support.start_target(v, workdir)
-    try:
-        t.wait_ready()
-        t.wait_parked()
-        support.RAN.add(v.id)
-        yield t
-    finally:
-        t.kill()
+    yield from support.parked_target(workdir)
 
 
 @pytest.mark.parametrize("value", ["0", "abc", "60001", "-5"])

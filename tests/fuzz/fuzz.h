@@ -4,7 +4,7 @@
  * they link driver.c, which replays the seed corpus and a bounded number of
  * deterministic mutations of it in `make check`. Shared here: the format of
  * a memory-image input ("PYXW"), which the seed generator writes from the
- * unit tests' synthetic runtimes. */
+ * unit tests' synthetic runtimes, and inputs that are whole files. */
 #ifndef PYX_FUZZ_H
 #define PYX_FUZZ_H
 
@@ -30,5 +30,9 @@ struct fuzz_image {
 /* Parses an image input (bounded by size). 0, or -1 when it is not one. */
 int fuzz_image_parse(const uint8_t *data, size_t size, struct fuzz_image *out);
 void fuzz_image_close(struct fuzz_image *img);
+
+/* The input as a file (a memfd): its descriptor, and its /proc/self/fd
+ * path in path[0..64); -1 when it cannot be made. */
+int fuzz_file(const uint8_t *data, size_t size, const char *name, char path[64]);
 
 #endif

@@ -4,8 +4,6 @@
  * the argv scan of the initial stack, the mapped files' checks, reads of
  * memory the core describes, and pyx_core_check_exe. Input: the core's
  * bytes (seeds: tests/c/core_image.c's synthetic cores). */
-#include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "acquire/target.h"
@@ -14,14 +12,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
-	int fd = memfd_create("fuzz-core", MFD_CLOEXEC);
+	int fd = fuzz_file(data, size, "fuzz-core", path);
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	struct pyx_target *t = NULL;
 	if (pyx_target_open_core(path, NULL, &t, NULL) == 0) {
 		unsigned char buf[256];

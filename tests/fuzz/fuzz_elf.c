@@ -3,8 +3,6 @@
  * segments, sections, bytes at an address, build-ids (of the file, and of
  * the same bytes as an image in memory) and the read-only-data version
  * scan. Input: the file's bytes. */
-#include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "acquire/elf.h"
@@ -14,14 +12,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
-	int fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
+	int fd = fuzz_file(data, size, "fuzz-elf", path);
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	struct pyx_elf *elf = NULL;
 	if (pyx_elf_open(path, &elf, NULL) == 0) {
 		uint64_t a;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsing the "PYXW" memory-image inputs of fuzz.h: untrusted bytes, every
- * length checked against what is left. */
+/* The inputs of fuzz.h: parsing "PYXW" memory images (untrusted bytes,
+ * every length checked against what is left), and inputs as files. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -65,4 +68,17 @@ void fuzz_image_close(struct fuzz_image *img)
 {
 	pyx_memsrc_close(img->src);
 	img->src = NULL;
+}
+
+int fuzz_file(const uint8_t *data, size_t size, const char *name, char path[64])
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	snprintf(path, 64, "/proc/self/fd/%d", fd);
+	return fd;
 }

@@ -691,9 +691,6 @@ def test_ci_recipe_no_crash(workdir, pyxray_bin):
 def test_gdb_recipe(segv):
     """docs/cores.md's GDB batch script: the same crash through the scripting
     API (import pyxray; pyxray.snapshot()), no text parsed."""
-    if not os.path.exists(os.path.join(support.SRCDIR, "gdbext", "pyxray", "api.py")):
-        pytest.skip("the GDB scripting API (pyxray.snapshot(), branch gdb) is not in this "
-                    "tree yet")
     exe = python_of("3.11").interp.exe
     run = gdb_support.run_gdb(["-x", GDB_RECIPE, exe, segv.path])
     doc = json.loads(run.out[run.out.index("\n{") + 1:])

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gdb
 
-from . import _lib, inferiors, selection, stacks, target
+from . import _lib, inferiors, model, selection, stacks, target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing slows GDB's startup
@@ -92,13 +92,15 @@ def _ps() -> List[dict]:
 
 def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
     """One frame as an MI tuple, every value a string already (a stack can
-    have thousands: _mi_value's walk over them is too slow)."""
+    have thousands: _mi_value's walk over them is too slow). func and file
+    are display text, escaped as pyxray dump prints them; fullname is the
+    path itself, for opening the file."""
     row: Dict[str, Any] = {"level": str(sf.level), "kind": "python" if sf.python else "native"}
     if sf.pc is not None:
         row["addr"] = "0x%016x" % sf.pc
-    row["func"] = sf.name if sf.name is not None else "??"
+    row["func"] = model.printable(sf.name) if sf.name is not None else "??"
     if sf.file:
-        row["file"] = sf.file
+        row["file"] = model.printable(sf.file)
     if sf.fullname:
         row["fullname"] = sf.fullname
     if sf.line:
@@ -150,17 +152,17 @@ def _thread_rows() -> List[dict]:
             row = {"id": str(th.global_num), "inferior": str(inf.num), "pid": str(inf.pid),
                    "lwp": str(lwp)}
             if th.name:
-                row["gdb_name"] = th.name
+                row["gdb_name"] = model.printable(th.name)
             if snap is not None:
                 # One OS thread's JSON each, no whole-process parse: the
                 # stack requests that follow reuse these (model caches them).
                 ost = snap.os_thread(lwp)
                 row["python"] = "true" if ost.stacks else "false"
                 if ost.name:
-                    row["name"] = ost.name
+                    row["name"] = model.printable(ost.name)
                 row["holds_gil"] = "true" if ost.holds_gil else "false"
                 row["frames"] = str(sum(len(t.frames) for t in ost.stacks))
-                row["process"] = inferiors.label(ost)
+                row["process"] = model.printable(inferiors.label(ost))
             rows.append(row)
     return rows
 

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""Target for the escaping tests of the GDB extension: the main thread
-parks in a function whose name, argument name and local value carry
-terminal escapes (ESC, BEL, a bidirectional override), as a hostile
-program can make them (CPython 3.8+: code.replace). "READY <json>" (pid)
-goes to stdout once it is parked.
+"""Target for the escaping tests of the GDB extension and pyxray-dap: the
+main thread parks in a function whose name, argument name and local value
+carry terminal escapes (ESC, BEL, a bidirectional override), as does its
+thread name, as a hostile program can make them (CPython 3.8+:
+code.replace). "READY <json>" (pid) goes to stdout once it is parked.
 """
 import json
 import os
@@ -24,6 +24,7 @@ def main():
     if sys.version_info >= (3, 11):
         names["co_qualname"] = "park" + EVIL
     park.__code__ = code.replace(**names)
+    threading.current_thread().name = "Main" + EVIL
     r, _w = os.pipe()
     tid = int(os.readlink("/proc/thread-self").rsplit("/", 1)[1])
 

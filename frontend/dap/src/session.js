@@ -10,6 +10,7 @@
 // a process's descendants into the session.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const { GDBDebugSession } = require('cdt-gdb-adapter');
 const { Scope, Source, StackFrame, StoppedEvent, OutputEvent, InitializedEvent } =
@@ -49,9 +50,22 @@ class PyxrayDebugSession extends GDBDebugSession {
     // ---- GDB with pyxray's extension ----
 
     async spawn(args, gdb) {
-        await super.spawn(args, gdb);
-        const backend = gdb || this.gdb;
         const dir = args.pyxrayGdbext || gdbextDir();
+        if (args.pyxrayGdbext &&
+            !fs.existsSync(path.join(dir, 'pyxray', '__init__.py'))) {
+            throw new Error(`pyxrayGdbext ${dir} holds no pyxray package ` +
+                '(pyxray/__init__.py): set it to the gdbext directory of a pyxray ' +
+                'source tree or install, or leave it out');
+        }
+        try {
+            await super.spawn(args, gdb);
+        } catch (err) {
+            const what = (err instanceof Error ? err.message : String(err)).trim()
+                .replace(/\s+/g, ' ');
+            throw new Error(`GDB '${args.gdb || 'gdb'}' did not start (${what}): set gdb ` +
+                'to the path of a GDB built with Python (Debian: apt-get install gdb)');
+        }
+        const backend = gdb || this.gdb;
         // A pyxray that GDB's gdbinit loader imported already stays.
         const code = 'import os, sys; d = ' + pyString(dir) + '; ' +
             "(sys.path.insert(0, d) if os.path.isdir(os.path.join(d, 'pyxray')) " +

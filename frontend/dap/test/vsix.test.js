@@ -38,6 +38,7 @@ it('packages a .vsix with the debugger, its snippets and the adapter', () => {
             { encoding: 'utf8' });
         for (const f of ['extension/package.json', 'extension/src/pyxray-dap.js',
             'extension/src/session.js', 'extension/src/extension.js',
+            'extension/src/processes.js',
             'extension/node_modules/cdt-gdb-adapter/package.json',
             'extension/node_modules/@vscode/debugadapter/package.json']) {
             assert.ok(list.includes(f), `${f} not in the .vsix`);
@@ -55,6 +56,9 @@ it('packages a .vsix with the debugger, its snippets and the adapter', () => {
         assert.ok(bodies.some((b) => b.request === 'launch' && b.arguments));
         assert.ok(bodies.some((b) => b.request === 'launch' && b.coreFile));
         assert.ok(dbg.configurationAttributes.launch.properties.coreFile);
+        // ${command:pickProcess} in the attach snippet is this extension's.
+        assert.equal(dbg.variables.pickProcess, 'pyxray.pickProcess');
+        assert.ok(manifest.activationEvents.includes('onCommand:pyxray.pickProcess'));
         assert.deepEqual(manifest.contributes.commands.map((c) => c.command),
             ['pyxray.attachChildren']);
     } finally {

@@ -55,9 +55,7 @@ static int fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("pyxray: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	cli_vsay("", fmt, ap);
 	va_end(ap);
 	return EXIT_RUNTIME;
 }
@@ -742,7 +740,7 @@ int pyx_cli_arm(int argc, char **argv)
 			return fail("cannot %s pid %d through sys.remote_exec: %s", argv[0], (int)pid,
 				    msg);
 		} else {
-			fprintf(stderr, "pyxray: sys.remote_exec not used: %s; using GDB\n", msg);
+			cli_error("sys.remote_exec not used: %s; using GDB", msg);
 		}
 	}
 	pyx_snapshot_destroy(snap);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Options shared by the report commands (options.h), and the usage errors
+/* Options shared by the report commands (options.h), and the error lines
  * every command prints. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <pyxray/pyxray.h>
 
 #include "args.h"
 #include "options.h"
@@ -41,13 +43,30 @@ struct option *report_options(const struct option *own, struct option *out, size
 	return out;
 }
 
+void cli_vsay(const char *tail, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	char *escaped = NULL;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (pyx_format_escaped(msg, &escaped, NULL) < 0)
+		escaped = NULL;
+	fprintf(stderr, "pyxray: %s%s\n", escaped ? escaped : "out of memory", tail);
+	pyx_free(escaped);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vsay("", fmt, ap);
+	va_end(ap);
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("pyxray: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (see 'pyxray --help')\n", stderr);
+	cli_vsay(" (see 'pyxray --help')", fmt, ap);
 	va_end(ap);
 	return 2;
 }

@@ -8,6 +8,7 @@
 #define PYX_CLI_OPTIONS_H
 
 #include <getopt.h>
+#include <stdarg.h>
 
 #include <pyxray/pyxray.h>
 
@@ -51,7 +52,14 @@ int report_args_check(const struct report_args *ra);
  * on a terminal unless NO_COLOR is set). */
 unsigned report_format_flags(const struct report_args *ra, int group_default);
 
-/* Prints "pyxray: MESSAGE (see 'pyxray --help')" and returns 2. */
+/* Prints "pyxray: MESSAGE" and tail on stderr, the message escaped by the
+ * library's one escaper (a message may quote a path the user typed or a
+ * name that came from a target): every error line of the CLI. */
+void cli_vsay(const char *tail, const char *fmt, va_list ap);
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "pyxray: MESSAGE (see 'pyxray --help')" as cli_error does and
+ * returns 2. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The one PID operand of a command, after its options (getopt moved the

@@ -151,7 +151,7 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, int 
 	if (pyx_snapshot_take_pid(pid, sopts, &snap, &err) < 0) {
 		if (cancel_flag)
 			die_of_cancel_signal();
-		fprintf(stderr, "pyxray: %s\n", err.msg);
+		cli_error("%s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	if (cancel_flag) {
@@ -164,7 +164,7 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, int 
 	for (size_t i = 0; i < snap->nprocs; i++)
 		unread += snap->procs[i].error != 0;
 	if (!ps && unread == snap->nprocs) {
-		fprintf(stderr, "pyxray: %s\n", snap->procs[0].error_msg);
+		cli_error("%s", snap->procs[0].error_msg);
 		pyx_snapshot_destroy(snap);
 		return EXIT_RUNTIME;
 	}
@@ -184,11 +184,11 @@ static int take_and_print(pid_t pid, const struct pyx_snapshot_opts *sopts, int 
 		if (snap->procs[i].error == PYX_E_PERM && !denied++)
 			first = i;
 	if (ps && denied)
-		fprintf(stderr, "pyxray: %zu of %zu processes not readable: %s\n", denied,
-			snap->nprocs, snap->procs[first].error_msg);
+		cli_error("%zu of %zu processes not readable: %s", denied, snap->nprocs,
+			  snap->procs[first].error_msg);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
+		cli_error("%s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -317,7 +317,7 @@ static int cmd_core(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		pyx_error_clear(&err);
 		if (pyx_target_open_core(argv[optind + (int)i], &copts, &targets[opened], &err) < 0) {
-			fprintf(stderr, "pyxray: %s\n", err.msg);
+			cli_error("%s", err.msg);
 			failed = 1;
 			continue;
 		}
@@ -332,7 +332,7 @@ static int cmd_core(int argc, char **argv)
 	rc = pyx_snapshot_take(targets, opened, &ra.sopts, &snap, &err);
 	free(targets);
 	if (rc < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
+		cli_error("%s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	for (size_t i = 0; i < snap->nprocs; i++)
@@ -346,7 +346,7 @@ static int cmd_core(int argc, char **argv)
 			     &err);
 	pyx_snapshot_destroy(snap);
 	if (rc < 0) {
-		fprintf(stderr, "pyxray: %s\n", err.msg);
+		cli_error("%s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	return failed ? EXIT_RUNTIME : 0;

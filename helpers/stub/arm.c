@@ -21,6 +21,7 @@
 
 #include "../src/acquire/locate.h"
 #include "../src/acquire/proc.h"
+#include "../src/format/out.h"
 #include "stub.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -350,9 +351,12 @@ __attribute__((constructor)) static void stub_load(void)
 	if (!on || !*on)
 		return;
 	if (pyxray_arm(on, NULL, NULL) < 0) {
-		char line[sizeof last_error + 64];
-		int n = snprintf(line, sizeof line, "pyxray-stub: not armed: %s\n", last_error);
-		if (n > 0)
-			(void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+		/* The reason may quote the variable's value: escaped. */
+		struct pyx_out o;
+		pyx_out_init_fd(&o, 2);
+		pyx_out_puts(&o, "pyxray-stub: not armed: ");
+		pyx_out_text(&o, last_error);
+		pyx_out_putc(&o, '\n');
+		pyx_out_finish(&o, NULL);
 	}
 }

@@ -200,3 +200,19 @@ def test_target_strings_cannot_drive_the_terminal():
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("args", [
+    ["core", "we\x1b]0;pwned\x07ird"],
+    ["core", "--sysroot", "/nonexistent", "di\x1b[31mr/core"],
+    ["dump", "--max-frames", "\x1b[31m", "1"],
+    ["arm", "--dir", "d\x1b[2Jir", "1"],
+], ids=["core-file", "core-path", "usage", "arm-dir"])
+def test_error_lines_escaped(pyxray_bin, args):
+    """What the user typed comes back in an error line escaped, by the same
+    escaper as target strings: one line, no control character."""
+    res = run_pyxray(pyxray_bin, *args)
+    assert res.rc in (1, 2), res
+    assert res.err.count("\n") == 1 and res.err.startswith("pyxray: "), res
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f]", res.err), res
+    assert "\\x1b" in res.err, res

@@ -539,7 +539,9 @@ def test_bad_configuration_leaves_program_alone(workdir, dump_dir):
     for env_add, why in (({"PYXRAY_DUMP_ON": "usr3"}, "'usr3' is not a signal"),
                          ({"PYXRAY_DUMP_ON": "kill"}, "cannot be caught"),
                          ({"PYXRAY_DUMP_DIR": "/nonexistent/dir"}, "/nonexistent/dir"),
-                         ({"PYXRAY_DUMP_FORMAT": "xml"}, "use text or json")):
+                         ({"PYXRAY_DUMP_FORMAT": "xml"}, "use text or json"),
+                         # the reason quotes the value: escaped, as target bytes are
+                         ({"PYXRAY_DUMP_ON": "usr\x1b[31m"}, "'usr\\x1b[31m' is not")):
         env = dict(os.environ)
         env.update(stub_env(dump_dir, fmt="text"))
         env.update(env_add)
@@ -549,6 +551,7 @@ def test_bad_configuration_leaves_program_alone(workdir, dump_dir):
         assert res.returncode == 0 and res.stdout == b"True\n", (env_add, res)
         assert err.startswith("pyxray-stub: not armed: ") and why in err, (env_add, err)
         assert err.count("\n") == 1, err
+        assert "\x1b" not in err, err
 
 
 def test_loaded_without_variables_does_nothing(workdir):

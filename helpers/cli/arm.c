@@ -730,6 +730,12 @@ int pyx_cli_arm(int argc, char **argv)
 	int done = 0;
 	unsigned minor = (p->version_hex >> 16) & 0xff;
 	int pep768 = (p->version_hex >> 24) == 3 && minor >= 14;
+	if (!strcmp(o.via, "remote-exec") && !pep768) {
+		pyx_snapshot_destroy(snap);
+		return fail("pid %d runs Python %u.%u: sys.remote_exec (PEP 768) needs 3.14 or "
+			    "later; use --via gdb or --via auto",
+			    (int)pid, (unsigned)(p->version_hex >> 24), minor);
+	}
 	if (!strcmp(o.via, "remote-exec") || (!strcmp(o.via, "auto") && pep768)) {
 		int r = via_remote_exec(pid, &o, p, &st, stub, deadline, msg, sizeof msg, &armed);
 		if (r == REMOTE_OK) {

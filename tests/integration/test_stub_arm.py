@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+import required
 import support
 from support import run_pyxray
 from test_stub import STUB_APP, params, stub_lib, wait_dump
@@ -299,3 +300,23 @@ def test_arm_errors(workdir, pyxray_bin):
     assert res.rc == 1 and res.err == "pyxray: no such process: pid %d\n" % gone.pid, res
     res = run_pyxray(pyxray_bin, "arm", "--help")
     assert res.rc == 0 and "pyxray arm [--on SPEC]" in res.out, res
+
+
+def test_remote_exec_needs_314(workdir, pyxray_bin):
+    """--via remote-exec on a Python before 3.14 is refused with the version
+    and what to use instead, before anything is sent to the target (it
+    leaked an AttributeError from the target before)."""
+    v = [v for v in support.VARIANTS if v.id == "debian-3.11"][0]
+    if v.absent:
+        required.absent("debian-3.11: " + v.absent)
+    t = subprocess.Popen([v.interp.exe, "-c", "import time; time.sleep(300)"])
+    try:
+        res = run_pyxray(pyxray_bin, "arm", "--via", "remote-exec", t.pid)
+        assert res.rc == 1 and res.err == (
+            "pyxray: pid %d runs Python 3.11: sys.remote_exec (PEP 768) needs 3.14 or later; "
+            "use --via gdb or --via auto\n" % t.pid), res
+        support.assert_not_stopped(t.pid)
+        assert t.poll() is None
+    finally:
+        t.kill()
+        t.wait()

@@ -479,6 +479,11 @@ def test_static_executable_moved(workdir, pyxray_bin):
         os.rename(exe, moved)
         msg = one_line_error(core(pyxray_bin, path))
         assert exe in msg and "--exe PATH" in msg, msg
+        # A --exe that is not there is named as the problem (the message
+        # said the core's own executable was missing before).
+        msg = one_line_error(core(pyxray_bin, "--exe", exe + ".nope", path))
+        assert msg == ("pyxray: --exe %s.nope: No such file or directory; give the copy of "
+                       "%s that the core was made by" % (exe, exe)), msg
         res = core(pyxray_bin, "--exe", moved, "--json", path)
         assert res.rc == 0 and main_stack(res.json())[0] == "command_loop", res
         assert res.json()["processes"][0]["warnings"] == []

@@ -412,6 +412,13 @@ static void check_file(struct parse *p, struct pyx_memsrc *mem, struct cfile *f)
 	if (!f->tried || stat(f->tried, &st) < 0 || !S_ISREG(st.st_mode)) {
 		int elsewhere = f->tried && strcmp(f->tried, f->name);
 		f->status = FILE_MISSING;
+		if (f->is_exe && o->exe) { /* the user's own --exe: say what is wrong with it */
+			int gone = stat(o->exe, &st) < 0;
+			f->problem = pyx_arena_printf(
+			    a, "--exe %s: %s; give the copy of %s that the core was made by", o->exe,
+			    gone ? strerror(errno) : "not a regular file", f->name);
+			return;
+		}
 		f->problem = pyx_arena_printf(
 		    a, "%s%s%s is not on this machine%s%s: %s", f->is_exe ? "the executable " : "",
 		    f->name, f->deleted ? " (deleted after the process mapped it)" : "",

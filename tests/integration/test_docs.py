@@ -70,6 +70,52 @@ def test_cli_help_documented(pyxray_bin, doc):
         doc, missing(opts, text))
 
 
+def synopses(text):
+    """{command: options} of the "pyxray CMD [...]" lines of a synopsis
+    (continuation lines, indented, belong to the line above)."""
+    out, cmd = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^\s*(?:Usage:\s*)?(?:\.B )?pyxray (\w[\w-]*)\b(.*)$", line)
+        if m:
+            cmd = m.group(1)
+            out.setdefault(cmd, set()).update(options_in(m.group(2)))
+        elif cmd and re.match(r"^\s+\[", line):
+            out[cmd].update(options_in(line))
+        else:
+            cmd = None
+    return out
+
+
+def man_synopsis():
+    text = man_text()
+    body = text.split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0]
+    # ".B pyxray core" then its options on the next line.
+    return synopses(re.sub(r"(\.B pyxray \w+)\n(?!\.)", r"\1 ", body))
+
+
+def doc_synopsis(name):
+    """The first fenced block of a doc that has pyxray command lines."""
+    for block in re.findall(r"```\n(.*?)```", read(name), re.S):
+        found = synopses(block)
+        if found:
+            return found
+    return {}
+
+
+@pytest.mark.parametrize("doc", ["docs/cli.md", "docs/pyxray.1", "docs/cores.md"])
+def test_synopsis_matches_help(pyxray_bin, doc):
+    """Each command's synopsis lists the options --help's usage lists, no
+    more and no fewer (they drifted when options were added)."""
+    usage = cli_help(pyxray_bin).split("\n\n", 1)[0]
+    want = synopses(usage)
+    got = man_synopsis() if doc.endswith(".1") else doc_synopsis(doc)
+    assert got, "no synopsis found in %s" % doc
+    for cmd, opts in got.items():
+        assert cmd in want, "%s: pyxray %s is not in --help" % (doc, cmd)
+        assert opts == want[cmd], "%s: pyxray %s: missing %s, extra %s" % (
+            doc, cmd, sorted(want[cmd] - opts), sorted(opts - want[cmd]))
+
+
 # ------------------------------------------------------------------ GDB
 
 GDB_LIST = r'''

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pyxray/pyxray.h>
@@ -269,6 +270,20 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 /* `core CORE...`: the cores are opened one by one (a file that is not a
  * core is reported and the others go on), then read as one snapshot: a
  * pool's cores become one tree. */
+/* The index of the first of paths[0..i) that is the same file as paths[i]
+ * (same device and inode: one core named twice, or by two names); i when
+ * none is, or when paths[i] cannot be read (opening it says why). */
+static size_t same_file_before(char **paths, size_t i)
+{
+	struct stat a, b;
+	if (stat(paths[i], &a) < 0)
+		return i;
+	for (size_t j = 0; j < i; j++)
+		if (stat(paths[j], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return j;
+	return i;
+}
+
 static int cmd_core(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -315,8 +330,14 @@ static int cmd_core(int argc, char **argv)
 	}
 	struct pyx_error err;
 	for (size_t i = 0; i < n; i++) {
+		const char *path = argv[optind + (int)i];
+		size_t same = same_file_before(argv + optind, i);
+		if (same < i) {
+			cli_error("note: %s is %s again: read once", path, argv[optind + (int)same]);
+			continue;
+		}
 		pyx_error_clear(&err);
-		if (pyx_target_open_core(argv[optind + (int)i], &copts, &targets[opened], &err) < 0) {
+		if (pyx_target_open_core(path, &copts, &targets[opened], &err) < 0) {
 			cli_error("%s", err.msg);
 			failed = 1;
 			continue;

@@ -693,6 +693,19 @@ def test_ci_recipe_no_crash(workdir, pyxray_bin):
         os.unlink(path)
 
 
+def test_same_core_twice(segv, pyxray_bin):
+    """One core named twice (or by two names) is read once, with a note: it
+    printed the process twice before."""
+    link = segv.path + ".again"
+    os.symlink(segv.path, link)
+    try:
+        res = core(pyxray_bin, segv.path, link)
+    finally:
+        os.unlink(link)
+    assert res.rc == 0 and res.out == segv.text.out, res
+    assert res.err == "pyxray: note: %s is %s again: read once\n" % (link, segv.path), res
+
+
 def test_gdb_recipe(segv):
     """docs/cores.md's GDB batch script: the same crash through the scripting
     API (import pyxray; pyxray.snapshot()), no text parsed."""

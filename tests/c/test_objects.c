@@ -919,9 +919,12 @@ static void test_children(struct fx *f)
 	is_str(kids(&x, ptd, 1, 10, &total), "items={1, 2}/2;", "3.%d instance attributes (dict)",
 	       f->minor);
 	ok(total == 2, "3.%d attribute total", f->minor);
-	ok(pyx_obj_nchildren(&x.d, pt) == 2 && pyx_obj_nchildren(&x.d, one) == 0 &&
-	       pyx_obj_nchildren(&x.d, plain) == 0 && pyx_obj_nchildren(&x.d, badtype) == 0,
-	   "3.%d child counts", f->minor);
+	int ix = 1, il = 0;
+	ok(pyx_obj_nchildren(&x.d, pt, &ix) == 2 && !ix && pyx_obj_nchildren(&x.d, lst, &il) == 4 &&
+	       il && pyx_obj_nchildren(&x.d, one, NULL) == 0 &&
+	       pyx_obj_nchildren(&x.d, plain, NULL) == 0 &&
+	       pyx_obj_nchildren(&x.d, badtype, NULL) == 0,
+	   "3.%d child counts, items told from attributes", f->minor);
 	is_str(kids(&x, cyc, 0, 10, &total), "[0]=1/0;[1]=[1, [...]]/2;",
 	       "3.%d a list holding itself", f->minor);
 	{

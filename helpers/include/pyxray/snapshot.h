@@ -28,6 +28,8 @@ struct pyx_var {
 				   a list, tuple or set), "entry" (of a dict), "attr" */
 	uint64_t addr;		/* the object (a cell's content); 0 for an empty cell */
 	uint64_t nchildren;	/* children pyx_snapshot_children lists, 0 when none */
+	int indexed;		/* they are items named [i] (a list, tuple or set),
+				   not entries or attributes */
 };
 
 /* What a thread was doing when it was read, as far as the source tells. */

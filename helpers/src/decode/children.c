@@ -37,7 +37,7 @@ static int fill(struct pyx_decoder *d, struct pyx_dec_var *v, const char *name, 
 	if (pyx_obj_repr(d, value, PYX_VAR_REPR_MAX, PYX_VAR_REPR_DEPTH, &v->repr, NULL) < 0)
 		v->repr = pyx_arena_printf(d->arena, "<unreadable object at 0x%llx>",
 					   (unsigned long long)value);
-	v->nchildren = pyx_obj_nchildren(d, value);
+	v->nchildren = pyx_obj_nchildren(d, value, &v->indexed);
 	return v->repr ? 0 : -PYX_E_NOMEM;
 }
 
@@ -49,15 +49,19 @@ static int count_cb(void *ctx, uint64_t key, uint64_t value)
 	return 0;
 }
 
-uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr)
+uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed)
 {
-	enum pyx_obj_class cls;
+	enum pyx_obj_class cls = PYX_OBJ_OTHER;
 	uint64_t len = 0;
 
+	if (indexed)
+		*indexed = 0;
 	if (!addr || pyx_obj_classify(d, addr, &cls, &len, NULL, NULL) < 0)
 		return 0;
 	if (cls == PYX_OBJ_SCALAR)
 		return 0;
+	if (indexed)
+		*indexed = cls == PYX_OBJ_LIST || cls == PYX_OBJ_TUPLE || cls == PYX_OBJ_SET;
 	if (cls != PYX_OBJ_OTHER)
 		return len;
 	if (pyx_obj_attrs(d, addr, SIZE_MAX, count_cb, &len, NULL) < 0)
@@ -156,6 +160,8 @@ int pyx_obj_children(struct pyx_decoder *d, uint64_t addr, size_t start, size_t 
 	if (p.max > PYX_CHILDREN_MAX)
 		p.max = PYX_CHILDREN_MAX;
 	rc = pyx_obj_classify(d, addr, &cls, &len, &type, err);
+	if (rc == -PYX_E_FAULT && err)
+		pyx_error_wrap(err, "no readable object at 0x%llx", (unsigned long long)addr);
 	if (rc < 0)
 		goto out;
 	p.out = pyx_arena_calloc(d->arena, p.max + 1, sizeof *p.out);

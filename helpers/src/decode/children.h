@@ -20,8 +20,9 @@ enum {
 
 /* How many children pyx_obj_children would list for the object at addr
  * (a container's length, an instance's attribute count); 0 when it has
- * none, is not a container or cannot be read. Never fails. */
-uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr);
+ * none, is not a container or cannot be read. Never fails. *indexed (NULL
+ * allowed) tells items named [i] (list, tuple, set) from the rest. */
+uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed);
 
 /* Children start .. start + max - 1 (max clamped to PYX_CHILDREN_MAX) of
  * the object at addr, in the arena: items named "[i]" (kind "item"), dict

@@ -62,6 +62,7 @@ struct pyx_dec_var {
 				   "entry", "attr" (children.h) */
 	uint64_t addr;		/* the object (a cell's content), 0 when none */
 	uint64_t nchildren;	/* what pyx_obj_children would list, 0 when nothing */
+	int indexed;		/* they are items named [i] (a list, tuple or set) */
 };
 
 struct pyx_dec_frame {

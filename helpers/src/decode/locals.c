@@ -140,7 +140,7 @@ int pyx_locals_read(struct pyx_decoder *d, struct pyx_dec_frame *f, struct pyx_e
 		if (pyx_obj_repr(d, value, PYX_VAR_REPR_MAX, PYX_VAR_REPR_DEPTH, &v->repr, NULL) < 0)
 			v->repr = pyx_arena_printf(d->arena, "<unreadable object at 0x%llx>",
 						   (unsigned long long)value);
-		v->nchildren = pyx_obj_nchildren(d, value);
+		v->nchildren = pyx_obj_nchildren(d, value, &v->indexed);
 	}
 	f->locals = vars;
 	f->nlocals = k;

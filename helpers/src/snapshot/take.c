@@ -112,6 +112,7 @@ static struct pyx_var *model_vars(const struct pyx_dec_var *dv, size_t n, struct
 		v[i].kind = dv[i].kind;
 		v[i].addr = dv[i].addr;
 		v[i].nchildren = dv[i].nchildren;
+		v[i].indexed = dv[i].indexed;
 	}
 	return v;
 }

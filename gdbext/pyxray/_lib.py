@@ -57,11 +57,11 @@ class PyxrayError(Exception):
 # load time, and an installed pyxray loads into every GDB session, most of
 # which never decode a Python stack.
 ctypes = None
-_Error = _Syms = _ProcInfo = _Opts = _PsColumn = _FormatOpts = READ_FN = None
+_Error = _Syms = _ProcInfo = _Opts = _PsColumn = _FormatOpts = _Var = READ_FN = None
 
 
 def _define_types() -> None:
-    global ctypes, _Error, _Syms, _ProcInfo, _Opts, _PsColumn, _FormatOpts, READ_FN
+    global ctypes, _Error, _Syms, _ProcInfo, _Opts, _PsColumn, _FormatOpts, _Var, READ_FN
     import ctypes
 
     class _Error(ctypes.Structure):
@@ -94,6 +94,11 @@ def _define_types() -> None:
     class _PsColumn(ctypes.Structure):
         _fields_ = [("title", ctypes.c_char_p), ("pids", ctypes.POINTER(ctypes.c_int)),
                     ("values", ctypes.POINTER(ctypes.c_char_p)), ("n", ctypes.c_size_t)]
+
+    class _Var(ctypes.Structure):  # struct pyx_var
+        _fields_ = [("name", ctypes.c_char_p), ("repr", ctypes.c_char_p),
+                    ("kind", ctypes.c_char_p), ("addr", ctypes.c_uint64),
+                    ("nchildren", ctypes.c_uint64), ("indexed", ctypes.c_int)]
 
     READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
                                ctypes.c_size_t)
@@ -145,6 +150,10 @@ def _load() -> ctypes.CDLL:
     lib.pyx_snapshot_frame.restype = p
     lib.pyx_snapshot_lookup.argtypes = [p, p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
                                         ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Error)]
+    lib.pyx_snapshot_children.argtypes = [p, p, u64, ctypes.c_size_t, ctypes.c_size_t,
+                                          ctypes.POINTER(ctypes.POINTER(_Var)),
+                                          ctypes.POINTER(ctypes.c_size_t),
+                                          ctypes.POINTER(u64), ctypes.POINTER(_Error)]
     lib.pyx_version.restype = ctypes.c_char_p
     out, err = ctypes.POINTER(p), ctypes.POINTER(_Error)
     lib.pyx_format_source.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
@@ -294,6 +303,27 @@ class Snapshot:
                                      ctypes.byref(rep), ctypes.byref(err)) < 0:
             _raise(err)
         return scope.value.decode(), rep.value.decode("utf-8", "replace")
+
+    def children(self, ref: Sequence[int], addr: int, start: int,
+                 count: int) -> Tuple[List[dict], int]:
+        """Children start..start+count-1 of the object at addr in the
+        process of the frame at ref (pyx_snapshot_children), as dicts like
+        the JSON's locals (name, kind, repr, addr, children), and how many
+        there are. Needs SNAP_KEEP_SOURCE. Raises PyxrayError."""
+        f = self._frame(ref)
+        rows, n = ctypes.POINTER(_Var)(), ctypes.c_size_t()
+        total, err = ctypes.c_uint64(), _Error()
+        if lib().pyx_snapshot_children(self._handle(), f, addr, start, count, ctypes.byref(rows),
+                                       ctypes.byref(n), ctypes.byref(total),
+                                       ctypes.byref(err)) < 0:
+            _raise(err)
+
+        def text(b: Optional[bytes]) -> Optional[str]:
+            return b.decode("utf-8", "replace") if b is not None else None
+
+        return [{"name": text(rows[i].name), "kind": text(rows[i].kind),
+                 "repr": text(rows[i].repr), "addr": rows[i].addr,
+                 "children": rows[i].nchildren, "indexed": bool(rows[i].indexed)} for i in range(n.value)], total.value
 
 
 def _opts(flags: int, max_frames: int, max_depth: int = 0) -> _Opts:

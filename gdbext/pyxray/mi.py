@@ -11,7 +11,11 @@ matters. docs/gdb.md ("MI") has their records.
                                the selected thread's native and Python
                                frames in call order, each with fullname and
                                the GDB level it belongs to
-  -py-frame-variables PYFRAME  arguments, locals and cells of a Python frame
+  -py-frame-variables PYFRAME  arguments, locals and cells of a Python frame,
+                               each with its address and child count
+  -py-var-children PYFRAME ADDR [START COUNT]
+                               the items, entries or attributes of the
+                               object at ADDR (a variable's addr), paged
   -py-evaluate PYFRAME NAME    NAME as that frame sees it (py-print)
   -py-threads                  every GDB thread with its Python name and
                                process, the GIL holder marked
@@ -124,6 +128,28 @@ def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
             row["from"] = sf.lib
         row["interp"] = "1" if sf.interp else "0"
     return row
+
+
+# Children one -py-var-children gives (PYX_SNAP_CHILDREN_MAX, docs/limits.md).
+_VAR_CHILDREN_MAX = 1000
+
+
+def _address(name: str, text: str) -> int:
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+    except ValueError:
+        raise gdb.GdbError("%s: ADDR must be an address (0x... or decimal), not '%s'"
+                           % (name, text))
+
+
+def _variable_row(v) -> Dict[str, str]:
+    """A variable or a child as an MI tuple: name, kind, value, addr,
+    children (how many it has: 0 when it does not expand) and indexed (they
+    are items named [i])."""
+    return {"name": v.name, "kind": v.kind,
+            "value": v.repr if v.repr is not None else "<unreadable>",
+            "addr": "0x%x" % v.addr, "children": str(v.children),
+            "indexed": "true" if v.indexed else "false"}
 
 
 def _python_frame(name: str, argv: List[str], flags: int):
@@ -255,10 +281,31 @@ if hasattr(gdb, "MICommand"):
             fr = _python_frame("-py-frame-variables", argv, selection.VARIABLE_FLAGS)
             if fr.error:
                 raise gdb.GdbError("Unable to read information on python frame: %s" % fr.error)
-            return {"variables": _mi_value([
-                {"name": v.name, "kind": v.kind,
-                 "value": v.repr if v.repr is not None else "<unreadable>"}
-                for v in fr.locals or ()])}
+            return {"variables": [_variable_row(v) for v in fr.locals or ()]}
+
+    class PyVarChildrenMI(gdb.MICommand):
+        """-py-var-children PYFRAME ADDR [START COUNT]: a container's children."""
+
+        USAGE = "-py-var-children: usage: -py-var-children PYFRAME ADDR [START COUNT]"
+
+        def __init__(self):
+            super().__init__("-py-var-children")
+
+        def invoke(self, argv):
+            if len(argv) not in (2, 4):
+                raise gdb.GdbError(self.USAGE)
+            name = "-py-var-children"
+            addr = _address(name, argv[1])
+            start, count = 0, _VAR_CHILDREN_MAX
+            if len(argv) == 4:
+                start = _number(name, argv[2], "START")
+                count = min(_number(name, argv[3], "COUNT"), _VAR_CHILDREN_MAX)
+            fr = _python_frame(name, argv, selection.VARIABLE_FLAGS)
+            try:
+                rows, total = fr.children(addr, start, count)
+            except _lib.PyxrayError as e:
+                raise gdb.GdbError("%s: %s" % (name, e))
+            return {"children": [_variable_row(v) for v in rows], "total": str(total)}
 
     class PyEvaluateMI(gdb.MICommand):
         """-py-evaluate PYFRAME NAME: NAME as py-print reads it."""
@@ -325,5 +372,5 @@ _registered: List[Any] = []
 def install() -> None:
     if hasattr(gdb, "MICommand"):
         _registered[:] = [PyBtAllMI(), PyPsMI(), PyTasksMI(), PyStackListFramesMI(),
-                          PyFrameVariablesMI(), PyEvaluateMI(), PyThreadsMI(),
-                          PyAttachChildrenMI(), PySelectFrameMI()]
+                          PyFrameVariablesMI(), PyVarChildrenMI(), PyEvaluateMI(),
+                          PyThreadsMI(), PyAttachChildrenMI(), PySelectFrameMI()]

@@ -24,15 +24,22 @@ _TASK_KEYS = ("tasks_source", "tasks_error", "tasks_of_stopped_loops")
 
 
 class Variable:
-    """A local variable of a frame: name, kind ("arg", "local", "cell",
-    "free") and its bounded repr (None when it could not be read)."""
+    """A local variable of a frame, or a child of one (Frame.children):
+    name, kind ("arg", "local", "cell", "free"; a child's "item", "entry"
+    or "attr"), its bounded repr (None when it could not be read), the
+    object's address (0 for an empty cell), how many children it has
+    (0: nothing to expand) and whether they are items named [i] (indexed)
+    rather than entries or attributes."""
 
-    __slots__ = ("name", "kind", "repr")
+    __slots__ = ("name", "kind", "repr", "addr", "children", "indexed")
 
     def __init__(self, doc: dict):
         self.name: str = doc.get("name", "")
         self.kind: str = doc.get("kind") or "local"
         self.repr: Optional[str] = doc.get("repr")
+        self.addr: int = doc.get("addr") or 0
+        self.children: int = doc.get("children") or 0
+        self.indexed: bool = bool(doc.get("indexed"))
 
     def __repr__(self) -> str:
         return "<Variable %s %s = %s>" % (self.kind, self.name, self.repr)
@@ -83,6 +90,16 @@ class Frame:
         snapshot taken with keep_source (api.snapshot does). Raises
         PyxrayError (code _lib.E_NOT_FOUND when unbound)."""
         return self.thread.interpreter.process.snapshot.raw.lookup(self._ref, name)
+
+    def children(self, addr: int, start: int = 0,
+                 count: int = 1000) -> Tuple[List[Variable], int]:
+        """The children of the object at addr (a Variable's addr) in this
+        frame's process: rows start..start+count-1 (at most 1000) and how
+        many there are. Needs keep_source. Raises PyxrayError
+        (E_BAD_DATA when it is not a container)."""
+        rows, total = self.thread.interpreter.process.snapshot.raw.children(
+            self._ref, addr, start, count)
+        return [Variable(r) for r in rows], total
 
     def __repr__(self) -> str:
         if self.error:

@@ -2,8 +2,9 @@
 """The MI commands frontends build on (docs/gdb.md, "Frames for
 frontends"): -py-stack-list-frames gives each thread's native and Python
 frames in call order, every Python frame with an absolute fullname and the
-GDB level of the eval frame that runs it; -py-frame-variables, -py-evaluate,
--py-threads and -py-select-frame. Against threads_target.py on the
+GDB level of the eval frame that runs it; -py-frame-variables (with each
+variable's address and child count), -py-var-children (expanding a
+variable), -py-evaluate, -py-threads and -py-select-frame. Against threads_target.py on the
 representative subset, with the frames compared with support.expected_stacks
 and the levels with GDB's own unfiltered -stack-list-frames.
 """
@@ -41,6 +42,21 @@ def session(request, workdir):
         w1 = t.report["threads"]["worker-1"]["tid"]
         got["vars"] = mi.command("-py-frame-variables --thread %s 0" % ids[w1])
         got["vars1"] = mi.command("-py-frame-variables --thread %s 2" % ids[w1])
+        kids = "-py-var-children --thread %s 0 %%s" % ids[w1]
+        self_row = [v for v in got["vars"].get("variables", ()) if v["name"] == "self"]
+        if self_row:
+            got["self kids"] = mi.command(kids % self_row[0]["addr"])
+            reg = [v for v in got["self kids"].get("children", ()) if v["name"] == "reg"]
+            if reg:
+                got["reg kids"] = mi.command(kids % reg[0]["addr"])
+                info = [v for v in got["reg kids"].get("children", ()) if v["name"] == "info"]
+                if info:
+                    got["info kids"] = mi.command(kids % info[0]["addr"])
+                    got["info page"] = mi.command(kids % (info[0]["addr"] + " 1 1"))
+        fd_row = [v for v in got["vars"].get("variables", ()) if v["name"] == "fd"]
+        got["fd kids"] = mi.command(kids % (fd_row[0]["addr"] if fd_row else "0x0"))
+        got["bad addr kids"] = mi.command(kids % "0x10")
+        got["kids usage"] = mi.command(kids % "0x10 1")
         got["eval self"] = mi.command("-py-evaluate --thread %s 0 self" % ids[w1])
         got["eval os"] = mi.command("-py-evaluate --thread %s 1 os" % ids[w1])
         got["eval none"] = mi.command("-py-evaluate --thread %s 0 no_such_xyz" % ids[w1])
@@ -138,6 +154,44 @@ def test_variables_and_evaluate(session):
     assert "'no_such_xyz' not found" in got["eval none"]["msg"], got["eval none"]
     assert got["bad frame"]["class"] == "error" and "no frame 99" in got["bad frame"]["msg"]
     assert got["no frame"]["class"] == "error" and "PYFRAME" in got["no frame"]["msg"]
+
+
+def test_variable_children(session):
+    """-py-var-children expands a variable: Parker's attributes, then the
+    Registry it holds, then the registry's dict of thread infos, paged."""
+    t, got = session
+    rows = {x["name"]: x for x in got["vars"]["variables"]}
+    assert int(rows["self"]["children"]) >= 1 and rows["self"]["addr"].startswith("0x"), rows
+    assert rows["fd"]["children"] == "0", rows
+    sk = got["self kids"]
+    assert sk["class"] == "done", sk
+    kids = {x["name"]: x for x in sk["children"]}
+    assert kids["reg"]["kind"] == "attr" and kids["reg"]["value"].startswith("<Registry"), kids
+    assert sk["total"] == str(len(sk["children"])) == rows["self"]["children"], sk
+    rk = got["reg kids"]
+    assert rk["class"] == "done", rk
+    kids = {x["name"]: x for x in rk["children"]}
+    assert {"lock", "info", "write_ends"} <= set(kids), kids
+    assert kids["write_ends"]["value"].startswith("["), kids
+    assert kids["write_ends"]["children"] == str(kids["write_ends"]["value"].count(",") + 1)
+    assert kids["write_ends"]["indexed"] == "true" and kids["info"]["indexed"] == "false"
+    ik = got["info kids"]
+    assert ik["class"] == "done", ik
+    names = [x["name"] for x in ik["children"]]
+    # each parked thread registered itself under its name; keys are reprs
+    assert "'worker-1'" in names, names
+    assert int(ik["total"]) == len(names) == int(kids["info"]["children"]), ik
+    w1 = [x for x in ik["children"] if x["name"] == "'worker-1'"][0]
+    assert w1["kind"] == "entry" and w1["value"].startswith("{") and int(w1["children"]) >= 1
+    assert "'fd': %d" % t.report["threads"]["worker-1"]["fd"] in w1["value"], w1
+    page = got["info page"]
+    assert page["class"] == "done" and page["total"] == ik["total"], page
+    assert [x["name"] for x in page["children"]] == names[1:2], page
+    assert got["fd kids"]["class"] == "error", got["fd kids"]
+    assert "has no children to list" in got["fd kids"]["msg"], got["fd kids"]
+    assert got["bad addr kids"]["class"] == "error", got["bad addr kids"]
+    assert "0x10" in got["bad addr kids"]["msg"], got["bad addr kids"]
+    assert got["kids usage"]["class"] == "error" and "usage" in got["kids usage"]["msg"]
 
 
 def test_select_frame(session):

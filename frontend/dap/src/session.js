@@ -7,7 +7,8 @@
 // frontends"); everything else (breakpoints, stepping, native frames'
 // variables, the GDB console) is cdt-gdb-adapter's. Launch also takes a
 // core file (coreFile), and the custom request pyxray.attachChildren brings
-// a process's descendants into the session.
+// a process's descendants into the session. A Python variable holding a
+// container expands through -py-var-children, paged.
 'use strict';
 
 const fs = require('fs');
@@ -23,6 +24,9 @@ const SCOPES = [
     ['Locals', ['local']],
     ['Cells', ['cell', 'free']],
 ];
+
+// Children one -py-var-children gives (docs/limits.md).
+const PY_CHILDREN_MAX = 1000;
 
 // A Python name (what -py-evaluate looks up, as py-print does).
 const PY_NAME = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/;
@@ -298,22 +302,66 @@ class PyxrayDebugSession extends GDBDebugSession {
         return vars;
     }
 
+    // A DAP variable for a row of -py-frame-variables or -py-var-children:
+    // one with children gets a handle that expands it (thread, Python
+    // frame, address: valid until the program runs on).
+    pyVariable(ref, v) {
+        const out = {
+            name: v.name,
+            value: v.value,
+            variablesReference: 0,
+            presentationHint: { kind: 'data', attributes: ['readOnly'] },
+        };
+        const n = parseInt(v.children || '0', 10);
+        if (n > 0) {
+            out.variablesReference = this.variableHandles.create({ type: 'pychildren',
+                threadId: ref.threadId, pyframe: ref.pyframe, addr: v.addr });
+            if (v.indexed === 'true') {
+                out.indexedVariables = n;
+            } else {
+                out.namedVariables = n;
+            }
+        }
+        return out;
+    }
+
+    // Children of a container, honouring DAP's start and count: without a
+    // count, the first PY_CHILDREN_MAX (one MI call's worth); with one, as
+    // many MI calls as it takes.
+    async pyChildren(vref, start, count) {
+        const limit = count || PY_CHILDREN_MAX;
+        const rows = [];
+        let at = start;
+        for (;;) {
+            const want = Math.min(limit - rows.length, PY_CHILDREN_MAX);
+            const res = await this.gdb.sendCommand(`-py-var-children --thread ${vref.threadId} ` +
+                `${vref.pyframe} ${vref.addr} ${at} ${want}`);
+            const got = res.children || [];
+            rows.push(...got);
+            at += got.length;
+            const total = parseInt(res.total || '0', 10);
+            if (!got.length || at >= total || rows.length >= limit) {
+                return rows;
+            }
+        }
+    }
+
     async variablesRequest(response, args) {
         const vref = this.variableHandles.get(args.variablesReference);
-        if (!vref || vref.type !== 'python') {
+        if (!vref || (vref.type !== 'python' && vref.type !== 'pychildren')) {
             return super.variablesRequest(response, args);
         }
         try {
+            if (vref.type === 'pychildren') {
+                const rows = await this.pyChildren(vref, args.start || 0, args.count || 0);
+                response.body = { variables: rows.map((v) => this.pyVariable(vref, v)) };
+                return this.sendResponse(response);
+            }
             const ref = this.frameHandles.get(vref.frameHandle);
             const vars = await this.pyFrameVariables(ref);
             response.body = {
-                variables: vars.filter((v) => vref.kinds.includes(v.kind)).map((v) => ({
-                    name: v.name,
-                    value: v.value,
-                    // The decoder gives reprs, not structure: nothing to expand.
-                    variablesReference: 0,
-                    presentationHint: { kind: 'data', attributes: ['readOnly'] },
-                })),
+                variables: vars.filter((v) => vref.kinds.includes(v.kind))
+                    .map((v) => this.pyVariable(ref, v)),
             };
             this.sendResponse(response);
         } catch (err) {

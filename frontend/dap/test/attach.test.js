@@ -125,7 +125,11 @@ for (const interp of support.interpreters()) {
             const args = await vars(0);
             assert.deepEqual(args.map((v) => v.name), ['self']);
             assert.match(args[0].value, /^<Parker object at 0x[0-9a-f]+>$/);
-            assert.equal(args[0].variablesReference, 0);
+            // self expands to its attributes: the Registry it holds
+            const attrs = (await dc.variablesRequest(
+                { variablesReference: args[0].variablesReference })).body.variables;
+            assert.deepEqual(attrs.map((v) => v.name), ['reg']);
+            assert.match(attrs[0].value, /^<Registry object at 0x[0-9a-f]+>$/);
             const locals = await vars(1);
             assert.deepEqual(locals.map((v) => [v.name, v.value]),
                 [['fd', String(t.report.threads['worker-1'].fd)]]);

@@ -20,10 +20,16 @@ extern "C" {
 
 enum { PYX_JSON_SCHEMA_VERSION = 1 };
 
+/* A frame's variable, or a child of one (pyx_snapshot_children). */
 struct pyx_var {
-	const char *name;
+	const char *name;	/* a child: "[i]", a dict key's repr, an attribute name */
 	const char *repr;	/* bounded repr, or NULL when undecodable */
-	const char *kind;	/* "arg", "local", "cell", "free" */
+	const char *kind;	/* "arg", "local", "cell", "free"; a child: "item" (of
+				   a list, tuple or set), "entry" (of a dict), "attr" */
+	uint64_t addr;		/* the object (a cell's content); 0 for an empty cell */
+	uint64_t nchildren;	/* children pyx_snapshot_children lists, 0 when none */
+	int indexed;		/* they are items named [i] (a list, tuple or set),
+				   not entries or attributes */
 };
 
 /* What a thread was doing when it was read, as far as the source tells. */
@@ -286,6 +292,22 @@ int pyx_snapshot_take_reader(pyx_memsrc_read_fn fn, void *ctx, const struct pyx_
 int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame,
 			const char *name, const char **scope, const char **repr,
 			struct pyx_error *err);
+
+/* The children of the object at obj_addr in the process that `frame` (one
+ * of this snapshot's frames) belongs to: the items of a list, tuple, set or
+ * frozenset (named "[i]"), the entries of a dict (named by the key's
+ * bounded repr), the attributes of an instance or a class (by name). Rows
+ * start .. start + max - 1, at most PYX_SNAP_CHILDREN_MAX a call; *total is
+ * how many there are. Each has its bounded repr (as in locals), address
+ * and own child count, so a frontend can expand further. *vars lives as
+ * long as the snapshot. Needs PYX_SNAP_KEEP_SOURCE (-PYX_E_INVALID
+ * otherwise); -PYX_E_BAD_DATA when the object is not a container or is
+ * garbage, -PYX_E_FAULT when it cannot be read. */
+enum { PYX_SNAP_CHILDREN_MAX = 1000 };
+int pyx_snapshot_children(struct pyx_snapshot *snap, const struct pyx_frame *frame,
+			  uint64_t obj_addr, size_t start, size_t max,
+			  const struct pyx_var **vars, size_t *n, uint64_t *total,
+			  struct pyx_error *err);
 
 /* NULL allowed. */
 void pyx_snapshot_destroy(struct pyx_snapshot *snap);

@@ -58,7 +58,11 @@ struct pyx_code; /* code.h */
 struct pyx_dec_var {
 	const char *name;
 	const char *repr;	/* bounded repr, NULL when undecodable */
-	const char *kind;	/* "arg", "local", "cell", "free" */
+	const char *kind;	/* "arg", "local", "cell", "free"; children: "item",
+				   "entry", "attr" (children.h) */
+	uint64_t addr;		/* the object (a cell's content), 0 when none */
+	uint64_t nchildren;	/* what pyx_obj_children would list, 0 when nothing */
+	int indexed;		/* they are items named [i] (a list, tuple or set) */
 };
 
 struct pyx_dec_frame {

@@ -467,25 +467,19 @@ out:
 	return rc;
 }
 
-/* Lookup in shared keys (heap_type_object.ht_cached_keys) with the
+/* A view over shared keys (heap_type_object.ht_cached_keys) with the
  * PyDictValues at dv_addr. */
-static int find_in_values(struct pyx_decoder *d, const struct inst_type *t, uint64_t dv_addr,
-			  const char *name, uint64_t *out, struct pyx_error *err)
+static int values_view(struct pyx_decoder *d, const struct inst_type *t, uint64_t dv_addr,
+		       struct keys_view *v, struct pyx_error *err)
 {
 	const struct pyx_offsets *o = &d->layout->off;
-	struct keys_view v;
 	uint64_t keys;
 	int rc;
 
 	rc =
 	    pyx_dec_read_ptr(d, t->addr + (uint64_t)o->heap_type_object.ht_cached_keys, &keys, err);
-	if (rc < 0)
-		goto out;
-	rc = keys_view_init(d, keys, dv_addr, &v, err);
-	if (rc < 0)
-		goto out;
-	rc = find_in_view(d, &v, name, out, err);
-out:
+	if (rc == 0)
+		rc = keys_view_init(d, keys, dv_addr, v, err);
 	return rc;
 }
 
@@ -523,8 +517,10 @@ out:
 	return rc;
 }
 
-int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, uint64_t *out,
-		    struct pyx_error *err)
+/* Where an instance keeps its attributes, as a keys view: its values
+ * (split keys of its class) or its dict. -PYX_E_NOT_FOUND when neither. */
+static int instance_view(struct pyx_decoder *d, uint64_t obj_addr, struct keys_view *v,
+			 struct pyx_error *err)
 {
 	const struct pyx_layout *l = d->layout;
 	const struct pyx_offsets *o = &l->off;
@@ -532,7 +528,6 @@ int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, 
 	uint64_t dict = 0, word = 0, ptr_addr = 0;
 	int managed, rc;
 
-	*out = 0;
 	rc = read_inst_type(d, obj_addr, &t, err);
 	if (rc < 0)
 		goto out;
@@ -549,7 +544,7 @@ int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, 
 			if (rc < 0)
 				goto out;
 			if (word) {
-				rc = find_in_values(d, &t, word, name, out, err);
+				rc = values_view(d, &t, word, v, err);
 				goto out;
 			}
 			rc = pyx_dec_read_ptr(d, dict_ptr, &dict, err);
@@ -561,7 +556,7 @@ int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, 
 			if (rc < 0)
 				goto out;
 			if (word & 1) {
-				rc = find_in_values(d, &t, word + 1, name, out, err);
+				rc = values_view(d, &t, word + 1, v, err);
 				goto out;
 			}
 			dict = word;
@@ -585,7 +580,7 @@ int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, 
 						goto out;
 				}
 				if (valid) {
-					rc = find_in_values(d, &t, values, name, out, err);
+					rc = values_view(d, &t, values, v, err);
 					goto out;
 				}
 			}
@@ -603,11 +598,41 @@ int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, 
 	}
 	if (!dict) {
 		rc = pyx_error_set(err, PYX_E_NOT_FOUND, 0, obj_addr,
-				   "object at 0x%llx has no instance dict for '%s'",
-				   (unsigned long long)obj_addr, name);
+				   "object at 0x%llx has no instance dict",
+				   (unsigned long long)obj_addr);
 		goto out;
 	}
-	rc = pyx_dict_get_str(d, dict, name, out, err);
+	rc = dict_view_init(d, dict, v, err);
 out:
+	return rc;
+}
+
+int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, uint64_t *out,
+		    struct pyx_error *err)
+{
+	struct keys_view v;
+	int rc;
+
+	*out = 0;
+	rc = instance_view(d, obj_addr, &v, err);
+	if (rc == -PYX_E_NOT_FOUND)
+		rc = pyx_error_set(err, PYX_E_NOT_FOUND, 0, obj_addr,
+				   "object at 0x%llx has no instance dict for '%s'",
+				   (unsigned long long)obj_addr, name);
+	if (rc == 0)
+		rc = find_in_view(d, &v, name, out, err);
+	return rc;
+}
+
+int pyx_obj_attrs(struct pyx_decoder *d, uint64_t obj_addr, size_t max,
+		  int (*fn)(void *ctx, uint64_t key_addr, uint64_t value_addr), void *ctx,
+		  struct pyx_error *err)
+{
+	struct keys_view v;
+	int stopped, rc;
+
+	rc = instance_view(d, obj_addr, &v, err);
+	if (rc == 0)
+		rc = keys_view_walk(d, &v, max, fn, ctx, &stopped, err);
 	return rc;
 }

@@ -8,14 +8,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "children.h"
 #include "locals.h"
 #include "objects.h"
 
-enum {
-	MAX_LOCALS = 4096,
-	REPR_MAX = 256,
-	REPR_DEPTH = 2,
-};
+enum { MAX_LOCALS = 4096 };
 
 static uint64_t localsplus_addr(struct pyx_decoder *d, uint64_t frame_addr)
 {
@@ -139,9 +136,11 @@ int pyx_locals_read(struct pyx_decoder *d, struct pyx_dec_frame *f, struct pyx_e
 			v->repr = "<empty cell>";
 			continue;
 		}
-		if (pyx_obj_repr(d, value, REPR_MAX, REPR_DEPTH, &v->repr, NULL) < 0)
+		v->addr = value;
+		if (pyx_obj_repr(d, value, PYX_VAR_REPR_MAX, PYX_VAR_REPR_DEPTH, &v->repr, NULL) < 0)
 			v->repr = pyx_arena_printf(d->arena, "<unreadable object at 0x%llx>",
 						   (unsigned long long)value);
+		v->nchildren = pyx_obj_nchildren(d, value, &v->indexed);
 	}
 	f->locals = vars;
 	f->nlocals = k;

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "long.h"
 #include "objects.h"
 #include "unicode.h"
 
 enum {
 	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
 	MAX_REPR_DEPTH = 32,   /* nesting we ever follow */
-	MAX_LONG_DIGITS = 256, /* ~2300 decimal digits; larger ints are summarized */
 	PAGE = 4096,
 };
 
@@ -181,102 +181,16 @@ out:
 	return rc;
 }
 
-/* An int's magnitude as little-endian digits of `shift` bits each. */
-struct long_val {
-	int negative;
-	unsigned shift;
-	size_t ndigits;
-	uint32_t digits[MAX_LONG_DIGITS];
-};
-
-/* Decodes the sign and digit count; reads the digits when there are at most
- * max_digits of them, else fails with -PYX_E_LIMIT (v->ndigits is set). */
-static int read_long(struct pyx_decoder *d, uint64_t addr, size_t max_digits, struct long_val *v,
-		     struct pyx_error *err)
-{
-	if (max_digits > MAX_LONG_DIGITS) /* the local buffers hold no more */
-		max_digits = MAX_LONG_DIGITS;
-	const struct pyx_layout *l = d->layout;
-	const struct pyx_offsets *o = &l->off;
-	unsigned char raw[MAX_LONG_DIGITS * 4];
-	uint64_t word;
-	size_t dsize;
-	int rc;
-
-	v->shift = (unsigned)o->consts.long_shift;
-	if (v->shift != 15 && v->shift != 30) {
-		rc = pyx_error_set(err, PYX_E_UNSUPPORTED_VERSION, 0, 0,
-				   "unsupported PyLong_SHIFT %d", o->consts.long_shift);
-		goto out;
-	}
-	dsize = v->shift == 30 ? 4 : 2;
-	if (l->long_is_tagged) {
-		/* 3.12+ Include/internal/pycore_long.h: lv_tag bits 0-1 are
-		 * the sign (0 positive, 1 zero, 2 negative), bit 2 marks
-		 * immortal small ints (3.14+), the rest is the digit count. */
-		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->long_object.lv_tag, &word, err);
-		if (rc < 0)
-			goto out;
-		unsigned sign = (unsigned)(word & 3);
-		if (sign == 3) {
-			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
-					   "int at 0x%llx has a bad sign tag",
-					   (unsigned long long)addr);
-			goto out;
-		}
-		v->negative = sign == 2;
-		v->ndigits = sign == 1 ? 0 : (size_t)(word >> 3);
-	} else {
-		/* <=3.11: ob_size is the signed digit count. */
-		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->var_object.ob_size, &word, err);
-		if (rc < 0)
-			goto out;
-		int64_t n = (int64_t)word;
-		v->negative = n < 0;
-		v->ndigits = (size_t)(n < 0 ? -(uint64_t)n : (uint64_t)n);
-	}
-	if (v->ndigits > max_digits) {
-		rc = pyx_error_set(err, PYX_E_LIMIT, 0, addr, "int at 0x%llx has %zu digits",
-				   (unsigned long long)addr, v->ndigits);
-		goto out;
-	}
-	if (!v->ndigits)
-		goto out;
-	rc = pyx_memsrc_read(d->src, addr + (uint64_t)o->long_object.ob_digit, raw,
-			     v->ndigits * dsize, err);
-	if (rc < 0)
-		goto out;
-	for (size_t i = 0; i < v->ndigits; i++) {
-		uint32_t dg;
-		if (dsize == 4) {
-			memcpy(&dg, raw + 4 * i, 4);
-		} else {
-			uint16_t h;
-			memcpy(&h, raw + 2 * i, 2);
-			dg = h;
-		}
-		if (dg >> v->shift) {
-			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
-					   "int at 0x%llx has an out-of-range digit",
-					   (unsigned long long)addr);
-			goto out;
-		}
-		v->digits[i] = dg;
-	}
-out:
-	return rc;
-}
-
 int pyx_obj_long_i64(struct pyx_decoder *d, uint64_t long_addr, int64_t *out, struct pyx_error *err)
 {
-	struct long_val v;
+	struct pyx_long v;
 	uint64_t acc = 0;
 	int rc;
 
 	rc = require_flag(d, long_addr, PYX_TPFLAGS_LONG_SUBCLASS, "an int", err);
 	if (rc < 0)
 		goto out;
-	rc = read_long(d, long_addr, 5, &v, err);
+	rc = pyx_long_read(d, long_addr, 5, &v, err);
 	if (rc < 0)
 		goto out;
 	for (size_t i = v.ndigits; i-- > 0;) {
@@ -295,6 +209,127 @@ int pyx_obj_long_i64(struct pyx_decoder *d, uint64_t long_addr, int64_t *out, st
 		goto out;
 	}
 	*out = v.negative ? (int64_t)(0 - acc) : (int64_t)acc;
+out:
+	return rc;
+}
+
+/* Containers ---------------------------------------------------------------- */
+
+int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *items_out,
+		uint64_t *n_out, struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	int rc;
+
+	*items_out = 0;
+	rc = read_size(d, addr, is_list ? o->list_object.ob_size : o->tuple_object.ob_size, n_out,
+		       err);
+	if (rc < 0)
+		goto out;
+	if (is_list)
+		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->list_object.ob_item, items_out, err);
+	else
+		*items_out = addr + (uint64_t)o->tuple_object.ob_item;
+out:
+	return rc;
+}
+
+/* A set's header: live keys, slots in its table, the table; checked. */
+static int set_header(struct pyx_decoder *d, uint64_t addr, uint64_t *used, uint64_t *slots,
+		      uint64_t *table, struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	size_t esize = (size_t)o->consts.set_entry_size;
+	uint64_t mask = 0;
+	int rc;
+
+	rc = read_size(d, addr, o->set_object.used, used, err);
+	if (rc == 0)
+		rc = read_size(d, addr, o->set_object.mask, &mask, err);
+	if (rc == 0)
+		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->set_object.table, table, err);
+	if (rc < 0)
+		goto out;
+	*slots = mask + 1;
+	if (esize < 16 || esize > 32 || (*slots & mask) || *used > *slots)
+		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "set at 0x%llx is inconsistent",
+				   (unsigned long long)addr);
+out:
+	return rc;
+}
+
+int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
+		  int (*fn)(void *ctx, uint64_t key_addr), void *ctx, struct pyx_error *err)
+{
+	size_t esize = (size_t)d->layout->off.consts.set_entry_size, seen = 0;
+	unsigned char ents[64 * 32];
+	uint64_t used = 0, slots = 0, table = 0, i = 0;
+	int rc;
+
+	rc = set_header(d, set_addr, &used, &slots, &table, err);
+	if (rc < 0)
+		goto out;
+	if (slots > d->opts.limits.max_dict_entries)
+		slots = d->opts.limits.max_dict_entries;
+	while (i < slots && seen < max && seen < used) {
+		size_t chunk = slots - i < 64 ? (size_t)(slots - i) : 64;
+		rc = pyx_memsrc_read(d->src, table + i * esize, ents, chunk * esize, err);
+		if (rc < 0)
+			goto out;
+		for (size_t j = 0; j < chunk && seen < max; j++) {
+			uint64_t key = pyx_get_u64(ents + j * esize, SETENTRY_KEY);
+			int64_t hash = pyx_get_i64(ents + j * esize, SETENTRY_HASH);
+			if (!key || hash == -1)
+				continue;
+			seen++;
+			if (fn(ctx, key))
+				goto out;
+		}
+		i += chunk;
+	}
+out:
+	return rc;
+}
+
+/* Base builtin for a subclass flag, NULL when the object has none. */
+static const char *builtin_of(uint64_t flags);
+
+int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
+		     uint64_t *len, const char **type_name, struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	struct type_info t;
+	const char *base;
+	uint64_t items;
+	int rc;
+
+	*cls = PYX_OBJ_OTHER;
+	*len = 0;
+	rc = read_type_info(d, obj_addr, &t, err);
+	if (rc < 0)
+		goto out;
+	if (type_name && !(*type_name = pyx_arena_strdup(d->arena, t.name))) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a type name");
+		goto out;
+	}
+	base = builtin_of(t.flags);
+	if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
+		uint64_t slots, table;
+		*cls = PYX_OBJ_SET;
+		rc = set_header(d, obj_addr, len, &slots, &table, err);
+	} else if (t.flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
+		*cls = PYX_OBJ_OTHER;
+	} else if (!base) {
+		*cls = PYX_OBJ_OTHER;
+	} else if (base[0] == 'd') {
+		*cls = PYX_OBJ_DICT;
+		rc = read_size(d, obj_addr, o->dict_object.ma_used, len, err);
+	} else if (base[0] == 'l' || base[0] == 't') {
+		*cls = base[0] == 'l' ? PYX_OBJ_LIST : PYX_OBJ_TUPLE;
+		rc = pyx_obj_seq(d, obj_addr, base[0] == 'l', &items, len, err);
+	} else {
+		*cls = PYX_OBJ_SCALAR;
+	}
 out:
 	return rc;
 }
@@ -339,9 +374,9 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 }
 
 /* Decimal digits of a magnitude, by repeated division by 10^9. */
-static void put_long_decimal(struct sb *b, struct long_val *v)
+static void put_long_decimal(struct sb *b, struct pyx_long *v)
 {
-	char dec[MAX_LONG_DIGITS * 10 + 2];
+	char dec[PYX_LONG_MAX_DIGITS * 10 + 2];
 	uint32_t *num = v->digits;
 	size_t n = v->ndigits, pos = sizeof dec - 1;
 
@@ -511,7 +546,7 @@ struct repr_ctx {
 	struct pyx_decoder *d;
 	struct sb *b;
 	char *str_buf;			    /* max_string_bytes + 1, reused by every str */
-	struct long_val *lv;		    /* reused by every int */
+	struct pyx_long *lv;		    /* reused by every int */
 	uint64_t stack[MAX_REPR_DEPTH + 1]; /* containers being rendered */
 	int nstack;
 };
@@ -585,10 +620,10 @@ out:
 static int repr_long(struct repr_ctx *r, uint64_t addr, const struct type_info *t,
 		     struct pyx_error *err)
 {
-	struct long_val *v = r->lv;
+	struct pyx_long *v = r->lv;
 	int rc;
 
-	rc = read_long(r->d, addr, MAX_LONG_DIGITS, v, err);
+	rc = pyx_long_read(r->d, addr, PYX_LONG_MAX_DIGITS, v, err);
 	if (rc == -PYX_E_LIMIT) {
 		sb_printf(r->b, "<int of %zu digits>", v->ndigits);
 		rc = 0;
@@ -649,21 +684,12 @@ out:
 static int repr_tuple_list(struct repr_ctx *r, uint64_t addr, int is_list, int depth,
 			   struct pyx_error *err)
 {
-	const struct pyx_offsets *o = &r->d->layout->off;
 	uint64_t n = 0, items = 0;
 	int rc;
 
-	rc = read_size(r->d, addr, is_list ? o->list_object.ob_size : o->tuple_object.ob_size, &n,
-		       err);
+	rc = pyx_obj_seq(r->d, addr, is_list, &items, &n, err);
 	if (rc < 0)
 		goto out;
-	if (is_list) {
-		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)o->list_object.ob_item, &items, err);
-		if (rc < 0)
-			goto out;
-	} else {
-		items = addr + (uint64_t)o->tuple_object.ob_item;
-	}
 	sb_str(r->b, is_list ? "[" : "(");
 	rc = repr_seq(r, items, n, depth, err);
 	if (rc < 0)
@@ -727,58 +753,48 @@ out:
 	return rc;
 }
 
+struct set_repr {
+	struct repr_ctx *r;
+	int depth;
+	size_t shown;
+	int rc;
+};
+
+static int set_repr_cb(void *ctx, uint64_t key)
+{
+	struct set_repr *sr = ctx;
+
+	if (sr->r->b->full)
+		return 1;
+	if (sr->shown++)
+		sb_str(sr->r->b, ", ");
+	sr->rc = repr_item(sr->r, key, sr->depth);
+	return sr->rc < 0;
+}
+
 static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int depth,
 		    struct pyx_error *err)
 {
-	const struct pyx_offsets *o = &r->d->layout->off;
-	size_t esize = (size_t)o->consts.set_entry_size, shown = 0;
-	size_t max = r->d->opts.limits.max_container_items;
-	unsigned char ents[64 * 32];
-	uint64_t used = 0, mask = 0, table = 0, slots, i = 0;
+	struct set_repr sr = {.r = r, .depth = depth};
+	uint64_t used = 0, slots, table;
 	int frozen = strcmp(name, "frozenset") == 0, rc;
 
-	rc = read_size(r->d, addr, o->set_object.used, &used, err);
+	rc = set_header(r->d, addr, &used, &slots, &table, err);
 	if (rc < 0)
 		goto out;
-	rc = read_size(r->d, addr, o->set_object.mask, &mask, err);
-	if (rc < 0)
-		goto out;
-	rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)o->set_object.table, &table, err);
-	if (rc < 0)
-		goto out;
-	slots = mask + 1;
-	if (esize < 16 || esize > 32 || (slots & mask) || used > slots) {
-		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr, "set at 0x%llx is inconsistent",
-				   (unsigned long long)addr);
-		goto out;
-	}
 	if (!used) {
 		sb_str(r->b, frozen ? "frozenset()" : "set()");
 		goto out;
 	}
-	if (slots > r->d->opts.limits.max_dict_entries)
-		slots = r->d->opts.limits.max_dict_entries;
 	sb_str(r->b, frozen ? "frozenset({" : "{");
-	while (i < slots && shown < max && !r->b->full) {
-		size_t chunk = slots - i < 64 ? (size_t)(slots - i) : 64;
-		rc = pyx_memsrc_read(r->d->src, table + i * esize, ents, chunk * esize, err);
-		if (rc < 0)
-			goto out;
-		for (size_t j = 0; j < chunk && shown < max; j++) {
-			uint64_t key = pyx_get_u64(ents + j * esize, SETENTRY_KEY);
-			int64_t hash = pyx_get_i64(ents + j * esize, SETENTRY_HASH);
-			if (!key || hash == -1)
-				continue;
-			if (shown++)
-				sb_str(r->b, ", ");
-			rc = repr_item(r, key, depth);
-			if (rc < 0)
-				goto out;
-		}
-		i += chunk;
-	}
-	if (used > shown)
-		sb_str(r->b, shown ? ", ..." : "...");
+	rc = pyx_set_items(r->d, addr, r->d->opts.limits.max_container_items, set_repr_cb, &sr,
+			   err);
+	if (rc == 0 && sr.rc < 0)
+		rc = pyx_error_set(err, -sr.rc, 0, addr, "out of memory rendering a set");
+	if (rc < 0)
+		goto out;
+	if (used > sr.shown)
+		sb_str(r->b, sr.shown ? ", ..." : "...");
 	sb_str(r->b, frozen ? "})" : "}");
 out:
 	return rc;

@@ -41,6 +41,34 @@ int pyx_obj_long_i64(struct pyx_decoder *d, uint64_t long_addr, int64_t *out,
 int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int depth,
 		 const char **out, struct pyx_error *err);
 
+/* What an object is, as pyx_obj_repr tells them apart: the containers it
+ * can enumerate, the scalars it renders (int, str, bytes and their
+ * subclasses), and the rest (None, float, classes, instances...). */
+enum pyx_obj_class {
+	PYX_OBJ_OTHER = 0,
+	PYX_OBJ_SCALAR,
+	PYX_OBJ_TUPLE,
+	PYX_OBJ_LIST,
+	PYX_OBJ_DICT,
+	PYX_OBJ_SET, /* set and frozenset */
+};
+
+/* Classifies the object at obj_addr; for a container *len is its length
+ * (ob_size, ma_used, the set's used), checked for sanity, else 0.
+ * type_name (NULL allowed) gets the tp_name, in the arena. */
+int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
+		     uint64_t *len, const char **type_name, struct pyx_error *err);
+
+/* A tuple's or list's item array and length (checked, not clamped). */
+int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *items_out,
+		uint64_t *n_out, struct pyx_error *err);
+
+/* Calls fn for each key of a set or frozenset in table order, at most max
+ * of them, scanning at most limits.max_dict_entries slots; fn returns
+ * nonzero to stop. -PYX_E_BAD_DATA when the header is inconsistent. */
+int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
+		  int (*fn)(void *ctx, uint64_t key_addr), void *ctx, struct pyx_error *err);
+
 /* Looks up a str key in a dict object (any version's layout). *out is the
  * value's address, or 0 with -PYX_E_NOT_FOUND when absent. */
 int pyx_dict_get_str(struct pyx_decoder *d, uint64_t dict_addr, const char *key, uint64_t *out,
@@ -56,6 +84,13 @@ int pyx_dict_items(struct pyx_decoder *d, uint64_t dict_addr, size_t max,
  * managed dicts and inline values of 3.11+). No descriptors, no slots. */
 int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, uint64_t *out,
 		    struct pyx_error *err);
+
+/* Calls fn for each (name, value) of an instance's attributes (its
+ * __dict__, its values, or a class's tp_dict: as pyx_obj_getattr finds
+ * them), at most max. -PYX_E_NOT_FOUND when it keeps none. */
+int pyx_obj_attrs(struct pyx_decoder *d, uint64_t obj_addr, size_t max,
+		  int (*fn)(void *ctx, uint64_t key_addr, uint64_t value_addr), void *ctx,
+		  struct pyx_error *err);
 
 /* threading names: calls fn(ctx, thread_ident, name) for every entry of
  * sys.modules['threading']._active (ident is pthread_self()) of the

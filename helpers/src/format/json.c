@@ -56,6 +56,9 @@ static void jframe(struct pyx_out *o, const struct pyx_frame *f)
 			pyx_out_json(o, f->locals[i].name);
 			jkey_str(o, "kind", f->locals[i].kind);
 			jkey_str(o, "repr", f->locals[i].repr);
+			pyx_out_printf(o, ", \"addr\": %" PRIu64 ", \"children\": %" PRIu64,
+				       f->locals[i].addr, f->locals[i].nchildren);
+			jbool(o, "indexed", f->locals[i].indexed);
 			pyx_out_putc(o, '}');
 		}
 		pyx_out_putc(o, ']');

@@ -15,6 +15,7 @@
 #include "../acquire/pthread.h"
 #include "../acquire/syscalls.h"
 #include "../decode/asyncio.h"
+#include "../decode/children.h"
 #include "../decode/code.h"
 #include "../decode/locals.h"
 #include "../decode/runtime.h"
@@ -101,6 +102,21 @@ static void resolve_tids_by_memory(struct pyx_dec_result *r, const struct pyx_ta
 
 /* ---- the model ---- */
 
+/* The model's copy of decoded variables (strings shared), NULL on no memory. */
+static struct pyx_var *model_vars(const struct pyx_dec_var *dv, size_t n, struct pyx_arena *arena)
+{
+	struct pyx_var *v = pyx_arena_calloc(arena, n + 1, sizeof *v);
+	for (size_t i = 0; v && i < n; i++) {
+		v[i].name = dv[i].name;
+		v[i].repr = dv[i].repr;
+		v[i].kind = dv[i].kind;
+		v[i].addr = dv[i].addr;
+		v[i].nchildren = dv[i].nchildren;
+		v[i].indexed = dv[i].indexed;
+	}
+	return v;
+}
+
 static void model_frame(struct pyx_frame *f, const struct pyx_dec_frame *df,
 			struct pyx_arena *arena)
 {
@@ -121,12 +137,7 @@ static void model_frame(struct pyx_frame *f, const struct pyx_dec_frame *df,
 			f->error = PYX_E_BAD_DATA;
 	}
 	if (df->locals) {
-		f->locals = pyx_arena_calloc(arena, df->nlocals + 1, sizeof *f->locals);
-		for (size_t i = 0; f->locals && i < df->nlocals; i++) {
-			f->locals[i].name = df->locals[i].name;
-			f->locals[i].repr = df->locals[i].repr;
-			f->locals[i].kind = df->locals[i].kind;
-		}
+		f->locals = model_vars(df->locals, df->nlocals, arena);
 		f->nlocals = f->locals ? df->nlocals : 0;
 	}
 }
@@ -565,9 +576,8 @@ int pyx_snapshot_read_target(struct pyx_snapshot *snap, struct pyx_target *t, in
 	return rc;
 }
 
-int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame,
-			const char *name, const char **scope, const char **repr,
-			struct pyx_error *err)
+/* The decoder kept for the process `frame` belongs to, NULL when none. */
+static struct pyx_kept *kept_for(struct pyx_snapshot *snap, const struct pyx_frame *frame)
 {
 	struct pyx_snapshot_priv *p = snap->priv;
 	for (size_t i = 0; i < p->nkept; i++) {
@@ -576,24 +586,62 @@ int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame
 		for (size_t j = 0; j < proc->ninterps; j++)
 			for (size_t l = 0; l < proc->interps[j].nthreads; l++) {
 				struct pyx_thread *th = &proc->interps[j].threads[l];
-				if (frame < th->frames || frame >= th->frames + th->nframes)
-					continue;
-				struct pyx_dec_frame df = {
-					.frame_addr = frame->frame_addr,
-					.code_addr = frame->code_addr,
-					.globals_addr = frame->globals_addr,
-					.error = frame->error,
-					.error_msg = frame->error_msg,
-				};
-				enum pyx_scope sc;
-				int rc = pyx_locals_lookup(&k->d, &df, name, 0, &sc, repr, err);
-				if (rc == 0)
-					*scope = sc == PYX_SCOPE_LOCAL    ? "local"
-						 : sc == PYX_SCOPE_GLOBAL ? "global"
-									  : "builtin";
-				return rc;
+				if (frame >= th->frames && frame < th->frames + th->nframes)
+					return k;
 			}
 	}
+	return NULL;
+}
+
+static int not_kept(struct pyx_error *err)
+{
 	return pyx_error_set(err, PYX_E_INVALID, 0, 0,
 			     "the frame is not in a snapshot taken with PYX_SNAP_KEEP_SOURCE");
+}
+
+int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame,
+			const char *name, const char **scope, const char **repr,
+			struct pyx_error *err)
+{
+	struct pyx_kept *k = kept_for(snap, frame);
+	if (!k)
+		return not_kept(err);
+	struct pyx_dec_frame df = {
+	    .frame_addr = frame->frame_addr,
+	    .code_addr = frame->code_addr,
+	    .globals_addr = frame->globals_addr,
+	    .error = frame->error,
+	    .error_msg = frame->error_msg,
+	};
+	enum pyx_scope sc;
+	int rc = pyx_locals_lookup(&k->d, &df, name, 0, &sc, repr, err);
+	if (rc == 0)
+		*scope = sc == PYX_SCOPE_LOCAL ? "local" : sc == PYX_SCOPE_GLOBAL ? "global" : "builtin";
+	return rc;
+}
+
+_Static_assert((int)PYX_SNAP_CHILDREN_MAX == (int)PYX_CHILDREN_MAX, "one bound on children");
+
+int pyx_snapshot_children(struct pyx_snapshot *snap, const struct pyx_frame *frame,
+			  uint64_t obj_addr, size_t start, size_t max,
+			  const struct pyx_var **vars, size_t *n, uint64_t *total,
+			  struct pyx_error *err)
+{
+	struct pyx_kept *k = kept_for(snap, frame);
+	struct pyx_dec_var *dv;
+	size_t nd = 0;
+	*vars = NULL;
+	*n = 0;
+	*total = 0;
+	if (!k)
+		return not_kept(err);
+	int rc = pyx_obj_children(&k->d, obj_addr, start, max, &dv, &nd, total, err);
+	if (rc < 0)
+		return rc;
+	struct pyx_var *v = model_vars(dv, nd, snap->priv->arena);
+	if (!v)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	*vars = v;
+	*n = nd;
+	return 0;
 }

@@ -39,6 +39,7 @@ for (const interp of support.interpreters()) {
             // one thread: GDB's first (it runs hold())
             assert.equal(threads.length, 1, JSON.stringify(threads));
             const main = threads[0];
+            assert.match(main.name, /^MainThread \(LWP \d+\)/, JSON.stringify(threads));
             const frames = (await dc.stackTraceRequest({ threadId: main.id })).body.stackFrames;
             const hold = frames.find((f) => f.name === 'hold');
             assert.ok(hold, JSON.stringify(frames.map((f) => f.name)));

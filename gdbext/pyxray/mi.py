@@ -145,8 +145,8 @@ def _address(name: str, text: str) -> int:
 def _variable_row(v) -> Dict[str, str]:
     """A variable or a child as an MI tuple: name, kind, value, addr,
     children (how many it has: 0 when it does not expand) and indexed (they
-    are items named [i])."""
-    return {"name": v.name, "kind": v.kind,
+    are items named [i]). The name is display text, escaped as func is."""
+    return {"name": model.printable(v.name), "kind": v.kind,
             "value": v.repr if v.repr is not None else "<unreadable>",
             "addr": "0x%x" % v.addr, "children": str(v.children),
             "indexed": "true" if v.indexed else "false"}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // What a client shows is safe and what it is told is clear: a program whose
-// thread name and function name carry terminal escapes (ESC, BEL, a
+// thread name, function name and argument name carry terminal escapes (ESC, BEL, a
 // bidirectional override: tests/programs/evil_target.py) reaches the
 // client escaped as `pyxray dump` prints it, and arguments that cannot
 // work (a GDB that is not there, an extension folder without pyxray) fail
@@ -38,6 +38,16 @@ it('escapes thread and function names that carry terminal escapes', async () => 
         const park = frames.find((f) => f.name.startsWith('park'));
         assert.ok(park, `no park frame: ${frames.map((f) => f.name)}`);
         assert.equal(park.name, 'park\\x1b]0;pwned\\x07\\x1b[31m\\u{202e}');
+        const scopes = (await dc.scopesRequest({ frameId: park.id })).body.scopes;
+        const args = (await dc.variablesRequest({
+            variablesReference: scopes.find((sc) => sc.name === 'Arguments').variablesReference,
+        })).body.variables;
+        const evil = args.find((v) => v.name.startsWith('arg'));
+        assert.ok(evil, JSON.stringify(args));
+        assert.equal(evil.name, 'arg\\x1b]0;pwned\\x07\\x1b[31m\\u{202e}');
+        for (const v of args) {
+            assert.doesNotMatch(v.name + v.value, UNSAFE, `variable ${JSON.stringify(v)}`);
+        }
     } finally {
         await dc.disconnectRequest({}).catch(() => {});
         await dc.stop().catch(() => {});

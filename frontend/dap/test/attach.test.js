@@ -37,11 +37,7 @@ for (const interp of support.interpreters()) {
             await t.ready();
             await t.parked();
             dc = support.client();
-            await support.startSession(dc, 'attach', { processId: String(t.pid) });
-            await dc.configurationDoneRequest();
-            const stopped = dc.waitForEvent('stopped');
-            await dc.pauseRequest({ threadId: 1 });
-            await stopped;
+            await support.attachPaused(dc, t.pid);
             dump = support.dumpJson(t.pid);
             threads = (await dc.threadsRequest()).body.threads;
             for (const th of threads) {
@@ -50,18 +46,7 @@ for (const interp of support.interpreters()) {
             }
         });
 
-        after(async () => {
-            if (dc) {
-                await dc.disconnectRequest({}).catch(() => {});
-                await dc.stop().catch(() => {});
-            }
-            if (t) {
-                if (t.proc.exitCode === null) {
-                    await support.unharmed(t.pid);
-                }
-                t.kill();
-            }
-        });
+        after(() => support.endAttached(dc, t));
 
         it('names threads as Python does, the GIL holder marked', () => {
             const names = new Map(threads.map((th) => [lwpOf(th), th.name]));

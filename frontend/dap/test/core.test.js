@@ -48,10 +48,7 @@ for (const interp of support.interpreters()) {
         });
 
         after(async () => {
-            if (dc) {
-                await dc.disconnectRequest({}).catch(() => {});
-                await dc.stop().catch(() => {});
-            }
+            await support.endSession(dc);
             if (t) {
                 t.kill();
             }

@@ -21,11 +21,7 @@ it('escapes thread and function names that carry terminal escapes', async () => 
     const dc = support.client();
     try {
         await t.ready();
-        await support.startSession(dc, 'attach', { processId: String(t.pid) });
-        await dc.configurationDoneRequest();
-        const stopped = dc.waitForEvent('stopped');
-        await dc.pauseRequest({ threadId: 1 });
-        await stopped;
+        await support.attachPaused(dc, t.pid);
         const threads = (await dc.threadsRequest()).body.threads;
         const main = threads.find((th) => th.name.startsWith('Main'));
         assert.ok(main, `no thread named Main...: ${JSON.stringify(threads)}`);
@@ -49,12 +45,7 @@ it('escapes thread and function names that carry terminal escapes', async () => 
             assert.doesNotMatch(v.name + v.value, UNSAFE, `variable ${JSON.stringify(v)}`);
         }
     } finally {
-        await dc.disconnectRequest({}).catch(() => {});
-        await dc.stop().catch(() => {});
-        if (t.proc.exitCode === null) {
-            await support.unharmed(t.pid);
-        }
-        t.kill();
+        await support.endAttached(dc, t);
     }
 });
 

@@ -40,8 +40,7 @@ it('launches a program and shows its Python stack at a pause', async () => {
             ['park', ...Array(31).fill('recurse'), 'main', '<module>']);
         assert.ok(frames.every((f) => f.source.path === script));
     } finally {
-        await dc.disconnectRequest({}).catch(() => {});
-        await dc.stop().catch(() => {});
+        await support.endSession(dc);
     }
     await support.until(() => !fs.existsSync(`/proc/${pid}`) ||
         /State:\s+Z/.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')),

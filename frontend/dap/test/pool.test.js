@@ -25,20 +25,13 @@ for (const interp of support.interpreters()) {
                 ['--workers', '2']);
             info = await t.ready();
             dc = support.client();
-            await support.startSession(dc, 'attach', { processId: String(t.pid) });
-            await dc.configurationDoneRequest();
-            const stopped = dc.waitForEvent('stopped');
-            await dc.pauseRequest({ threadId: 1 });
-            await stopped;
+            await support.attachPaused(dc, t.pid);
             attached = (await dc.customRequest('pyxray.attachChildren')).body;
             threads = (await dc.threadsRequest()).body.threads;
         });
 
         after(async () => {
-            if (dc) {
-                await dc.disconnectRequest({}).catch(() => {});
-                await dc.stop().catch(() => {});
-            }
+            await support.endSession(dc);
             try {
                 if (info) {
                     for (const pid of [info.parent, ...info.workers]) {

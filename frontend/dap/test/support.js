@@ -209,7 +209,36 @@ async function startSession(dc, request, args) {
     await initialized;
 }
 
+// Attaches to pid, lets the session start and pauses it (stopped).
+async function attachPaused(dc, pid) {
+    await startSession(dc, 'attach', { processId: String(pid) });
+    await dc.configurationDoneRequest();
+    const stopped = dc.waitForEvent('stopped');
+    await dc.pauseRequest({ threadId: 1 });
+    await stopped;
+}
+
+// Ends a session (dc may be unset) without waiting on a dead adapter.
+async function endSession(dc) {
+    if (dc) {
+        await dc.disconnectRequest({}).catch(() => {});
+        await dc.stop().catch(() => {});
+    }
+}
+
+// Ends a session, checks its target runs on untraced, and kills it.
+async function endAttached(dc, t) {
+    await endSession(dc);
+    if (t) {
+        if (t.proc.exitCode === null) {
+            await unharmed(t.pid);
+        }
+        t.kill();
+    }
+}
+
 module.exports = {
-    ADAPTER, BUILDDIR, PROGRAMS, SRCDIR, TIMEOUT, Target, client, dumpJson, dumpStacks,
-    interpreters, requireInterpreter, startSession, threadsTarget, unharmed, until,
+    ADAPTER, BUILDDIR, PROGRAMS, SRCDIR, TIMEOUT, Target, attachPaused, client, dumpJson,
+    dumpStacks, endAttached, endSession, interpreters, requireInterpreter, startSession,
+    threadsTarget, unharmed, until,
 };

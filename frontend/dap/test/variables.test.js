@@ -30,11 +30,7 @@ for (const interp of support.interpreters()) {
             await t.ready();
             await t.parked();
             dc = support.client();
-            await support.startSession(dc, 'attach', { processId: String(t.pid) });
-            await dc.configurationDoneRequest();
-            const stopped = dc.waitForEvent('stopped');
-            await dc.pauseRequest({ threadId: 1 });
-            await stopped;
+            await support.attachPaused(dc, t.pid);
             const threads = (await dc.threadsRequest()).body.threads;
             // one thread: GDB's first (it runs hold())
             assert.equal(threads.length, 1, JSON.stringify(threads));
@@ -51,18 +47,7 @@ for (const interp of support.interpreters()) {
             args = await scope('Arguments');
         });
 
-        after(async () => {
-            if (dc) {
-                await dc.disconnectRequest({}).catch(() => {});
-                await dc.stop().catch(() => {});
-            }
-            if (t) {
-                if (t.proc.exitCode === null) {
-                    await support.unharmed(t.pid);
-                }
-                t.kill();
-            }
-        });
+        after(() => support.endAttached(dc, t));
 
         it('expands a list to its items, and a nested list in turn', async () => {
             const numbers = locals.get('numbers');

@@ -163,7 +163,7 @@ def attach_children(max_depth: int = 0) -> Tuple[List[Attached], str]:
     with silenced():
         try:
             for proc in todo:
-                name = label(proc)
+                name = model.escape(label(proc))  # a GDB thread name, MI's label
                 try:
                     inf = _attach_one(proc)
                 except gdb.error as e:

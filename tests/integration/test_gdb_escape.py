@@ -53,3 +53,26 @@ def test_no_raw_escape_reaches_the_terminal(evil):
     assert "\\x1b]0;pwned\\x07" in s.out("py-print value"), s.out("py-print value")
     bt = s.out("bt")
     assert "park\\x1b]0;pwned" in bt and "arg\\x1b]0;pwned" in bt, bt
+
+
+def test_attached_child_named_escaped(workdir):
+    """py-attach-children names a child's GDB thread after its
+    multiprocessing name: escaped, in its report and in GDB's own
+    `info threads` (it was stored raw)."""
+    param = params()[0]
+    t = gdb_support.start_program(param.values[0], workdir, PROGRAM, extra_args=["--child"])
+    try:
+        line = t.readline(support.READY_TIMEOUT)
+        assert line.startswith("READY "), line
+        s = Session()
+        s.cmd("attach", "py-attach-children")
+        s.cmd("threads", "info threads")
+        s.execute(["-p", str(t.pid)], workdir)
+        for key in ("attach", "threads"):
+            text = s.out(key)
+            for raw in RAW:
+                assert raw not in text, (key, text)
+        assert "Worker\\x1b]0;pwned\\x07" in s.out("attach"), s.out("attach")
+        assert "Worker\\x1b]0;pwned\\x07" in s.out("threads"), s.out("threads")
+    finally:
+        t.kill()

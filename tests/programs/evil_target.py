@@ -3,7 +3,8 @@
 main thread parks in a function whose name, argument name and local value
 carry terminal escapes (ESC, BEL, a bidirectional override), as does its
 thread name, as a hostile program can make them (CPython 3.8+:
-code.replace). "READY <json>" (pid) goes to stdout once it is parked.
+code.replace). With --child it first forks a multiprocessing child named
+likewise. "READY <json>" (pid) goes to stdout once it is parked.
 """
 import json
 import os
@@ -38,6 +39,14 @@ def main():
         sys.stdout.write("READY %s\n" % json.dumps({"pid": os.getpid(), "tid": tid}))
         sys.stdout.flush()
 
+    if "--child" in sys.argv:
+        # A forked multiprocessing child with a hostile name, parked too:
+        # what py-attach-children names it by (the GDB thread name, MI's
+        # label).
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        ctx.Process(target=os.read, args=(r, 1), name="Worker" + EVIL, daemon=True).start()
     threading.Thread(target=report, daemon=True).start()
     park(r, "x" + EVIL)
 

@@ -53,9 +53,24 @@ def _options(name: str, argv: List[str], allowed: tuple) -> set:
     return set(argv)
 
 
+_PATTERNS = None
+
+
+def _patterns():
+    """(decimal, hex) number patterns, compiled on first use (importing re
+    slows GDB's startup)."""
+    global _PATTERNS
+    if _PATTERNS is None:
+        import re
+
+        _PATTERNS = (re.compile("[0-9]{1,20}"), re.compile("0[xX][0-9a-fA-F]{1,16}"))
+    return _PATTERNS
+
+
 def _number(name: str, text: str, what: str) -> int:
-    if not text.isdigit():
-        raise gdb.GdbError("%s: %s must be a number, not '%s'" % (name, what, text))
+    if not _patterns()[0].fullmatch(text) or int(text) >= 1 << 63:
+        raise gdb.GdbError("%s: %s must be a number, not '%s'"
+                           % (name, what, model.printable(text)))
     return int(text)
 
 
@@ -135,11 +150,13 @@ _VAR_CHILDREN_MAX = 1000
 
 
 def _address(name: str, text: str) -> int:
-    try:
-        return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
-    except ValueError:
-        raise gdb.GdbError("%s: ADDR must be an address (0x... or decimal), not '%s'"
-                           % (name, text))
+    decimal, hexa = _patterns()
+    if hexa.fullmatch(text):
+        return int(text, 16)
+    if decimal.fullmatch(text) and int(text) < 1 << 64:
+        return int(text)
+    raise gdb.GdbError("%s: ADDR must be an address (0x... or decimal), not '%s'"
+                       % (name, model.printable(text)))
 
 
 def _variable_row(v) -> Dict[str, str]:

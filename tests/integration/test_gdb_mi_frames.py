@@ -57,6 +57,10 @@ def session(request, workdir):
         got["fd kids"] = mi.command(kids % (fd_row[0]["addr"] if fd_row else "0x0"))
         got["bad addr kids"] = mi.command(kids % "0x10")
         got["kids usage"] = mi.command(kids % "0x10 1")
+        # numbers a frontend could send that int() takes or ctypes refuses
+        for bad in ("-5", "0x1ffffffffffffffff", "18446744073709551616", "\u0663",
+                    "0x10 \uff11 1", "0x10 0 99999999999999999999"):
+            got["kids bad " + bad] = mi.command(kids % bad)
         got["eval self"] = mi.command("-py-evaluate --thread %s 0 self" % ids[w1])
         got["eval os"] = mi.command("-py-evaluate --thread %s 1 os" % ids[w1])
         got["eval none"] = mi.command("-py-evaluate --thread %s 0 no_such_xyz" % ids[w1])
@@ -192,6 +196,10 @@ def test_variable_children(session):
     assert got["bad addr kids"]["class"] == "error", got["bad addr kids"]
     assert "0x10" in got["bad addr kids"]["msg"], got["bad addr kids"]
     assert got["kids usage"]["class"] == "error" and "usage" in got["kids usage"]["msg"]
+    for key in [k for k in got if k.startswith("kids bad ")]:
+        assert got[key]["class"] == "error", (key, got[key])
+        assert re.match(r"^-py-var-children: (ADDR|START|COUNT) must be", got[key]["msg"]), \
+            (key, got[key])
 
 
 def test_select_frame(session):

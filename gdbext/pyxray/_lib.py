@@ -219,9 +219,24 @@ class Snapshot:
     wraps it. Close it (or use `with`) to free the C side; a reader
     callback passed at creation is kept alive until then."""
 
-    def __init__(self, handle: int, keep: Sequence[object] = ()):
+    def __init__(self, handle: int, keep: Sequence[object] = (),
+                 interrupted: Optional[list] = None):
         self._h = ctypes.c_void_p(handle)
         self._keep = list(keep)
+        # A reader snapshot's record of a Ctrl-C its callback caught: the
+        # reads after it fail, and the call that made them re-raises it.
+        self._interrupted = interrupted if interrupted is not None else []
+
+    def _reads(self) -> None:
+        """Before a call that reads through the reader: a new call."""
+        del self._interrupted[:]
+
+    def _reads_done(self) -> None:
+        """After it: a Ctrl-C during its reads is raised here."""
+        if self._interrupted:
+            e = self._interrupted[0]
+            del self._interrupted[:]
+            raise e
 
     def close(self) -> None:
         if self._h:
@@ -299,8 +314,11 @@ class Snapshot:
         PyxrayError (E_NOT_FOUND if unbound)."""
         f = self._frame(ref)
         scope, rep, err = ctypes.c_char_p(), ctypes.c_char_p(), _Error()
-        if lib().pyx_snapshot_lookup(self._handle(), f, name.encode(), ctypes.byref(scope),
-                                     ctypes.byref(rep), ctypes.byref(err)) < 0:
+        self._reads()
+        rc = lib().pyx_snapshot_lookup(self._handle(), f, name.encode(), ctypes.byref(scope),
+                                       ctypes.byref(rep), ctypes.byref(err))
+        self._reads_done()
+        if rc < 0:
             _raise(err)
         return scope.value.decode(), rep.value.decode("utf-8", "replace")
 
@@ -313,9 +331,12 @@ class Snapshot:
         f = self._frame(ref)
         rows, n = ctypes.POINTER(_Var)(), ctypes.c_size_t()
         total, err = ctypes.c_uint64(), _Error()
-        if lib().pyx_snapshot_children(self._handle(), f, addr, start, count, ctypes.byref(rows),
-                                       ctypes.byref(n), ctypes.byref(total),
-                                       ctypes.byref(err)) < 0:
+        self._reads()
+        rc = lib().pyx_snapshot_children(self._handle(), f, addr, start, count,
+                                         ctypes.byref(rows), ctypes.byref(n), ctypes.byref(total),
+                                         ctypes.byref(err))
+        self._reads_done()
+        if rc < 0:
             _raise(err)
 
         def text(b: Optional[bytes]) -> Optional[str]:
@@ -429,7 +450,7 @@ def snapshot_reader(read: Reader, *, runtime: int = 0, py_version: int = 0,
         raise interrupted[0]
     if failed:
         _raise(err)
-    return Snapshot(h.value, keep=(cb, syms, arr, tid_arr, info))
+    return Snapshot(h.value, keep=(cb, syms, arr, tid_arr, info), interrupted=interrupted)
 
 
 def core_check_exe(core: str, exe: str) -> Optional[str]:

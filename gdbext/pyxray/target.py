@@ -105,16 +105,17 @@ def _symbol(name: str) -> int:
 
 
 class _Selection:
-    """Selects an inferior for symbol lookups; restores the user's thread
-    and frame afterwards."""
+    """Selects an inferior for symbol lookups and reads; restores the
+    user's inferior, thread and frame afterwards."""
 
     def __init__(self, inf: gdb.Inferior):
         self.inf = inf
+        self.user_inf = gdb.selected_inferior()
         self.thread = gdb.selected_thread()
         self.frame = None
 
     def __enter__(self):
-        if self.thread is not None and self.thread.inferior == self.inf:
+        if self.user_inf == self.inf:
             return self
         try:
             self.frame = gdb.selected_frame()
@@ -128,12 +129,14 @@ class _Selection:
         return self
 
     def __exit__(self, *exc):
-        if self.thread is None or self.thread.inferior == self.inf:
+        if self.user_inf == self.inf:
             return
-        if self.thread.is_valid():
+        if self.thread is not None and self.thread.is_valid():
             self.thread.switch()
             if self.frame is not None and self.frame.is_valid():
                 self.frame.select()
+        elif self.user_inf.is_valid():  # an inferior without threads
+            gdb.execute("inferior %d" % self.user_inf.num, to_string=True)
 
 
 def _mapped_files(inf: gdb.Inferior) -> List[str]:
@@ -230,6 +233,11 @@ def _take_reader(inf: gdb.Inferior, flags: int, max_frames: int) -> _lib.Snapsho
             asyncio_debug = _symbol("_AsyncioDebug") or _symbol("_Py_AsyncioDebug")
 
         def read(addr: int, length: int) -> bytes:
+            # Later reads (a frame's children, a name looked up) may come
+            # while another inferior is selected: read this one's.
+            if gdb.selected_inferior() != inf:
+                with _Selection(inf):
+                    return inf.read_memory(addr, length).tobytes()
             return inf.read_memory(addr, length).tobytes()
 
         return _lib.snapshot_reader(

@@ -142,3 +142,76 @@ def test_api_live_and_core(sv, workdir):
         t.kill()
         if os.path.exists(core):
             os.unlink(core)
+
+
+# Runs in GDB with a core in inferior 1 and an empty inferior 2 selected:
+# a frame's children are read from inferior 1's memory (they were read from
+# the selected inferior's), the selection is left as it was (a snapshot of
+# inferior 1 selected it), and a Ctrl-C during a name lookup's reads reaches
+# the caller and leaves the snapshot usable (it was swallowed, and every
+# later read failed).
+TWO_INFERIORS = r'''
+import json, os, sys
+sys.path.insert(0, os.environ["PYXRAY_GDBEXT"])
+import gdb
+import pyxray
+from pyxray import target
+
+out = {}
+core_inf = [i for i in gdb.inferiors() if i.num == 1][0]
+gdb.execute("add-inferior -no-connection", to_string=True)
+gdb.execute("inferior 2", to_string=True)
+snap = pyxray.snapshot(inferior=core_inf, locals=True)
+worker = [t for t in snap.process().threads if t.name == "worker-1"][0]
+top = worker.frames[0]
+me = [v for v in top.locals if v.name == "self"][0]
+out["selected"] = gdb.selected_inferior().num
+rows, total = top.children(me.addr)
+out["children"] = sorted(r.name for r in rows)
+real_enter = target._Selection.__enter__
+def interrupted(self):
+    target._Selection.__enter__ = real_enter
+    raise KeyboardInterrupt()
+target._Selection.__enter__ = interrupted
+try:  # builtins: memory the take and the children did not read
+    top.lookup("len")
+    out["interrupt"] = "not raised"
+except KeyboardInterrupt:
+    out["interrupt"] = "raised"
+target._Selection.__enter__ = real_enter
+out["after"] = top.lookup("len")[0]
+with open(os.environ["PYXRAY_API_OUT"], "w") as f:
+    json.dump(out, f)
+'''
+
+
+def test_children_of_another_inferior(workdir):
+    v = [p.values[0] for p in gdb_support.subset_params() if p.values[0].id == "3.11"][0]
+    t = support.start_target(v, workdir)
+    core = os.path.join(workdir, "api-two.core")
+    script = os.path.join(workdir, "api_two.py")
+    result = os.path.join(workdir, "api_two.json")
+    try:
+        t.wait_ready()
+        t.wait_parked()
+        gdb_support.run_gdb(["-p", str(t.pid), "-ex", "gcore %s" % core], workdir=workdir,
+                            ext=False)
+        gdb_support.after_session(t)
+        with open(script, "w") as f:
+            f.write(TWO_INFERIORS)
+        run = gdb_support.run_gdb([os.path.realpath(t.argv[0]), core, "-ex",
+                                   "source %s" % script], workdir=workdir,
+                                  env={"PYXRAY_API_OUT": result,
+                                       "PYXRAY_GDBEXT": os.path.join(support.SRCDIR, "gdbext")})
+        assert os.path.exists(result), run
+        with open(result) as f:
+            out = json.load(f)
+        assert out["selected"] == 2, out
+        assert "reg" in out["children"], out
+        assert out["interrupt"] == "raised", out
+        assert out["after"] == "builtin", out
+    finally:
+        t.kill()
+        for path in (core, script, result):
+            if os.path.exists(path):
+                os.unlink(path)

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* A container's children on synthetic memory, for each version with a
+ * layout table: items, entries and attributes, paged; child counts; and
+ * that garbage (huge lengths, bad tables, unreadable types) fails cleanly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/children.h"
+#include "decode/objects.h"
+#include "objfx.h"
+#include "tap.h"
+
+
+/* Children "name=repr/nchildren;" of addr from start, or "ERR:<code>". */
+static const char *kids(struct dec *x, uint64_t addr, size_t start, size_t max, uint64_t *total)
+{
+	struct pyx_dec_var *v;
+	struct pyx_error err;
+	size_t n = 0;
+	int rc = pyx_obj_children(&x->d, addr, start, max, &v, &n, total, &err);
+	if (rc < 0)
+		return pyx_arena_printf(x->arena, "ERR:%s", pyx_error_name(-rc));
+	const char *s = "";
+	for (size_t i = 0; i < n; i++)
+		s = pyx_arena_printf(x->arena, "%s%s=%s/%llu;", s, v[i].name, v[i].repr,
+				     (unsigned long long)v[i].nchildren);
+	return s;
+}
+
+static void test_children(struct fx *f)
+{
+	uint64_t one = mkint(f, 1), two = mkint(f, 2), a = mkstr(f, "a"), b = mkstr(f, "b");
+	uint64_t inner = mklist(f, (uint64_t[]){mkfloat(f, 2.5)}, 1);
+	uint64_t lst = mklist(f, (uint64_t[]){one, a, f->none, inner}, 4);
+	uint64_t tup = mktuple(f, (uint64_t[]){a, lst}, 2);
+	uint64_t st = mkset(f, f->t_set, (uint64_t[]){one, two}, 2);
+	uint64_t dct = mkdict(f, DK_GENERAL, (uint64_t[]){one, b}, (uint64_t[]){lst, st}, 2, -1);
+	uint64_t names[2] = {mkstr(f, "x"), mkstr(f, "items")};
+	uint64_t cls = mkclass(f, "Point", names, 2);
+	uint64_t pt = mkinstance(f, cls, names, (uint64_t[]){one, lst}, 2, 0);
+	uint64_t ptd = mkinstance(f, cls, names, (uint64_t[]){two, st}, 2, 1);
+	uint64_t plain = obj(f, f->t_plain, 16), *many = calloc(1500, 8);
+	uint64_t cyc = mklist(f, (uint64_t[]){one, 0}, 2), huge = mklist(f, &one, 1);
+	uint64_t badset = mkset(f, f->t_set, &one, 1), badtype = obj(f, 0x30, 16);
+	uint64_t dbig = mkdict(f, DK_UNICODE, &a, &one, 1, -1), keys, items, total = 0;
+	struct dec x;
+
+	for (int i = 0; i < 1500; i++)
+		many[i] = i == 1200 ? two : one;
+	uint64_t big = mklist(f, many, 1500);
+	free(many);
+	memcpy(&items, f->img.bytes + (cyc - f->img.base) + f->o->list_object.ob_item, 8);
+	timg_put_u64(&f->img, items + 8, cyc);
+	put(f, huge, f->o->list_object.ob_size, UINT64_C(1) << 40, 8);
+	put(f, badset, f->o->set_object.mask, 6, 8);
+	memcpy(&keys, f->img.bytes + (dbig - f->img.base) + f->o->dict_object.ma_keys, 8);
+	put(f, keys, f->o->dict_keys.dk_nentries, UINT64_C(1) << 40, 8);
+	dec_open(&x, f);
+	is_str(kids(&x, lst, 0, 10, &total), "[0]=1/0;[1]='a'/0;[2]=None/0;[3]=[2.5]/1;",
+	       "3.%d list children", f->minor);
+	ok(total == 4, "3.%d list total", f->minor);
+	is_str(kids(&x, lst, 2, 1, &total), "[2]=None/0;", "3.%d list page", f->minor);
+	is_str(kids(&x, lst, 9, 5, &total), "", "3.%d list page past the end", f->minor);
+	ok(total == 4, "3.%d total past the end", f->minor);
+	is_str(kids(&x, tup, 0, 10, &total), "[0]='a'/0;[1]=[1, 'a', None, [2.5]]/4;",
+	       "3.%d tuple children", f->minor);
+	is_str(kids(&x, st, 0, 10, &total), "[0]=1/0;[1]=2/0;", "3.%d set children", f->minor);
+	is_str(kids(&x, st, 1, 10, &total), "[1]=2/0;", "3.%d set page", f->minor);
+	is_str(kids(&x, dct, 0, 10, &total), "1=[1, 'a', None, [2.5]]/4;'b'={1, 2}/2;",
+	       "3.%d dict children named by key", f->minor);
+	is_str(kids(&x, dct, 1, 10, &total), "'b'={1, 2}/2;", "3.%d dict page", f->minor);
+	ok(total == 2, "3.%d dict total", f->minor);
+	is_str(kids(&x, pt, 0, 10, &total), "x=1/0;items=[1, 'a', None, [2.5]]/4;",
+	       "3.%d instance attributes (values)", f->minor);
+	is_str(kids(&x, ptd, 1, 10, &total), "items={1, 2}/2;", "3.%d instance attributes (dict)",
+	       f->minor);
+	ok(total == 2, "3.%d attribute total", f->minor);
+	int ix = 1, il = 0;
+	ok(pyx_obj_nchildren(&x.d, pt, &ix) == 2 && !ix && pyx_obj_nchildren(&x.d, lst, &il) == 4 &&
+	       il && pyx_obj_nchildren(&x.d, one, NULL) == 0 &&
+	       pyx_obj_nchildren(&x.d, plain, NULL) == 0 &&
+	       pyx_obj_nchildren(&x.d, badtype, NULL) == 0,
+	   "3.%d child counts, items told from attributes", f->minor);
+	is_str(kids(&x, cyc, 0, 10, &total), "[0]=1/0;[1]=[1, [...]]/2;",
+	       "3.%d a list holding itself", f->minor);
+	{
+		const char *s = kids(&x, big, 0, 5000, &total);
+		ok(total == 1500 && strstr(s, "[999]=1/0;") && !strstr(s, "[1000]"),
+		   "3.%d one call gives at most PYX_CHILDREN_MAX", f->minor);
+		is_str(kids(&x, big, 1200, 1, &total), "[1200]=2/0;", "3.%d page deep in a list",
+		       f->minor);
+	}
+	is_str(kids(&x, one, 0, 10, &total), "ERR:BAD_DATA", "3.%d an int has no children",
+	       f->minor);
+	is_str(kids(&x, plain, 0, 10, &total), "ERR:BAD_DATA", "3.%d nor a dict-less object",
+	       f->minor);
+	is_str(kids(&x, huge, 0, 10, &total), "ERR:BAD_DATA", "3.%d huge ob_size", f->minor);
+	is_str(kids(&x, badset, 0, 10, &total), "ERR:BAD_DATA", "3.%d bad set mask", f->minor);
+	is_str(kids(&x, dbig, 0, 10, &total), "ERR:BAD_DATA", "3.%d bad dict keys", f->minor);
+	is_str(kids(&x, badtype, 0, 10, &total), "ERR:FAULT", "3.%d unreadable type", f->minor);
+	is_str(kids(&x, 0x40, 0, 10, &total), "ERR:FAULT", "3.%d unmapped address", f->minor);
+	dec_close(&x);
+}
+
+static void test_version(int minor)
+{
+	struct fx f;
+
+	fx_init(&f, minor);
+	test_children(&f);
+	timg_free(&f.img);
+}
+
+int main(void)
+{
+	int minors = 0;
+	for (int minor = 6; minor <= 15; minor++) {
+		if (!pyx_layout_table(minor))
+			continue;
+		minors++;
+		test_version(minor);
+	}
+	ok(minors >= 5, "layout tables for at least 5 versions (%d)", minors);
+	return tap_done();
+}

@@ -102,12 +102,35 @@ static void test_children(struct fx *f)
 	dec_close(&x);
 }
 
+/* The error for an object without children names its type escaped. */
+static void test_hostile_type_name(struct fx *f)
+{
+	uint64_t t = mktype(f, "E\x1b[31mvil\xe2\x80\xae", F_HEAPTYPE | F_LONG);
+	uint64_t sub = mkint_digits(f, t, 0, (const uint32_t[]){5}, 1);
+	struct pyx_dec_var *v;
+	struct pyx_error err;
+	uint64_t total;
+	size_t n;
+	struct dec x;
+
+	timg_alloc(&f->img, 256); /* type names are read a page at a time */
+	dec_open(&x, f);
+	pyx_error_clear(&err);
+	is_int(pyx_obj_children(&x.d, sub, 0, 10, &v, &n, &total, &err), -PYX_E_BAD_DATA,
+	       "3.%d an int subclass has no children", f->minor);
+	ok(strstr(err.msg, "(E\\x1b[31mvil\\u202e) has no children") && !strchr(err.msg, '\x1b') &&
+	       !strstr(err.msg, "\xe2\x80\xae"),
+	   "3.%d its type name escaped: %s", f->minor, err.msg);
+	dec_close(&x);
+}
+
 static void test_version(int minor)
 {
 	struct fx f;
 
 	fx_init(&f, minor);
 	test_children(&f);
+	test_hostile_type_name(&f);
 	timg_free(&f.img);
 }
 

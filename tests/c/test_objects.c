@@ -429,6 +429,32 @@ static void test_garbage(struct fx *f)
 	dec_close(&x);
 }
 
+/* A type name is target data: in every repr form it is escaped as str
+ * contents are (ESC, a bidi override, an invalid byte, a backslash). */
+static void test_hostile_type_names(struct fx *f)
+{
+	static const char evil[] = "E\x1b[31mvil\xe2\x80\xae\xff\\";
+	static const char shown[] = "E\\x1b[31mvil\\u202e\\xff\\\\";
+	uint64_t t_obj = mktype(f, evil, F_HEAPTYPE), t_int = mktype(f, evil, F_HEAPTYPE | F_LONG);
+	uint64_t inst = obj(f, t_obj, 16);
+	uint64_t sub = mkint_digits(f, t_int, 0, (const uint32_t[]){5}, 1);
+	uint64_t t_quote = mktype(f, "it's", F_HEAPTYPE);
+	struct dec x;
+
+	timg_alloc(&f->img, 256); /* type names are read a page at a time */
+	dec_open(&x, f);
+	is_str(repr(&x, inst, 200),
+	       pyx_arena_printf(x.arena, "<%s object at 0x%llx>", shown, (unsigned long long)inst),
+	       "3.%d instance of a hostile type", f->minor);
+	is_str(repr(&x, sub, 200), pyx_arena_printf(x.arena, "%s(5)", shown),
+	       "3.%d subclass of int with a hostile name", f->minor);
+	is_str(repr(&x, t_obj, 200), pyx_arena_printf(x.arena, "<class '%s'>", shown),
+	       "3.%d a hostile class", f->minor);
+	is_str(repr(&x, t_quote, 200), "<class 'it\\'s'>", "3.%d a quote in a class name",
+	       f->minor);
+	dec_close(&x);
+}
+
 static void test_version(int minor)
 {
 	struct fx f;
@@ -441,6 +467,7 @@ static void test_version(int minor)
 	test_getattr(&f);
 	test_thread_names(&f);
 	test_garbage(&f);
+	test_hostile_type_names(&f);
 	timg_free(&f.img);
 }
 

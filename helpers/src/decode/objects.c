@@ -12,6 +12,7 @@
 #include "long.h"
 #include "objects.h"
 #include "unicode.h"
+#include "../util/utf8.h"
 
 enum {
 	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
@@ -293,6 +294,8 @@ out:
 
 /* Base builtin for a subclass flag, NULL when the object has none. */
 static const char *builtin_of(uint64_t flags);
+/* A type name as reprs show it, in the arena; NULL when out of memory. */
+static const char *name_shown(struct pyx_decoder *d, const char *name);
 
 int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
 		     uint64_t *len, const char **type_name, struct pyx_error *err)
@@ -308,7 +311,7 @@ int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_clas
 	rc = read_type_info(d, obj_addr, &t, err);
 	if (rc < 0)
 		goto out;
-	if (type_name && !(*type_name = pyx_arena_strdup(d->arena, t.name))) {
+	if (type_name && !(*type_name = name_shown(d, t.name))) {
 		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a type name");
 		goto out;
 	}
@@ -507,18 +510,25 @@ static uint32_t next_cp(const unsigned char **pp)
 	return c;
 }
 
-static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_bytes)
+/* How put_escaped reads its input: str contents as we decoded them (UTF-8,
+ * surrogates allowed), bytes, or a C string read from the target (a
+ * tp_name), whose bytes that are not valid UTF-8 are escaped as bytes. */
+enum esc_mode { ESC_STR, ESC_BYTES, ESC_CSTR };
+
+/* Python's repr escaping of string contents, the one rule for every target
+ * string in a repr: quote (0 for none) and backslash escaped, controls and
+ * unprintable code points as \xNN, \uNNNN or \UNNNNNNNN. */
+static void put_escaped(struct sb *b, const unsigned char *s, size_t n, enum esc_mode mode,
+			char quote)
 {
-	char quote = '\'';
 	const unsigned char *p = s, *end = s + n;
 
-	if (memchr(s, '\'', n) && !memchr(s, '"', n))
-		quote = '"';
-	sb_put(b, &quote, 1);
 	while (p < end && !b->full) {
 		const unsigned char *start = p;
-		uint32_t c = is_bytes ? *p++ : next_cp(&p);
-		if (c == (uint32_t)quote || c == '\\')
+		int byte = mode == ESC_BYTES ||
+			   (mode == ESC_CSTR && !pyx_utf8_len(p, (size_t)(end - p)));
+		uint32_t c = byte ? *p++ : next_cp(&p);
+		if ((quote && c == (uint32_t)quote) || c == '\\')
 			sb_printf(b, "\\%c", (char)c);
 		else if (c == '\t')
 			sb_str(b, "\\t");
@@ -526,7 +536,7 @@ static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_by
 			sb_str(b, "\\n");
 		else if (c == '\r')
 			sb_str(b, "\\r");
-		else if (c < 0x20 || c == 0x7f || (is_bytes && c > 0x7f))
+		else if (c < 0x20 || c == 0x7f || (byte && c > 0x7f))
 			sb_printf(b, "\\x%02x", c);
 		else if (c < 0x7f || printable(c))
 			sb_put(b, (const char *)start, (size_t)(p - start));
@@ -537,7 +547,34 @@ static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_by
 		else
 			sb_printf(b, "\\U%08x", c);
 	}
+}
+
+static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_bytes)
+{
+	char quote = '\'';
+
+	if (memchr(s, '\'', n) && !memchr(s, '"', n))
+		quote = '"';
 	sb_put(b, &quote, 1);
+	put_escaped(b, s, n, is_bytes ? ESC_BYTES : ESC_STR, quote);
+	sb_put(b, &quote, 1);
+}
+
+/* A type's name, as every repr form shows it: escaped, and `quote` (0 for
+ * none) too when it sits in quotes. */
+static void put_name(struct sb *b, const char *name, char quote)
+{
+	put_escaped(b, (const unsigned char *)name, strlen(name), ESC_CSTR, quote);
+}
+
+static const char *name_shown(struct pyx_decoder *d, const char *name)
+{
+	char buf[TYPE_NAME_MAX * 4]; /* 4 bytes shown at most for each byte of a name */
+	struct sb b = {.buf = buf, .cap = sizeof buf - 1};
+
+	put_name(&b, name, 0);
+	buf[b.len] = '\0';
+	return pyx_arena_strdup(d->arena, buf);
 }
 
 /* repr ------------------------------------------------------------------- */
@@ -871,13 +908,18 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 				      &name_addr, err);
 		if (rc == 0)
 			rc = read_cstr(r->d, name_addr, self.name, sizeof self.name, err);
-		if (rc == 0)
-			sb_printf(r->b, "<class '%s'>", self.name);
+		if (rc == 0) {
+			sb_str(r->b, "<class '");
+			put_name(r->b, self.name, '\'');
+			sb_str(r->b, "'>");
+		}
 	} else if ((base = builtin_of(t.flags))) {
 		/* Subclasses render as Name(<base repr>); bool is int's own. */
 		sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
-		if (sub)
-			sb_printf(r->b, "%s(", t.name);
+		if (sub) {
+			put_name(r->b, t.name, 0);
+			sb_str(r->b, "(");
+		}
 		if (base[0] == 'i')
 			rc = repr_long(r, addr, &t, err);
 		else if (base[0] == 's')
@@ -889,7 +931,9 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 		if (sub)
 			sb_str(r->b, ")");
 	} else {
-		sb_printf(r->b, "<%s object at 0x%llx>", t.name, (unsigned long long)addr);
+		sb_str(r->b, "<");
+		put_name(r->b, t.name, 0);
+		sb_printf(r->b, " object at 0x%llx>", (unsigned long long)addr);
 	}
 out:
 	return rc;

@@ -55,7 +55,8 @@ enum pyx_obj_class {
 
 /* Classifies the object at obj_addr; for a container *len is its length
  * (ob_size, ma_used, the set's used), checked for sanity, else 0.
- * type_name (NULL allowed) gets the tp_name, in the arena. */
+ * type_name (NULL allowed) gets the tp_name as reprs show it (escaped, fit
+ * for a message), in the arena. */
 int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
 		     uint64_t *len, const char **type_name, struct pyx_error *err);
 

@@ -95,6 +95,7 @@ static void test_children(struct fx *f)
 	is_str(kids(&x, plain, 0, 10, &total), "ERR:BAD_DATA", "3.%d nor a dict-less object",
 	       f->minor);
 	is_str(kids(&x, huge, 0, 10, &total), "ERR:BAD_DATA", "3.%d huge ob_size", f->minor);
+	ok(pyx_obj_nchildren(&x.d, huge, NULL) == 0, "3.%d nor does it count them", f->minor);
 	is_str(kids(&x, badset, 0, 10, &total), "ERR:BAD_DATA", "3.%d bad set mask", f->minor);
 	is_str(kids(&x, dbig, 0, 10, &total), "ERR:BAD_DATA", "3.%d bad dict keys", f->minor);
 	is_str(kids(&x, badtype, 0, 10, &total), "ERR:FAULT", "3.%d unreadable type", f->minor);

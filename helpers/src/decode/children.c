@@ -122,15 +122,6 @@ static int seq_children(struct page *p, uint64_t addr, int is_list, uint64_t *to
 	rc = pyx_obj_seq(p->d, addr, is_list, &items, &n, err);
 	if (rc < 0 || p->start >= n)
 		goto out;
-	/* A length from garbage: the item array must reach its last slot. */
-	rc = pyx_memsrc_read(p->d->src, items + 8 * (n - 1), ptrs, 8, NULL);
-	if (rc < 0) {
-		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
-				   "%s at 0x%llx claims %llu items but they are not all readable",
-				   is_list ? "list" : "tuple", (unsigned long long)addr,
-				   (unsigned long long)n);
-		goto out;
-	}
 	count = n - p->start < p->max ? (size_t)(n - p->start) : p->max;
 	rc = pyx_memsrc_read(p->d->src, items + 8 * (uint64_t)p->start, ptrs, 8 * count, err);
 	for (size_t i = 0; rc == 0 && i < count; i++) {

@@ -220,6 +220,7 @@ int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *ite
 		uint64_t *n_out, struct pyx_error *err)
 {
 	const struct pyx_offsets *o = &d->layout->off;
+	uint64_t last;
 	int rc;
 
 	*items_out = 0;
@@ -231,6 +232,19 @@ int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *ite
 		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->list_object.ob_item, items_out, err);
 	else
 		*items_out = addr + (uint64_t)o->tuple_object.ob_item;
+	if (rc < 0 || !*n_out)
+		goto out;
+	/* An item array that cannot be read faults; a length from garbage
+	 * (the array does not reach its last slot) is bad data. */
+	rc = pyx_dec_read_ptr(d, *items_out, &last, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_dec_read_ptr(d, *items_out + 8 * (*n_out - 1), &last, NULL);
+	if (rc < 0)
+		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
+				   "%s at 0x%llx claims %llu items but they are not all readable",
+				   is_list ? "list" : "tuple", (unsigned long long)addr,
+				   (unsigned long long)*n_out);
 out:
 	return rc;
 }

@@ -60,7 +60,9 @@ enum pyx_obj_class {
 int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
 		     uint64_t *len, const char **type_name, struct pyx_error *err);
 
-/* A tuple's or list's item array and length (checked, not clamped). */
+/* A tuple's or list's item array and length (checked, not clamped):
+ * -PYX_E_FAULT when the array cannot be read, -PYX_E_BAD_DATA when it is
+ * not readable to its last slot. */
 int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *items_out,
 		uint64_t *n_out, struct pyx_error *err);
 

@@ -125,6 +125,28 @@ static void test_hostile_type_name(struct fx *f)
 	dec_close(&x);
 }
 
+/* A dict past the scan bound: its total is what can be listed, and a page
+ * past the bound is empty, not an error. */
+static void test_dict_past_scan_limit(struct fx *f)
+{
+	uint64_t k[3] = {mkstr(f, "alpha"), mkstr(f, "beta"), mkstr(f, "gamma")};
+	uint64_t v[3] = {mkint(f, 1), mkint(f, 2), mkint(f, 3)};
+	uint64_t uni = mkdict(f, DK_UNICODE, k, v, 3, 1), total = 0;
+	struct dec x;
+
+	dec_open(&x, f);
+	x.d.opts.limits.max_dict_entries = 2;
+	ok(pyx_obj_nchildren(&x.d, uni, NULL) <= 2, "3.%d a dict counts at most the scan bound",
+	   f->minor);
+	is_str(kids(&x, uni, 0, 10, &total), "'alpha'=1/0;", "3.%d entries within the scan bound",
+	       f->minor);
+	ok(total == 1, "3.%d total is what can be listed (%llu)", f->minor,
+	   (unsigned long long)total);
+	is_str(kids(&x, uni, 1, 10, &total), "", "3.%d a page past the scan bound is empty",
+	       f->minor);
+	dec_close(&x);
+}
+
 static void test_version(int minor)
 {
 	struct fx f;
@@ -132,6 +154,7 @@ static void test_version(int minor)
 	fx_init(&f, minor);
 	test_children(&f);
 	test_hostile_type_name(&f);
+	test_dict_past_scan_limit(&f);
 	timg_free(&f.img);
 }
 

@@ -49,6 +49,17 @@ static int count_cb(void *ctx, uint64_t key, uint64_t value)
 	return 0;
 }
 
+/* How many of a container's len children can be listed: a dict's or a
+ * set's table is scanned only to limits.max_dict_entries. */
+static uint64_t listable(struct pyx_decoder *d, enum pyx_obj_class cls, uint64_t len)
+{
+	uint64_t scan = d->opts.limits.max_dict_entries;
+
+	if ((cls == PYX_OBJ_DICT || cls == PYX_OBJ_SET) && len > scan)
+		return scan;
+	return len;
+}
+
 uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed)
 {
 	enum pyx_obj_class cls = PYX_OBJ_OTHER;
@@ -63,7 +74,7 @@ uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed)
 	if (indexed)
 		*indexed = cls == PYX_OBJ_LIST || cls == PYX_OBJ_TUPLE || cls == PYX_OBJ_SET;
 	if (cls != PYX_OBJ_OTHER)
-		return len;
+		return listable(d, cls, len);
 	if (pyx_obj_attrs(d, addr, SIZE_MAX, count_cb, &len, NULL) < 0)
 		return 0;
 	return len;
@@ -174,9 +185,15 @@ int pyx_obj_children(struct pyx_decoder *d, uint64_t addr, size_t start, size_t 
 		break;
 	case PYX_OBJ_DICT:
 		p.kind = "entry";
-		*total = len;
-		if (p.max && start < len)
+		*total = listable(d, cls, len);
+		if (p.max && start < *total)
 			rc = pyx_dict_items(d, addr, SIZE_MAX, pair_cb, &p, err);
+		if (rc == -PYX_E_LIMIT) {
+			/* The walk reached the scan bound: it saw all there is to list. */
+			pyx_error_clear(err);
+			rc = 0;
+			*total = p.seen;
+		}
 		break;
 	case PYX_OBJ_OTHER:
 		p.kind = "attr";

@@ -27,8 +27,9 @@ uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed);
 /* Children start .. start + max - 1 (max clamped to PYX_CHILDREN_MAX) of
  * the object at addr, in the arena: items named "[i]" (kind "item"), dict
  * entries named by their key's repr ("entry"), attributes by name
- * ("attr"). *total is how many there are in all (a dict's ma_used, a
- * sequence's length). A start past the end gives none. -PYX_E_BAD_DATA
+ * ("attr"). *total is how many there are in all (a sequence's length, a
+ * dict's ma_used), at most what can be listed (a dict's or set's entries
+ * within limits.max_dict_entries). A start past the end gives none. -PYX_E_BAD_DATA
  * when the object is not a container (or its header is garbage),
  * -PYX_E_FAULT when it cannot be read; every read is bounded by
  * d->opts.limits. */

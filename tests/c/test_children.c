@@ -147,6 +147,30 @@ static void test_dict_past_scan_limit(struct fx *f)
 	dec_close(&x);
 }
 
+/* An attribute dict's count is its ma_used, read without walking its
+ * entries: here they lie past the end of memory. */
+static void test_attr_count_without_walk(struct fx *f)
+{
+	const struct pyx_offsets *o = f->o;
+	uint64_t names[2] = {mkstr(f, "x"), mkstr(f, "y")}, vals[2] = {mkint(f, 1), mkint(f, 2)};
+	uint64_t t = mktype(f, "Mod", F_HEAPTYPE), inst = obj(f, t, 24);
+	uint64_t dict = mkdict(f, DK_UNICODE, names, vals, 2, -1), keys, k;
+	size_t hdr = (size_t)o->dict_keys.dk_indices;
+	struct dec x;
+
+	put(f, t, o->type_object.tp_basicsize, 24, 8);
+	put(f, t, o->type_object.tp_dictoffset, 16, 8);
+	put(f, inst, 16, dict, 8);
+	memcpy(&keys, f->img.bytes + (dict - f->img.base) + o->dict_object.ma_keys, 8);
+	k = timg_alloc(&f->img, hdr + 8); /* last in the image: header and indices only */
+	timg_put(&f->img, k, f->img.bytes + (keys - f->img.base), hdr + 8);
+	put(f, dict, o->dict_object.ma_keys, k, 8);
+	dec_open(&x, f);
+	is_int((int)pyx_obj_nchildren(&x.d, inst, NULL), 2, "3.%d attributes counted by ma_used",
+	       f->minor);
+	dec_close(&x);
+}
+
 static void test_version(int minor)
 {
 	struct fx f;
@@ -155,6 +179,7 @@ static void test_version(int minor)
 	test_children(&f);
 	test_hostile_type_name(&f);
 	test_dict_past_scan_limit(&f);
+	test_attr_count_without_walk(&f);
 	timg_free(&f.img);
 }
 

@@ -41,21 +41,13 @@ static int fill(struct pyx_decoder *d, struct pyx_dec_var *v, const char *name, 
 	return v->repr ? 0 : -PYX_E_NOMEM;
 }
 
-static int count_cb(void *ctx, uint64_t key, uint64_t value)
-{
-	(void)key;
-	(void)value;
-	(*(uint64_t *)ctx)++;
-	return 0;
-}
-
-/* How many of a container's len children can be listed: a dict's or a
- * set's table is scanned only to limits.max_dict_entries. */
+/* How many of an object's len children can be listed: a dict's, a set's
+ * or an attribute table is scanned only to limits.max_dict_entries. */
 static uint64_t listable(struct pyx_decoder *d, enum pyx_obj_class cls, uint64_t len)
 {
 	uint64_t scan = d->opts.limits.max_dict_entries;
 
-	if ((cls == PYX_OBJ_DICT || cls == PYX_OBJ_SET) && len > scan)
+	if (cls != PYX_OBJ_LIST && cls != PYX_OBJ_TUPLE && len > scan)
 		return scan;
 	return len;
 }
@@ -73,11 +65,9 @@ uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed)
 		return 0;
 	if (indexed)
 		*indexed = cls == PYX_OBJ_LIST || cls == PYX_OBJ_TUPLE || cls == PYX_OBJ_SET;
-	if (cls != PYX_OBJ_OTHER)
-		return listable(d, cls, len);
-	if (pyx_obj_attrs(d, addr, SIZE_MAX, count_cb, &len, NULL) < 0)
+	if (cls == PYX_OBJ_OTHER && pyx_obj_attr_count(d, addr, &len, NULL) < 0)
 		return 0;
-	return len;
+	return listable(d, cls, len);
 }
 
 /* Name of the i-th child, "[i]". */

@@ -95,6 +95,12 @@ int pyx_obj_attrs(struct pyx_decoder *d, uint64_t obj_addr, size_t max,
 		  int (*fn)(void *ctx, uint64_t key_addr, uint64_t value_addr), void *ctx,
 		  struct pyx_error *err);
 
+/* How many attributes pyx_obj_attrs would visit, cheaply: a dict's
+ * ma_used, a split table's insertion-order count, a walk only for split
+ * values without one. -PYX_E_NOT_FOUND when the object keeps none. */
+int pyx_obj_attr_count(struct pyx_decoder *d, uint64_t obj_addr, uint64_t *out,
+		       struct pyx_error *err);
+
 /* threading names: calls fn(ctx, thread_ident, name) for every entry of
  * sys.modules['threading']._active (ident is pthread_self()) of the
  * interpreter at interp_addr. Missing threading module is not an error. */

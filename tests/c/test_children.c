@@ -125,13 +125,23 @@ static void test_hostile_type_name(struct fx *f)
 	dec_close(&x);
 }
 
-/* A dict past the scan bound: its total is what can be listed, and a page
+static int count_key(void *ctx, uint64_t key)
+{
+	(void)key;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* A dict (or a set) past the scan bound: its total is what can be listed, and a page
  * past the bound is empty, not an error. */
 static void test_dict_past_scan_limit(struct fx *f)
 {
 	uint64_t k[3] = {mkstr(f, "alpha"), mkstr(f, "beta"), mkstr(f, "gamma")};
 	uint64_t v[3] = {mkint(f, 1), mkint(f, 2), mkint(f, 3)};
 	uint64_t uni = mkdict(f, DK_UNICODE, k, v, 3, 1), total = 0;
+	uint64_t st = mkset(f, f->t_set, v, 2);
+	struct pyx_error err;
+	size_t n = 0;
 	struct dec x;
 
 	dec_open(&x, f);
@@ -144,6 +154,15 @@ static void test_dict_past_scan_limit(struct fx *f)
 	   (unsigned long long)total);
 	is_str(kids(&x, uni, 1, 10, &total), "", "3.%d a page past the scan bound is empty",
 	       f->minor);
+	/* A set the same way: slot 0 is a dummy, the keys in slots 1 and 2. */
+	is_int(pyx_set_items(&x.d, st, SIZE_MAX, count_key, &n, &err), -PYX_E_LIMIT,
+	       "3.%d a set walk cut by the scan bound says so", f->minor);
+	ok(n == 1, "3.%d after the keys within it (%zu)", f->minor, n);
+	is_str(kids(&x, st, 0, 10, &total), "[0]=1/0;", "3.%d set items within the scan bound",
+	       f->minor);
+	ok(total == 1, "3.%d a set's total is what can be listed (%llu)", f->minor,
+	   (unsigned long long)total);
+	is_str(repr(&x, st, 100), "{1, ...}", "3.%d its repr shows them", f->minor);
 	dec_close(&x);
 }
 

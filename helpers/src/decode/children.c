@@ -168,15 +168,12 @@ int pyx_obj_children(struct pyx_decoder *d, uint64_t addr, size_t start, size_t 
 		rc = seq_children(&p, addr, cls == PYX_OBJ_LIST, total, err);
 		break;
 	case PYX_OBJ_SET:
-		p.kind = "item";
-		*total = len;
-		if (p.max && start < len)
-			rc = pyx_set_items(d, addr, SIZE_MAX, set_cb, &p, err);
-		break;
 	case PYX_OBJ_DICT:
-		p.kind = "entry";
+		p.kind = cls == PYX_OBJ_SET ? "item" : "entry";
 		*total = listable(d, cls, len);
-		if (p.max && start < *total)
+		if (p.max && start < *total && cls == PYX_OBJ_SET)
+			rc = pyx_set_items(d, addr, SIZE_MAX, set_cb, &p, err);
+		else if (p.max && start < *total)
 			rc = pyx_dict_items(d, addr, SIZE_MAX, pair_cb, &p, err);
 		if (rc == -PYX_E_LIMIT) {
 			/* The walk reached the scan bound: it saw all there is to list. */

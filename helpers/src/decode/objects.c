@@ -18,11 +18,8 @@ enum {
 	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
 	MAX_REPR_DEPTH = 32,   /* nesting we ever follow */
 	PAGE = 4096,
+	SET_CHUNK = 64,        /* set entries read at once */
 };
-
-/* setentry {key, hash} in every version (Objects/setobject.c): a deleted
- * slot keeps hash -1 and points at the dummy key. */
-enum { SETENTRY_KEY = 0, SETENTRY_HASH = 8 };
 
 struct type_info {
 	uint64_t addr;
@@ -277,23 +274,22 @@ int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
 		  int (*fn)(void *ctx, uint64_t key_addr), void *ctx, struct pyx_error *err)
 {
 	size_t esize = (size_t)d->layout->off.consts.set_entry_size, seen = 0;
-	unsigned char ents[64 * 32];
-	uint64_t used = 0, slots = 0, table = 0, i = 0;
+	unsigned char ents[SET_CHUNK * 32];
+	uint64_t used = 0, slots = 0, table = 0, scan, i = 0;
 	int rc;
 
 	rc = set_header(d, set_addr, &used, &slots, &table, err);
 	if (rc < 0)
 		goto out;
-	if (slots > d->opts.limits.max_dict_entries)
-		slots = d->opts.limits.max_dict_entries;
-	while (i < slots && seen < max && seen < used) {
-		size_t chunk = slots - i < 64 ? (size_t)(slots - i) : 64;
+	scan = slots < d->opts.limits.max_dict_entries ? slots : d->opts.limits.max_dict_entries;
+	while (i < scan && seen < max && seen < used) {
+		size_t chunk = scan - i < SET_CHUNK ? (size_t)(scan - i) : SET_CHUNK;
 		rc = pyx_memsrc_read(d->src, table + i * esize, ents, chunk * esize, err);
 		if (rc < 0)
 			goto out;
 		for (size_t j = 0; j < chunk && seen < max; j++) {
-			uint64_t key = pyx_get_u64(ents + j * esize, SETENTRY_KEY);
-			int64_t hash = pyx_get_i64(ents + j * esize, SETENTRY_HASH);
+			uint64_t key = pyx_get_u64(ents + j * esize, PYX_SETENTRY_KEY);
+			int64_t hash = pyx_get_i64(ents + j * esize, PYX_SETENTRY_HASH);
 			if (!key || hash == -1)
 				continue;
 			seen++;
@@ -302,6 +298,11 @@ int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
 		}
 		i += chunk;
 	}
+	/* Only a walk that still wanted keys is cut short by the limit. */
+	if (seen < max && seen < used && scan < slots)
+		rc = pyx_error_set(err, PYX_E_LIMIT, 0, set_addr,
+				   "set of %llu slots exceeds the scan limit %zu",
+				   (unsigned long long)slots, d->opts.limits.max_dict_entries);
 out:
 	return rc;
 }
@@ -840,6 +841,11 @@ static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int dep
 	sb_str(r->b, frozen ? "frozenset({" : "{");
 	rc = pyx_set_items(r->d, addr, r->d->opts.limits.max_container_items, set_repr_cb, &sr,
 			   err);
+	if (rc == -PYX_E_LIMIT && sr.rc == 0) {
+		/* Scan limit reached: show what was seen. */
+		pyx_error_clear(err);
+		rc = 0;
+	}
 	if (rc == 0 && sr.rc < 0)
 		rc = pyx_error_set(err, -sr.rc, 0, addr, "out of memory rendering a set");
 	if (rc < 0)

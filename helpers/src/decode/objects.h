@@ -68,7 +68,9 @@ int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *ite
 
 /* Calls fn for each key of a set or frozenset in table order, at most max
  * of them, scanning at most limits.max_dict_entries slots; fn returns
- * nonzero to stop. -PYX_E_BAD_DATA when the header is inconsistent. */
+ * nonzero to stop. -PYX_E_BAD_DATA when the header is inconsistent,
+ * -PYX_E_LIMIT (after the keys within it) when the scan limit cut a walk
+ * that still wanted keys, as pyx_dict_items does. */
 int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
 		  int (*fn)(void *ctx, uint64_t key_addr), void *ctx, struct pyx_error *err);
 

@@ -2,17 +2,15 @@
 /* Object decoding: type names, bytes, int (any size), float and a bounded
  * repr() of containers. Objects are classified by their type's tp_flags
  * subclass bits and tp_name; nested items that cannot be read render as a
- * placeholder so one bad pointer does not hide the rest of a container. */
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
+ * placeholder so one bad pointer does not hide the rest of a container.
+ * The repr text itself (digits, escaping) is built by reprtext.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "long.h"
 #include "objects.h"
+#include "reprtext.h"
 #include "unicode.h"
-#include "../util/utf8.h"
 
 enum {
 	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
@@ -352,242 +350,12 @@ out:
 	return rc;
 }
 
-/* Bounded output ------------------------------------------------------------ */
-
-struct sb {
-	char *buf;
-	size_t len, cap;
-	int full;
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-	if (b->full)
-		return;
-	if (n > b->cap - b->len) {
-		n = b->cap - b->len;
-		b->full = 1;
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-}
-
-static void sb_str(struct sb *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sb *b, const char *fmt, ...)
-{
-	char tmp[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-/* Decimal digits of a magnitude, by repeated division by 10^9. */
-static void put_long_decimal(struct sb *b, struct pyx_long *v)
-{
-	char dec[PYX_LONG_MAX_DIGITS * 10 + 2];
-	uint32_t *num = v->digits;
-	size_t n = v->ndigits, pos = sizeof dec - 1;
-
-	dec[pos] = '\0';
-	while (n && !num[n - 1])
-		n--;
-	if (!n) {
-		sb_str(b, "0");
-		return;
-	}
-	while (n) {
-		uint64_t rem = 0;
-		for (size_t i = n; i-- > 0;) {
-			uint64_t cur = (rem << v->shift) | num[i];
-			num[i] = (uint32_t)(cur / 1000000000u);
-			rem = cur % 1000000000u;
-		}
-		while (n && !num[n - 1])
-			n--;
-		for (int k = 0; k < 9 && (n || rem); k++) {
-			dec[--pos] = (char)('0' + rem % 10);
-			rem /= 10;
-		}
-	}
-	if (v->negative)
-		dec[--pos] = '-';
-	sb_str(b, dec + pos);
-}
-
-/* Python's float repr: the shortest digits that round-trip, positional
- * notation for exponents in [-4, 16), else d.ddde+XX (Python/pystrtod.c). */
-static void put_float(struct sb *b, double x)
-{
-	char tmp[64], digits[32], out[80];
-	int exp10 = 0, nd = 0, neg, pos = 0;
-	const char *p;
-
-	if (isnan(x)) {
-		sb_str(b, "nan");
-		return;
-	}
-	if (isinf(x)) {
-		sb_str(b, x < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
-		if (strtod(tmp, NULL) == x)
-			break;
-	}
-	/* tmp is "[-]d[<point>ddd]e[+-]XX"; the point follows the locale. */
-	p = tmp;
-	neg = *p == '-';
-	if (neg)
-		p++;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits - 1)
-			digits[nd++] = *p;
-	if (*p == 'e')
-		exp10 = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = '\0';
-	if (neg)
-		out[pos++] = '-';
-	if (exp10 >= -4 && exp10 < 16) {
-		if (exp10 < 0) {
-			out[pos++] = '0';
-			out[pos++] = '.';
-			for (int i = 0; i < -exp10 - 1; i++)
-				out[pos++] = '0';
-			for (int i = 0; i < nd; i++)
-				out[pos++] = digits[i];
-		} else {
-			for (int i = 0; i <= exp10; i++)
-				out[pos++] = i < nd ? digits[i] : '0';
-			out[pos++] = '.';
-			if (nd > exp10 + 1)
-				for (int i = exp10 + 1; i < nd; i++)
-					out[pos++] = digits[i];
-			else
-				out[pos++] = '0';
-		}
-		out[pos] = '\0';
-	} else {
-		out[pos++] = digits[0];
-		if (nd > 1) {
-			out[pos++] = '.';
-			for (int i = 1; i < nd; i++)
-				out[pos++] = digits[i];
-		}
-		snprintf(out + pos, sizeof out - (size_t)pos, "e%c%02d", exp10 < 0 ? '-' : '+',
-			 exp10 < 0 ? -exp10 : exp10);
-	}
-	sb_str(b, out);
-}
-
-/* Approximates Py_UNICODE_ISPRINTABLE for non-ASCII code points: controls,
- * separators, format characters, surrogates, private use and noncharacters
- * of the BMP are escaped; a few rarer ones are not. */
-static int printable(uint32_t c)
-{
-	static const uint32_t ranges[][2] = {
-	    {0x80, 0xa0},     {0xad, 0xad},	  {0x600, 0x605},      {0x61c, 0x61c},
-	    {0x6dd, 0x6dd},   {0x70f, 0x70f},	  {0x1680, 0x1680},    {0x180e, 0x180e},
-	    {0x2000, 0x200f}, {0x2028, 0x202f},	  {0x205f, 0x2064},    {0x2066, 0x206f},
-	    {0x3000, 0x3000}, {0xd800, 0xf8ff},	  {0xfeff, 0xfeff},    {0xfff9, 0xfffb},
-	    {0xfffe, 0xffff}, {0xe0000, 0xe0fff}, {0xf0000, 0x10ffff},
-	};
-	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
-		if (c >= ranges[i][0] && c <= ranges[i][1])
-			return 0;
-	return 1;
-}
-
-/* Next code point of our own (well-formed, surrogates allowed) UTF-8. */
-static uint32_t next_cp(const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	uint32_t c = *p++;
-	int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-
-	if (more)
-		c &= 0x3fu >> more;
-	while (more-- && (*p & 0xc0) == 0x80)
-		c = (c << 6) | (*p++ & 0x3fu);
-	*pp = p;
-	return c;
-}
-
-/* How put_escaped reads its input: str contents as we decoded them (UTF-8,
- * surrogates allowed), bytes, or a C string read from the target (a
- * tp_name), whose bytes that are not valid UTF-8 are escaped as bytes. */
-enum esc_mode { ESC_STR, ESC_BYTES, ESC_CSTR };
-
-/* Python's repr escaping of string contents, the one rule for every target
- * string in a repr: quote (0 for none) and backslash escaped, controls and
- * unprintable code points as \xNN, \uNNNN or \UNNNNNNNN. */
-static void put_escaped(struct sb *b, const unsigned char *s, size_t n, enum esc_mode mode,
-			char quote)
-{
-	const unsigned char *p = s, *end = s + n;
-
-	while (p < end && !b->full) {
-		const unsigned char *start = p;
-		int byte = mode == ESC_BYTES ||
-			   (mode == ESC_CSTR && !pyx_utf8_len(p, (size_t)(end - p)));
-		uint32_t c = byte ? *p++ : next_cp(&p);
-		if ((quote && c == (uint32_t)quote) || c == '\\')
-			sb_printf(b, "\\%c", (char)c);
-		else if (c == '\t')
-			sb_str(b, "\\t");
-		else if (c == '\n')
-			sb_str(b, "\\n");
-		else if (c == '\r')
-			sb_str(b, "\\r");
-		else if (c < 0x20 || c == 0x7f || (byte && c > 0x7f))
-			sb_printf(b, "\\x%02x", c);
-		else if (c < 0x7f || printable(c))
-			sb_put(b, (const char *)start, (size_t)(p - start));
-		else if (c <= 0xff)
-			sb_printf(b, "\\x%02x", c);
-		else if (c <= 0xffff)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "\\U%08x", c);
-	}
-}
-
-static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_bytes)
-{
-	char quote = '\'';
-
-	if (memchr(s, '\'', n) && !memchr(s, '"', n))
-		quote = '"';
-	sb_put(b, &quote, 1);
-	put_escaped(b, s, n, is_bytes ? ESC_BYTES : ESC_STR, quote);
-	sb_put(b, &quote, 1);
-}
-
-/* A type's name, as every repr form shows it: escaped, and `quote` (0 for
- * none) too when it sits in quotes. */
-static void put_name(struct sb *b, const char *name, char quote)
-{
-	put_escaped(b, (const unsigned char *)name, strlen(name), ESC_CSTR, quote);
-}
-
 static const char *name_shown(struct pyx_decoder *d, const char *name)
 {
 	char buf[TYPE_NAME_MAX * 4]; /* 4 bytes shown at most for each byte of a name */
-	struct sb b = {.buf = buf, .cap = sizeof buf - 1};
+	struct pyx_sb b = {.buf = buf, .cap = sizeof buf - 1};
 
-	put_name(&b, name, 0);
+	pyx_sb_name(&b, name, 0);
 	buf[b.len] = '\0';
 	return pyx_arena_strdup(d->arena, buf);
 }
@@ -596,7 +364,7 @@ static const char *name_shown(struct pyx_decoder *d, const char *name)
 
 struct repr_ctx {
 	struct pyx_decoder *d;
-	struct sb *b;
+	struct pyx_sb *b;
 	char *str_buf;			    /* max_string_bytes + 1, reused by every str */
 	struct pyx_long *lv;		    /* reused by every int */
 	uint64_t stack[MAX_REPR_DEPTH + 1]; /* containers being rendered */
@@ -619,7 +387,7 @@ static int repr_item(struct repr_ctx *r, uint64_t addr, int depth)
 		return rc;
 	if (rc < 0 && !r->b->full) {
 		r->b->len = mark;
-		sb_printf(r->b, "<%s at 0x%llx>", pyx_error_name(-rc), (unsigned long long)addr);
+		pyx_sb_printf(r->b, "<%s at 0x%llx>", pyx_error_name(-rc), (unsigned long long)addr);
 	}
 	return 0;
 }
@@ -641,9 +409,9 @@ static int repr_str(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
 				&truncated, err);
 	if (rc < 0)
 		goto out;
-	put_quoted(r->b, (const unsigned char *)r->str_buf, len, 0);
+	pyx_sb_quoted(r->b, (const unsigned char *)r->str_buf, len, 0);
 	if (truncated)
-		sb_str(r->b, "...");
+		pyx_sb_str(r->b, "...");
 out:
 	return rc;
 }
@@ -661,10 +429,10 @@ static int repr_bytes(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
 	rc = read_size(r->d, addr, r->d->layout->off.bytes_object.ob_size, &size, err);
 	if (rc < 0)
 		goto out;
-	sb_str(r->b, "b");
-	put_quoted(r->b, s, n, 1);
+	pyx_sb_str(r->b, "b");
+	pyx_sb_quoted(r->b, s, n, 1);
 	if (size > n)
-		sb_str(r->b, "...");
+		pyx_sb_str(r->b, "...");
 out:
 	return rc;
 }
@@ -677,16 +445,16 @@ static int repr_long(struct repr_ctx *r, uint64_t addr, const struct type_info *
 
 	rc = pyx_long_read(r->d, addr, PYX_LONG_MAX_DIGITS, v, err);
 	if (rc == -PYX_E_LIMIT) {
-		sb_printf(r->b, "<int of %zu digits>", v->ndigits);
+		pyx_sb_printf(r->b, "<int of %zu digits>", v->ndigits);
 		rc = 0;
 		goto out;
 	}
 	if (rc < 0)
 		goto out;
 	if (strcmp(t->name, "bool") == 0)
-		sb_str(r->b, v->ndigits && !(v->ndigits == 1 && !v->digits[0]) ? "True" : "False");
+		pyx_sb_str(r->b, v->ndigits && !(v->ndigits == 1 && !v->digits[0]) ? "True" : "False");
 	else
-		put_long_decimal(r->b, v);
+		pyx_sb_long(r->b, v);
 out:
 	return rc;
 }
@@ -699,7 +467,7 @@ static int repr_float(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
 	rc = pyx_memsrc_read(r->d->src, addr + (uint64_t)r->d->layout->off.float_object.ob_fval, &x,
 			     sizeof x, err);
 	if (rc == 0)
-		put_float(r->b, x);
+		pyx_sb_float(r->b, x);
 	return rc;
 }
 
@@ -721,14 +489,14 @@ static int repr_seq(struct repr_ctx *r, uint64_t items_addr, uint64_t n, int dep
 			goto out;
 		for (size_t j = 0; j < chunk; j++, i++) {
 			if (i)
-				sb_str(r->b, ", ");
+				pyx_sb_str(r->b, ", ");
 			rc = repr_item(r, ptrs[j], depth);
 			if (rc < 0)
 				goto out;
 		}
 	}
 	if (n > show)
-		sb_str(r->b, show ? ", ..." : "...");
+		pyx_sb_str(r->b, show ? ", ..." : "...");
 out:
 	return rc;
 }
@@ -742,11 +510,11 @@ static int repr_tuple_list(struct repr_ctx *r, uint64_t addr, int is_list, int d
 	rc = pyx_obj_seq(r->d, addr, is_list, &items, &n, err);
 	if (rc < 0)
 		goto out;
-	sb_str(r->b, is_list ? "[" : "(");
+	pyx_sb_str(r->b, is_list ? "[" : "(");
 	rc = repr_seq(r, items, n, depth, err);
 	if (rc < 0)
 		goto out;
-	sb_str(r->b, !is_list && n == 1 ? ",)" : is_list ? "]" : ")");
+	pyx_sb_str(r->b, !is_list && n == 1 ? ",)" : is_list ? "]" : ")");
 out:
 	return rc;
 }
@@ -768,10 +536,10 @@ static int dict_repr_cb(void *ctx, uint64_t key, uint64_t value)
 		return 1;
 	}
 	if (dr->shown++)
-		sb_str(r->b, ", ");
+		pyx_sb_str(r->b, ", ");
 	dr->rc = repr_item(r, key, dr->depth);
 	if (dr->rc == 0) {
-		sb_str(r->b, ": ");
+		pyx_sb_str(r->b, ": ");
 		dr->rc = repr_item(r, value, dr->depth);
 	}
 	return dr->rc < 0;
@@ -783,7 +551,7 @@ static int repr_dict(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_er
 	size_t max = r->d->opts.limits.max_container_items;
 	int rc;
 
-	sb_str(r->b, "{");
+	pyx_sb_str(r->b, "{");
 	rc = pyx_dict_items(r->d, addr, max + 1, dict_repr_cb, &dr, err);
 	if (rc == -PYX_E_LIMIT && dr.rc == 0) {
 		/* Scan limit reached: show what was seen. */
@@ -799,8 +567,8 @@ static int repr_dict(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_er
 		goto out;
 	}
 	if (dr.more)
-		sb_str(r->b, dr.shown ? ", ..." : "...");
-	sb_str(r->b, "}");
+		pyx_sb_str(r->b, dr.shown ? ", ..." : "...");
+	pyx_sb_str(r->b, "}");
 out:
 	return rc;
 }
@@ -819,7 +587,7 @@ static int set_repr_cb(void *ctx, uint64_t key)
 	if (sr->r->b->full)
 		return 1;
 	if (sr->shown++)
-		sb_str(sr->r->b, ", ");
+		pyx_sb_str(sr->r->b, ", ");
 	sr->rc = repr_item(sr->r, key, sr->depth);
 	return sr->rc < 0;
 }
@@ -835,10 +603,10 @@ static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int dep
 	if (rc < 0)
 		goto out;
 	if (!used) {
-		sb_str(r->b, frozen ? "frozenset()" : "set()");
+		pyx_sb_str(r->b, frozen ? "frozenset()" : "set()");
 		goto out;
 	}
-	sb_str(r->b, frozen ? "frozenset({" : "{");
+	pyx_sb_str(r->b, frozen ? "frozenset({" : "{");
 	rc = pyx_set_items(r->d, addr, r->d->opts.limits.max_container_items, set_repr_cb, &sr,
 			   err);
 	if (rc == -PYX_E_LIMIT && sr.rc == 0) {
@@ -851,8 +619,8 @@ static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int dep
 	if (rc < 0)
 		goto out;
 	if (used > sr.shown)
-		sb_str(r->b, sr.shown ? ", ..." : "...");
-	sb_str(r->b, frozen ? "})" : "}");
+		pyx_sb_str(r->b, sr.shown ? ", ..." : "...");
+	pyx_sb_str(r->b, frozen ? "})" : "}");
 out:
 	return rc;
 }
@@ -882,7 +650,7 @@ static int repr_container(struct repr_ctx *r, uint64_t addr, const char *base, c
 
 	if (depth <= 0 || on_stack(r, addr) || r->nstack > MAX_REPR_DEPTH) {
 		const char *s = base[0] == 'l' ? "[...]" : base[0] == 't' ? "(...)" : "{...}";
-		sb_str(r->b, s);
+		pyx_sb_str(r->b, s);
 		goto out;
 	}
 	r->stack[r->nstack++] = addr;
@@ -904,7 +672,7 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 	int rc, sub;
 
 	if (!addr) {
-		sb_str(r->b, "<NULL>");
+		pyx_sb_str(r->b, "<NULL>");
 		rc = 0;
 		goto out;
 	}
@@ -912,11 +680,11 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 	if (rc < 0)
 		goto out;
 	if (strcmp(t.name, "NoneType") == 0) {
-		sb_str(r->b, "None");
+		pyx_sb_str(r->b, "None");
 	} else if (strcmp(t.name, "ellipsis") == 0) {
-		sb_str(r->b, "Ellipsis");
+		pyx_sb_str(r->b, "Ellipsis");
 	} else if (strcmp(t.name, "NotImplementedType") == 0) {
-		sb_str(r->b, "NotImplemented");
+		pyx_sb_str(r->b, "NotImplemented");
 	} else if (strcmp(t.name, "float") == 0) {
 		rc = repr_float(r, addr, err);
 	} else if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
@@ -929,16 +697,16 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 		if (rc == 0)
 			rc = read_cstr(r->d, name_addr, self.name, sizeof self.name, err);
 		if (rc == 0) {
-			sb_str(r->b, "<class '");
-			put_name(r->b, self.name, '\'');
-			sb_str(r->b, "'>");
+			pyx_sb_str(r->b, "<class '");
+			pyx_sb_name(r->b, self.name, '\'');
+			pyx_sb_str(r->b, "'>");
 		}
 	} else if ((base = builtin_of(t.flags))) {
 		/* Subclasses render as Name(<base repr>); bool is int's own. */
 		sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
 		if (sub) {
-			put_name(r->b, t.name, 0);
-			sb_str(r->b, "(");
+			pyx_sb_name(r->b, t.name, 0);
+			pyx_sb_str(r->b, "(");
 		}
 		if (base[0] == 'i')
 			rc = repr_long(r, addr, &t, err);
@@ -949,11 +717,11 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 		else
 			rc = repr_container(r, addr, base, t.name, depth, err);
 		if (sub)
-			sb_str(r->b, ")");
+			pyx_sb_str(r->b, ")");
 	} else {
-		sb_str(r->b, "<");
-		put_name(r->b, t.name, 0);
-		sb_printf(r->b, " object at 0x%llx>", (unsigned long long)addr);
+		pyx_sb_str(r->b, "<");
+		pyx_sb_name(r->b, t.name, 0);
+		pyx_sb_printf(r->b, " object at 0x%llx>", (unsigned long long)addr);
 	}
 out:
 	return rc;
@@ -963,7 +731,7 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 		 const char **out, struct pyx_error *err)
 {
 	struct repr_ctx *r = NULL;
-	struct sb b = {0};
+	struct pyx_sb b = {0};
 	int rc;
 
 	if (max_len == 0 || max_len > PYX_MEMSRC_MAX_READ || d->opts.limits.max_string_bytes < 1 ||
@@ -1000,7 +768,7 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 		b.len = keep;
 		b.full = 0;
 		b.cap = max_len;
-		sb_put(&b, "...", max_len - keep < 3 ? max_len - keep : 3);
+		pyx_sb_put(&b, "...", max_len - keep < 3 ? max_len - keep : 3);
 	}
 	b.buf[b.len] = '\0';
 	*out = pyx_arena_strndup(d->arena, b.buf, b.len);

@@ -306,7 +306,47 @@ out:
 }
 
 /* Base builtin for a subclass flag, NULL when the object has none. */
-static const char *builtin_of(uint64_t flags);
+static const char *builtin_of(uint64_t flags)
+{
+	if (flags & PYX_TPFLAGS_LONG_SUBCLASS)
+		return "int";
+	if (flags & PYX_TPFLAGS_UNICODE_SUBCLASS)
+		return "str";
+	if (flags & PYX_TPFLAGS_BYTES_SUBCLASS)
+		return "bytes";
+	if (flags & PYX_TPFLAGS_TUPLE_SUBCLASS)
+		return "tuple";
+	if (flags & PYX_TPFLAGS_LIST_SUBCLASS)
+		return "list";
+	if (flags & PYX_TPFLAGS_DICT_SUBCLASS)
+		return "dict";
+	return NULL;
+}
+
+/* What an object of type t is (pyx_obj_classify's classes), the one
+ * dispatch for classify and repr; *base is the builtin a scalar or a
+ * container derives from ("set" for set and frozenset), else NULL. */
+static enum pyx_obj_class class_of(const struct type_info *t, const char **base)
+{
+	*base = builtin_of(t->flags);
+	if (strcmp(t->name, "set") == 0 || strcmp(t->name, "frozenset") == 0) {
+		*base = "set";
+		return PYX_OBJ_SET;
+	}
+	if ((t->flags & PYX_TPFLAGS_TYPE_SUBCLASS) || !*base)
+		return PYX_OBJ_OTHER;
+	switch ((*base)[0]) {
+	case 'd':
+		return PYX_OBJ_DICT;
+	case 'l':
+		return PYX_OBJ_LIST;
+	case 't':
+		return PYX_OBJ_TUPLE;
+	default:
+		return PYX_OBJ_SCALAR;
+	}
+}
+
 /* A type name as reprs show it, in the arena; NULL when out of memory. */
 static const char *name_shown(struct pyx_decoder *d, const char *name);
 
@@ -316,7 +356,7 @@ int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_clas
 	const struct pyx_offsets *o = &d->layout->off;
 	struct type_info t;
 	const char *base;
-	uint64_t items;
+	uint64_t items, slots, table;
 	int rc;
 
 	*cls = PYX_OBJ_OTHER;
@@ -328,23 +368,20 @@ int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_clas
 		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a type name");
 		goto out;
 	}
-	base = builtin_of(t.flags);
-	if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
-		uint64_t slots, table;
-		*cls = PYX_OBJ_SET;
+	*cls = class_of(&t, &base);
+	switch (*cls) {
+	case PYX_OBJ_SET:
 		rc = set_header(d, obj_addr, len, &slots, &table, err);
-	} else if (t.flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
-		*cls = PYX_OBJ_OTHER;
-	} else if (!base) {
-		*cls = PYX_OBJ_OTHER;
-	} else if (base[0] == 'd') {
-		*cls = PYX_OBJ_DICT;
+		break;
+	case PYX_OBJ_DICT:
 		rc = read_size(d, obj_addr, o->dict_object.ma_used, len, err);
-	} else if (base[0] == 'l' || base[0] == 't') {
-		*cls = base[0] == 'l' ? PYX_OBJ_LIST : PYX_OBJ_TUPLE;
-		rc = pyx_obj_seq(d, obj_addr, base[0] == 'l', &items, len, err);
-	} else {
-		*cls = PYX_OBJ_SCALAR;
+		break;
+	case PYX_OBJ_LIST:
+	case PYX_OBJ_TUPLE:
+		rc = pyx_obj_seq(d, obj_addr, *cls == PYX_OBJ_LIST, &items, len, err);
+		break;
+	default:
+		break;
 	}
 out:
 	return rc;
@@ -625,24 +662,6 @@ out:
 	return rc;
 }
 
-/* Base builtin for a subclass flag, NULL when the object has none. */
-static const char *builtin_of(uint64_t flags)
-{
-	if (flags & PYX_TPFLAGS_LONG_SUBCLASS)
-		return "int";
-	if (flags & PYX_TPFLAGS_UNICODE_SUBCLASS)
-		return "str";
-	if (flags & PYX_TPFLAGS_BYTES_SUBCLASS)
-		return "bytes";
-	if (flags & PYX_TPFLAGS_TUPLE_SUBCLASS)
-		return "tuple";
-	if (flags & PYX_TPFLAGS_LIST_SUBCLASS)
-		return "list";
-	if (flags & PYX_TPFLAGS_DICT_SUBCLASS)
-		return "dict";
-	return NULL;
-}
-
 static int repr_container(struct repr_ctx *r, uint64_t addr, const char *base, const char *name,
 			  int depth, struct pyx_error *err)
 {
@@ -665,8 +684,44 @@ out:
 	return rc;
 }
 
+/* An object that is neither a scalar nor a container: a constant, a float,
+ * a class, an instance. */
+static int repr_other(struct repr_ctx *r, uint64_t addr, const struct type_info *t,
+		      struct pyx_error *err)
+{
+	char name[TYPE_NAME_MAX];
+	uint64_t name_addr;
+	int rc = 0;
+
+	if (strcmp(t->name, "NoneType") == 0) {
+		pyx_sb_str(r->b, "None");
+	} else if (strcmp(t->name, "ellipsis") == 0) {
+		pyx_sb_str(r->b, "Ellipsis");
+	} else if (strcmp(t->name, "NotImplementedType") == 0) {
+		pyx_sb_str(r->b, "NotImplemented");
+	} else if (strcmp(t->name, "float") == 0) {
+		rc = repr_float(r, addr, err);
+	} else if (t->flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
+		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)r->d->layout->off.type_object.tp_name,
+				      &name_addr, err);
+		if (rc == 0)
+			rc = read_cstr(r->d, name_addr, name, sizeof name, err);
+		if (rc == 0) {
+			pyx_sb_str(r->b, "<class '");
+			pyx_sb_name(r->b, name, '\'');
+			pyx_sb_str(r->b, "'>");
+		}
+	} else {
+		pyx_sb_str(r->b, "<");
+		pyx_sb_name(r->b, t->name, 0);
+		pyx_sb_printf(r->b, " object at 0x%llx>", (unsigned long long)addr);
+	}
+	return rc;
+}
+
 static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
 {
+	enum pyx_obj_class cls;
 	struct type_info t;
 	const char *base;
 	int rc, sub;
@@ -679,50 +734,31 @@ static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_err
 	rc = read_type_info(r->d, addr, &t, err);
 	if (rc < 0)
 		goto out;
-	if (strcmp(t.name, "NoneType") == 0) {
-		pyx_sb_str(r->b, "None");
-	} else if (strcmp(t.name, "ellipsis") == 0) {
-		pyx_sb_str(r->b, "Ellipsis");
-	} else if (strcmp(t.name, "NotImplementedType") == 0) {
-		pyx_sb_str(r->b, "NotImplemented");
-	} else if (strcmp(t.name, "float") == 0) {
-		rc = repr_float(r, addr, err);
-	} else if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
-		rc = repr_container(r, addr, "set", t.name, depth, err);
-	} else if (t.flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
-		struct type_info self;
-		uint64_t name_addr;
-		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)r->d->layout->off.type_object.tp_name,
-				      &name_addr, err);
-		if (rc == 0)
-			rc = read_cstr(r->d, name_addr, self.name, sizeof self.name, err);
-		if (rc == 0) {
-			pyx_sb_str(r->b, "<class '");
-			pyx_sb_name(r->b, self.name, '\'');
-			pyx_sb_str(r->b, "'>");
-		}
-	} else if ((base = builtin_of(t.flags))) {
-		/* Subclasses render as Name(<base repr>); bool is int's own. */
-		sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
-		if (sub) {
-			pyx_sb_name(r->b, t.name, 0);
-			pyx_sb_str(r->b, "(");
-		}
-		if (base[0] == 'i')
-			rc = repr_long(r, addr, &t, err);
-		else if (base[0] == 's')
-			rc = repr_str(r, addr, err);
-		else if (base[0] == 'b')
-			rc = repr_bytes(r, addr, err);
-		else
-			rc = repr_container(r, addr, base, t.name, depth, err);
-		if (sub)
-			pyx_sb_str(r->b, ")");
-	} else {
-		pyx_sb_str(r->b, "<");
-		pyx_sb_name(r->b, t.name, 0);
-		pyx_sb_printf(r->b, " object at 0x%llx>", (unsigned long long)addr);
+	cls = class_of(&t, &base);
+	if (cls == PYX_OBJ_OTHER) {
+		rc = repr_other(r, addr, &t, err);
+		goto out;
 	}
+	if (cls == PYX_OBJ_SET) {
+		rc = repr_container(r, addr, base, t.name, depth, err);
+		goto out;
+	}
+	/* Subclasses render as Name(<base repr>); bool is int's own. */
+	sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
+	if (sub) {
+		pyx_sb_name(r->b, t.name, 0);
+		pyx_sb_str(r->b, "(");
+	}
+	if (cls != PYX_OBJ_SCALAR)
+		rc = repr_container(r, addr, base, t.name, depth, err);
+	else if (base[0] == 'i')
+		rc = repr_long(r, addr, &t, err);
+	else if (base[0] == 's')
+		rc = repr_str(r, addr, err);
+	else
+		rc = repr_bytes(r, addr, err);
+	if (sub)
+		pyx_sb_str(r->b, ")");
 out:
 	return rc;
 }

@@ -79,10 +79,20 @@ static void test_source(void)
 	is_int(pyx_format_source(fifo, 1, 2, 0, &out, &err), -PYX_E_NOT_FOUND,
 	       "a FIFO is refused without blocking");
 	is_int(pyx_format_source(dir, 1, 2, 0, &out, &err), -PYX_E_NOT_FOUND, "a directory too");
-	char *evil = path_in_dir("nope\x1b[2J.py");
+	/* ESC, a C1 control (U+009B), a bidi override and an isolate. */
+	char *evil = path_in_dir("nope\x1b[2J\xc2\x9b\xe2\x80\xae\xe2\x81\xa6.py");
 	is_int(pyx_format_source(evil, 1, 2, 0, &out, &err), -PYX_E_NOT_FOUND, "missing file");
-	ok(!strchr(err.msg, 0x1b) && strstr(err.msg, "nope...: not a readable regular file"),
-	   "the message quotes the name up to its first control character: %s", err.msg);
+	ok(!strchr(err.msg, 0x1b) && !strstr(err.msg, "\xc2\x9b") && !strstr(err.msg, "\xe2\x80\xae") &&
+	       !strstr(err.msg, "\xe2\x81\xa6") &&
+	       strstr(err.msg, "nope\\x1b[2J\\u{009b}\\u{202e}\\u{2066}.py: not a readable regular file"),
+	   "the message quotes the name escaped as every target string is: %s", err.msg);
+	char ctl[160];
+	memset(ctl, 0x1b, sizeof ctl - 1);
+	ctl[sizeof ctl - 1] = '\0';
+	is_int(pyx_format_source(ctl, 1, 2, 0, &out, &err), -PYX_E_NOT_FOUND, "a name of controls");
+	ok(strlen(err.msg) < sizeof err.msg - 1 && !strchr(err.msg, 0x1b) &&
+	       strstr(err.msg, "\\x1b...: not a readable regular file"),
+	   "its escaped form is cut, and says so: %s", err.msg);
 	unlink(fifo);
 	unlink(many);
 	unlink(longf);

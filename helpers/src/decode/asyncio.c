@@ -23,12 +23,9 @@
 enum {
 	TYPE_NAME_MAX = 64,
 	MAX_BASES = 16,	      /* tp_base links followed when classifying */
-	SET_CHUNK = 64,	      /* set entries read at once */
 	TASK_BUF_MAX = 1024,  /* largest TaskObj we copy */
 	NAME_MAX_BYTES = 256, /* bytes kept of a task's name */
 	PAGE = 4096,
-	SETENTRY_KEY = 0,  /* setentry {key, hash} (Objects/setobject.c) */
-	SETENTRY_HASH = 8, /* a deleted slot keeps hash -1 */
 };
 
 /* ---- addresses ---- */
@@ -190,46 +187,36 @@ enum ax_kind ax_classify(struct ax *x, uint64_t addr, uint8_t *flags)
 
 /* ---- containers ---- */
 
+/* One set walk (pyx_set_items), counted against limits.max_tasks. */
+struct set_keys {
+	struct ax *x;
+	int (*fn)(struct ax *x, uint64_t key, void *ctx);
+	void *ctx;
+	size_t found;
+	int over;
+};
+
+static int set_keys_cb(void *ctx, uint64_t key)
+{
+	struct set_keys *w = ctx;
+
+	if (++w->found > w->x->d->opts.limits.max_tasks) {
+		w->over = 1;
+		return 1;
+	}
+	return w->fn(w->x, key, w->ctx);
+}
+
 int ax_set_items(struct ax *x, uint64_t set_addr, int (*fn)(struct ax *x, uint64_t key, void *ctx),
 		 void *ctx, struct pyx_error *err)
 {
-	struct pyx_decoder *d = x->d;
-	const struct pyx_offsets *o = &d->layout->off;
-	size_t esize = (size_t)o->consts.set_entry_size;
-	unsigned char ents[SET_CHUNK * 32];
-	uint64_t used, mask, table;
-	if (pyx_dec_read_ptr(d, set_addr + (uint64_t)o->set_object.used, &used, err) < 0 ||
-	    pyx_dec_read_ptr(d, set_addr + (uint64_t)o->set_object.mask, &mask, err) < 0 ||
-	    pyx_dec_read_ptr(d, set_addr + (uint64_t)o->set_object.table, &table, err) < 0)
-		return -PYX_E_FAULT;
-	uint64_t slots = mask + 1;
-	if (esize < 16 || esize > 32 || !slots || (slots & mask) || used > slots ||
-	    slots > (uint64_t)d->opts.limits.max_dict_entries * 2)
-		return pyx_error_set(err, PYX_E_BAD_DATA, 0, set_addr,
-				     "set at 0x%llx is inconsistent (%llu used of %llu slots)",
-				     (unsigned long long)set_addr, (unsigned long long)used,
-				     (unsigned long long)slots);
-	size_t found = 0;
-	for (uint64_t i = 0; i < slots && found < used; i += SET_CHUNK) {
-		size_t chunk = slots - i < SET_CHUNK ? (size_t)(slots - i) : SET_CHUNK;
-		int rc = pyx_memsrc_read(d->src, table + i * esize, ents, chunk * esize, err);
-		if (rc < 0)
-			return rc;
-		for (size_t j = 0; j < chunk; j++) {
-			uint64_t key = pyx_get_u64(ents + j * esize, SETENTRY_KEY);
-			if (!key || pyx_get_i64(ents + j * esize, SETENTRY_HASH) == -1)
-				continue;
-			found++;
-			if (found > d->opts.limits.max_tasks)
-				return pyx_error_set(err, PYX_E_LIMIT, 0, set_addr,
-						     "set at 0x%llx has more than %zu items",
-						     (unsigned long long)set_addr,
-						     d->opts.limits.max_tasks);
-			if (fn(x, key, ctx))
-				return 0;
-		}
-	}
-	return 0;
+	struct set_keys w = {.x = x, .fn = fn, .ctx = ctx};
+	int rc = pyx_set_items(x->d, set_addr, SIZE_MAX, set_keys_cb, &w, err);
+
+	if (rc == 0 && w.over)
+		rc = pyx_error_set(err, PYX_E_LIMIT, 0, set_addr, "set at 0x%llx has more than %zu items",
+				   (unsigned long long)set_addr, x->d->opts.limits.max_tasks);
+	return rc;
 }
 
 int ax_seq_items(struct ax *x, uint64_t seq, uint64_t *out, size_t max, size_t *n,

@@ -85,9 +85,10 @@ size_t ax_task_at(const struct ax *x, uint64_t addr);
 int ax_map_put(struct pyx_decoder *d, struct ax_map *m, uint64_t key, uint32_t val);
 uint32_t ax_map_get(const struct ax_map *m, uint64_t key);
 
-/* Calls fn for every key of a set or frozenset object (at most
- * limits.max_tasks); fn returns nonzero to stop. -PYX_E_BAD_DATA when the
- * set is inconsistent. */
+/* Calls fn for every key of a set or frozenset object (pyx_set_items; at
+ * most limits.max_tasks, else -PYX_E_LIMIT); fn returns nonzero to stop.
+ * -PYX_E_BAD_DATA when the set is inconsistent, -PYX_E_LIMIT when its
+ * table is past the scan limit. */
 int ax_set_items(struct ax *x, uint64_t set_addr, int (*fn)(struct ax *x, uint64_t key, void *ctx),
 		 void *ctx, struct pyx_error *err);
 

@@ -9,6 +9,8 @@
 #include "children.h"
 #include "objects.h"
 
+enum { SEQ_CHUNK = 64 }; /* item pointers read at once */
+
 /* One page of children being collected from a walk. */
 struct page {
 	struct pyx_decoder *d;
@@ -17,7 +19,6 @@ struct page {
 	struct pyx_dec_var *out;
 	size_t n;
 	const char *kind;	/* "item", "entry", "attr" */
-	int count_all;		/* walk on past the page to count them (attributes) */
 	int rc;			/* first failure of a callback (no memory) */
 };
 
@@ -41,12 +42,15 @@ static int fill(struct pyx_decoder *d, struct pyx_dec_var *v, const char *name, 
 	return v->repr ? 0 : -PYX_E_NOMEM;
 }
 
-static int count_cb(void *ctx, uint64_t key, uint64_t value)
+/* How many of an object's len children can be listed: a dict's, a set's
+ * or an attribute table is scanned only to limits.max_dict_entries. */
+static uint64_t listable(struct pyx_decoder *d, enum pyx_obj_class cls, uint64_t len)
 {
-	(void)key;
-	(void)value;
-	(*(uint64_t *)ctx)++;
-	return 0;
+	uint64_t scan = d->opts.limits.max_dict_entries;
+
+	if (cls != PYX_OBJ_LIST && cls != PYX_OBJ_TUPLE && len > scan)
+		return scan;
+	return len;
 }
 
 uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed)
@@ -62,11 +66,9 @@ uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed)
 		return 0;
 	if (indexed)
 		*indexed = cls == PYX_OBJ_LIST || cls == PYX_OBJ_TUPLE || cls == PYX_OBJ_SET;
-	if (cls != PYX_OBJ_OTHER)
-		return len;
-	if (pyx_obj_attrs(d, addr, SIZE_MAX, count_cb, &len, NULL) < 0)
+	if (cls == PYX_OBJ_OTHER && pyx_obj_attr_count(d, addr, &len, NULL) < 0)
 		return 0;
-	return len;
+	return listable(d, cls, len);
 }
 
 /* Name of the i-th child, "[i]". */
@@ -95,10 +97,10 @@ static int pair_cb(void *ctx, uint64_t key, uint64_t value)
 	struct page *p = ctx;
 	size_t i = p->seen++;
 
-	if (i < p->start || p->n == p->max)
-		return !p->count_all && p->n == p->max;
+	if (i < p->start)
+		return 0;
 	p->rc = fill(p->d, &p->out[p->n++], key_name(p, key), p->kind, value);
-	return p->rc < 0 || (!p->count_all && p->n == p->max);
+	return p->rc < 0 || p->n == p->max;
 }
 
 static int set_cb(void *ctx, uint64_t key)
@@ -112,35 +114,47 @@ static int set_cb(void *ctx, uint64_t key)
 	return p->rc < 0 || p->n == p->max;
 }
 
+/* Room for the page: at most avail children (those past start). */
+static int page_alloc(struct page *p, uint64_t total, struct pyx_error *err)
+{
+	uint64_t avail = total > p->start ? total - p->start : 0;
+
+	if (p->max > avail)
+		p->max = (size_t)avail;
+	p->out = pyx_arena_calloc(p->d->arena, p->max + 1, sizeof *p->out);
+	if (!p->out)
+		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+	return 0;
+}
+
 static int seq_children(struct page *p, uint64_t addr, int is_list, uint64_t *total,
 			struct pyx_error *err)
 {
-	uint64_t items = 0, n = 0, ptrs[PYX_CHILDREN_MAX];
-	size_t count;
+	uint64_t items = 0, n = 0, ptrs[SEQ_CHUNK];
 	int rc;
 
 	rc = pyx_obj_seq(p->d, addr, is_list, &items, &n, err);
-	if (rc < 0 || p->start >= n)
-		goto out;
-	/* A length from garbage: the item array must reach its last slot. */
-	rc = pyx_memsrc_read(p->d->src, items + 8 * (n - 1), ptrs, 8, NULL);
-	if (rc < 0) {
-		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
-				   "%s at 0x%llx claims %llu items but they are not all readable",
-				   is_list ? "list" : "tuple", (unsigned long long)addr,
-				   (unsigned long long)n);
-		goto out;
-	}
-	count = n - p->start < p->max ? (size_t)(n - p->start) : p->max;
-	rc = pyx_memsrc_read(p->d->src, items + 8 * (uint64_t)p->start, ptrs, 8 * count, err);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		rc = fill(p->d, &p->out[p->n++], index_name(p->d, p->start + i), p->kind, ptrs[i]);
-		if (rc < 0)
-			pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
-	}
-out:
 	if (rc == 0)
-		*total = n;
+		rc = page_alloc(p, n, err);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < p->max; i += SEQ_CHUNK) {
+		size_t chunk = p->max - i < SEQ_CHUNK ? p->max - i : SEQ_CHUNK;
+		rc = pyx_memsrc_read(p->d->src, items + 8 * (uint64_t)(p->start + i), ptrs,
+				     8 * chunk, err);
+		if (rc < 0)
+			goto out;
+		for (size_t j = 0; j < chunk; j++) {
+			rc = fill(p->d, &p->out[p->n++], index_name(p->d, p->start + i + j), p->kind,
+				  ptrs[j]);
+			if (rc < 0) {
+				pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
+				goto out;
+			}
+		}
+	}
+	*total = n;
+out:
 	return rc;
 }
 
@@ -157,18 +171,11 @@ int pyx_obj_children(struct pyx_decoder *d, uint64_t addr, size_t start, size_t 
 	*out = NULL;
 	*nout = 0;
 	*total = 0;
-	if (p.max > PYX_CHILDREN_MAX)
-		p.max = PYX_CHILDREN_MAX;
 	rc = pyx_obj_classify(d, addr, &cls, &len, &type, err);
 	if (rc == -PYX_E_FAULT && err)
 		pyx_error_wrap(err, "no readable object at 0x%llx", (unsigned long long)addr);
 	if (rc < 0)
 		goto out;
-	p.out = pyx_arena_calloc(d->arena, p.max + 1, sizeof *p.out);
-	if (!p.out) {
-		rc = pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
-		goto out;
-	}
 	switch (cls) {
 	case PYX_OBJ_TUPLE:
 	case PYX_OBJ_LIST:
@@ -176,22 +183,37 @@ int pyx_obj_children(struct pyx_decoder *d, uint64_t addr, size_t start, size_t 
 		rc = seq_children(&p, addr, cls == PYX_OBJ_LIST, total, err);
 		break;
 	case PYX_OBJ_SET:
-		p.kind = "item";
-		*total = len;
-		if (p.max && start < len)
-			rc = pyx_set_items(d, addr, SIZE_MAX, set_cb, &p, err);
-		break;
 	case PYX_OBJ_DICT:
-		p.kind = "entry";
-		*total = len;
-		if (p.max && start < len)
+		p.kind = cls == PYX_OBJ_SET ? "item" : "entry";
+		*total = listable(d, cls, len);
+		rc = page_alloc(&p, *total, err);
+		if (rc < 0)
+			break;
+		if (p.max && cls == PYX_OBJ_SET)
+			rc = pyx_set_items(d, addr, SIZE_MAX, set_cb, &p, err);
+		else if (p.max)
 			rc = pyx_dict_items(d, addr, SIZE_MAX, pair_cb, &p, err);
+		if (rc == -PYX_E_LIMIT) {
+			/* The walk reached the scan bound: it saw all there is to list. */
+			pyx_error_clear(err);
+			rc = 0;
+			*total = p.seen;
+		}
 		break;
 	case PYX_OBJ_OTHER:
 		p.kind = "attr";
-		p.count_all = 1;
-		rc = pyx_obj_attrs(d, addr, SIZE_MAX, pair_cb, &p, err);
-		*total = p.seen;
+		rc = pyx_obj_attr_count(d, addr, &len, err);
+		if (rc == 0) {
+			*total = listable(d, cls, len);
+			rc = page_alloc(&p, *total, err);
+		}
+		if (rc == 0 && p.max)
+			rc = pyx_obj_attrs(d, addr, SIZE_MAX, pair_cb, &p, err);
+		if (rc == -PYX_E_LIMIT) {
+			pyx_error_clear(err);
+			rc = 0;
+			*total = p.seen;
+		}
 		if (rc == -PYX_E_NOT_FOUND)
 			rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
 					   "object at 0x%llx (%s) has no children to list",

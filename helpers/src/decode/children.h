@@ -2,7 +2,9 @@
 /* A container's children, for a debugger's variables view: the items of a
  * list, tuple or set, the entries of a dict, the attributes of an instance
  * (or a class), each with its bounded repr, its address and how many
- * children it has in turn. Paged and bounded (PYX_CHILDREN_MAX a call). */
+ * children it has in turn. Paged: the caller bounds a page (the snapshot
+ * layer by PYX_SNAP_CHILDREN_MAX), and a page never holds more than the
+ * object has. */
 #ifndef PYX_CHILDREN_H
 #define PYX_CHILDREN_H
 
@@ -12,7 +14,6 @@
 #include "decoder.h"
 
 enum {
-	PYX_CHILDREN_MAX = 1000,   /* children returned by one call */
 	PYX_VAR_REPR_MAX = 256,    /* bytes of a variable's or child's repr */
 	PYX_VAR_REPR_DEPTH = 2,    /* nesting shown in it */
 	PYX_CHILD_NAME_MAX = 128,  /* bytes of a dict key's repr used as a name */
@@ -24,11 +25,12 @@ enum {
  * allowed) tells items named [i] (list, tuple, set) from the rest. */
 uint64_t pyx_obj_nchildren(struct pyx_decoder *d, uint64_t addr, int *indexed);
 
-/* Children start .. start + max - 1 (max clamped to PYX_CHILDREN_MAX) of
+/* Children start .. start + max - 1 (max is the caller's bound) of
  * the object at addr, in the arena: items named "[i]" (kind "item"), dict
  * entries named by their key's repr ("entry"), attributes by name
- * ("attr"). *total is how many there are in all (a dict's ma_used, a
- * sequence's length). A start past the end gives none. -PYX_E_BAD_DATA
+ * ("attr"). *total is how many there are in all (a sequence's length, a
+ * dict's ma_used), at most what can be listed (a dict's or set's entries
+ * within limits.max_dict_entries). A start past the end gives none. -PYX_E_BAD_DATA
  * when the object is not a container (or its header is garbage),
  * -PYX_E_FAULT when it cannot be read; every read is bounded by
  * d->opts.limits. */

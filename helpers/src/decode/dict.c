@@ -32,6 +32,8 @@ struct keys_view {
 	uint64_t nentries;
 	size_t entry_size;
 	int ordered; /* 3.11+ split table: visit entries in order[] */
+	int has_used; /* read from a dict object: used is its ma_used */
+	uint64_t used;
 	size_t norder;
 	uint8_t order[MAX_ORDER];
 };
@@ -317,6 +319,15 @@ static int dict_view_init(struct pyx_decoder *d, uint64_t dict_addr, struct keys
 	keys = pyx_get_u64(buf, o->dict_object.ma_keys);
 	values = pyx_get_u64(buf, o->dict_object.ma_values);
 	rc = keys_view_init(d, keys, values, v, err);
+	if (rc < 0)
+		goto out;
+	v->used = pyx_get_u64(buf, o->dict_object.ma_used);
+	v->has_used = 1;
+	if (v->used > v->nentries)
+		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, dict_addr,
+				   "dict at 0x%llx has ma_used %lld of %llu entries",
+				   (unsigned long long)dict_addr, (long long)v->used,
+				   (unsigned long long)v->nentries);
 out:
 	return rc;
 }
@@ -634,5 +645,33 @@ int pyx_obj_attrs(struct pyx_decoder *d, uint64_t obj_addr, size_t max,
 	rc = instance_view(d, obj_addr, &v, err);
 	if (rc == 0)
 		rc = keys_view_walk(d, &v, max, fn, ctx, &stopped, err);
+	return rc;
+}
+
+static int count_cb(void *ctx, uint64_t key_addr, uint64_t value_addr)
+{
+	(void)key_addr;
+	(void)value_addr;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+int pyx_obj_attr_count(struct pyx_decoder *d, uint64_t obj_addr, uint64_t *out,
+		       struct pyx_error *err)
+{
+	struct keys_view v;
+	int stopped, rc;
+
+	*out = 0;
+	rc = instance_view(d, obj_addr, &v, err);
+	if (rc < 0)
+		goto out;
+	if (v.has_used)
+		*out = v.used;
+	else if (v.ordered)
+		*out = v.norder;
+	else
+		rc = keys_view_walk(d, &v, SIZE_MAX, count_cb, out, &stopped, err);
+out:
 	return rc;
 }

@@ -2,26 +2,22 @@
 /* Object decoding: type names, bytes, int (any size), float and a bounded
  * repr() of containers. Objects are classified by their type's tp_flags
  * subclass bits and tp_name; nested items that cannot be read render as a
- * placeholder so one bad pointer does not hide the rest of a container. */
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
+ * placeholder so one bad pointer does not hide the rest of a container.
+ * The repr text itself (digits, escaping) is built by reprtext.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "long.h"
 #include "objects.h"
+#include "reprtext.h"
 #include "unicode.h"
 
 enum {
 	TYPE_NAME_MAX = 128,   /* bytes kept of a tp_name */
 	MAX_REPR_DEPTH = 32,   /* nesting we ever follow */
 	PAGE = 4096,
+	SET_CHUNK = 64,        /* set entries read at once */
 };
-
-/* setentry {key, hash} in every version (Objects/setobject.c): a deleted
- * slot keeps hash -1 and points at the dummy key. */
-enum { SETENTRY_KEY = 0, SETENTRY_HASH = 8 };
 
 struct type_info {
 	uint64_t addr;
@@ -219,6 +215,7 @@ int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *ite
 		uint64_t *n_out, struct pyx_error *err)
 {
 	const struct pyx_offsets *o = &d->layout->off;
+	uint64_t last;
 	int rc;
 
 	*items_out = 0;
@@ -230,6 +227,19 @@ int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *ite
 		rc = pyx_dec_read_ptr(d, addr + (uint64_t)o->list_object.ob_item, items_out, err);
 	else
 		*items_out = addr + (uint64_t)o->tuple_object.ob_item;
+	if (rc < 0 || !*n_out)
+		goto out;
+	/* An item array that cannot be read faults; a length from garbage
+	 * (the array does not reach its last slot) is bad data. */
+	rc = pyx_dec_read_ptr(d, *items_out, &last, err);
+	if (rc < 0)
+		goto out;
+	rc = pyx_dec_read_ptr(d, *items_out + 8 * (*n_out - 1), &last, NULL);
+	if (rc < 0)
+		rc = pyx_error_set(err, PYX_E_BAD_DATA, 0, addr,
+				   "%s at 0x%llx claims %llu items but they are not all readable",
+				   is_list ? "list" : "tuple", (unsigned long long)addr,
+				   (unsigned long long)*n_out);
 out:
 	return rc;
 }
@@ -262,23 +272,22 @@ int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
 		  int (*fn)(void *ctx, uint64_t key_addr), void *ctx, struct pyx_error *err)
 {
 	size_t esize = (size_t)d->layout->off.consts.set_entry_size, seen = 0;
-	unsigned char ents[64 * 32];
-	uint64_t used = 0, slots = 0, table = 0, i = 0;
+	unsigned char ents[SET_CHUNK * 32];
+	uint64_t used = 0, slots = 0, table = 0, scan, i = 0;
 	int rc;
 
 	rc = set_header(d, set_addr, &used, &slots, &table, err);
 	if (rc < 0)
 		goto out;
-	if (slots > d->opts.limits.max_dict_entries)
-		slots = d->opts.limits.max_dict_entries;
-	while (i < slots && seen < max && seen < used) {
-		size_t chunk = slots - i < 64 ? (size_t)(slots - i) : 64;
+	scan = slots < d->opts.limits.max_dict_entries ? slots : d->opts.limits.max_dict_entries;
+	while (i < scan && seen < max && seen < used) {
+		size_t chunk = scan - i < SET_CHUNK ? (size_t)(scan - i) : SET_CHUNK;
 		rc = pyx_memsrc_read(d->src, table + i * esize, ents, chunk * esize, err);
 		if (rc < 0)
 			goto out;
 		for (size_t j = 0; j < chunk && seen < max; j++) {
-			uint64_t key = pyx_get_u64(ents + j * esize, SETENTRY_KEY);
-			int64_t hash = pyx_get_i64(ents + j * esize, SETENTRY_HASH);
+			uint64_t key = pyx_get_u64(ents + j * esize, PYX_SETENTRY_KEY);
+			int64_t hash = pyx_get_i64(ents + j * esize, PYX_SETENTRY_HASH);
 			if (!key || hash == -1)
 				continue;
 			seen++;
@@ -287,515 +296,11 @@ int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
 		}
 		i += chunk;
 	}
-out:
-	return rc;
-}
-
-/* Base builtin for a subclass flag, NULL when the object has none. */
-static const char *builtin_of(uint64_t flags);
-
-int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
-		     uint64_t *len, const char **type_name, struct pyx_error *err)
-{
-	const struct pyx_offsets *o = &d->layout->off;
-	struct type_info t;
-	const char *base;
-	uint64_t items;
-	int rc;
-
-	*cls = PYX_OBJ_OTHER;
-	*len = 0;
-	rc = read_type_info(d, obj_addr, &t, err);
-	if (rc < 0)
-		goto out;
-	if (type_name && !(*type_name = pyx_arena_strdup(d->arena, t.name))) {
-		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a type name");
-		goto out;
-	}
-	base = builtin_of(t.flags);
-	if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
-		uint64_t slots, table;
-		*cls = PYX_OBJ_SET;
-		rc = set_header(d, obj_addr, len, &slots, &table, err);
-	} else if (t.flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
-		*cls = PYX_OBJ_OTHER;
-	} else if (!base) {
-		*cls = PYX_OBJ_OTHER;
-	} else if (base[0] == 'd') {
-		*cls = PYX_OBJ_DICT;
-		rc = read_size(d, obj_addr, o->dict_object.ma_used, len, err);
-	} else if (base[0] == 'l' || base[0] == 't') {
-		*cls = base[0] == 'l' ? PYX_OBJ_LIST : PYX_OBJ_TUPLE;
-		rc = pyx_obj_seq(d, obj_addr, base[0] == 'l', &items, len, err);
-	} else {
-		*cls = PYX_OBJ_SCALAR;
-	}
-out:
-	return rc;
-}
-
-/* Bounded output ------------------------------------------------------------ */
-
-struct sb {
-	char *buf;
-	size_t len, cap;
-	int full;
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-	if (b->full)
-		return;
-	if (n > b->cap - b->len) {
-		n = b->cap - b->len;
-		b->full = 1;
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-}
-
-static void sb_str(struct sb *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sb *b, const char *fmt, ...)
-{
-	char tmp[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-/* Decimal digits of a magnitude, by repeated division by 10^9. */
-static void put_long_decimal(struct sb *b, struct pyx_long *v)
-{
-	char dec[PYX_LONG_MAX_DIGITS * 10 + 2];
-	uint32_t *num = v->digits;
-	size_t n = v->ndigits, pos = sizeof dec - 1;
-
-	dec[pos] = '\0';
-	while (n && !num[n - 1])
-		n--;
-	if (!n) {
-		sb_str(b, "0");
-		return;
-	}
-	while (n) {
-		uint64_t rem = 0;
-		for (size_t i = n; i-- > 0;) {
-			uint64_t cur = (rem << v->shift) | num[i];
-			num[i] = (uint32_t)(cur / 1000000000u);
-			rem = cur % 1000000000u;
-		}
-		while (n && !num[n - 1])
-			n--;
-		for (int k = 0; k < 9 && (n || rem); k++) {
-			dec[--pos] = (char)('0' + rem % 10);
-			rem /= 10;
-		}
-	}
-	if (v->negative)
-		dec[--pos] = '-';
-	sb_str(b, dec + pos);
-}
-
-/* Python's float repr: the shortest digits that round-trip, positional
- * notation for exponents in [-4, 16), else d.ddde+XX (Python/pystrtod.c). */
-static void put_float(struct sb *b, double x)
-{
-	char tmp[64], digits[32], out[80];
-	int exp10 = 0, nd = 0, neg, pos = 0;
-	const char *p;
-
-	if (isnan(x)) {
-		sb_str(b, "nan");
-		return;
-	}
-	if (isinf(x)) {
-		sb_str(b, x < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
-		if (strtod(tmp, NULL) == x)
-			break;
-	}
-	/* tmp is "[-]d[<point>ddd]e[+-]XX"; the point follows the locale. */
-	p = tmp;
-	neg = *p == '-';
-	if (neg)
-		p++;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits - 1)
-			digits[nd++] = *p;
-	if (*p == 'e')
-		exp10 = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = '\0';
-	if (neg)
-		out[pos++] = '-';
-	if (exp10 >= -4 && exp10 < 16) {
-		if (exp10 < 0) {
-			out[pos++] = '0';
-			out[pos++] = '.';
-			for (int i = 0; i < -exp10 - 1; i++)
-				out[pos++] = '0';
-			for (int i = 0; i < nd; i++)
-				out[pos++] = digits[i];
-		} else {
-			for (int i = 0; i <= exp10; i++)
-				out[pos++] = i < nd ? digits[i] : '0';
-			out[pos++] = '.';
-			if (nd > exp10 + 1)
-				for (int i = exp10 + 1; i < nd; i++)
-					out[pos++] = digits[i];
-			else
-				out[pos++] = '0';
-		}
-		out[pos] = '\0';
-	} else {
-		out[pos++] = digits[0];
-		if (nd > 1) {
-			out[pos++] = '.';
-			for (int i = 1; i < nd; i++)
-				out[pos++] = digits[i];
-		}
-		snprintf(out + pos, sizeof out - (size_t)pos, "e%c%02d", exp10 < 0 ? '-' : '+',
-			 exp10 < 0 ? -exp10 : exp10);
-	}
-	sb_str(b, out);
-}
-
-/* Approximates Py_UNICODE_ISPRINTABLE for non-ASCII code points: controls,
- * separators, format characters, surrogates, private use and noncharacters
- * of the BMP are escaped; a few rarer ones are not. */
-static int printable(uint32_t c)
-{
-	static const uint32_t ranges[][2] = {
-	    {0x80, 0xa0},     {0xad, 0xad},	  {0x600, 0x605},      {0x61c, 0x61c},
-	    {0x6dd, 0x6dd},   {0x70f, 0x70f},	  {0x1680, 0x1680},    {0x180e, 0x180e},
-	    {0x2000, 0x200f}, {0x2028, 0x202f},	  {0x205f, 0x2064},    {0x2066, 0x206f},
-	    {0x3000, 0x3000}, {0xd800, 0xf8ff},	  {0xfeff, 0xfeff},    {0xfff9, 0xfffb},
-	    {0xfffe, 0xffff}, {0xe0000, 0xe0fff}, {0xf0000, 0x10ffff},
-	};
-	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
-		if (c >= ranges[i][0] && c <= ranges[i][1])
-			return 0;
-	return 1;
-}
-
-/* Next code point of our own (well-formed, surrogates allowed) UTF-8. */
-static uint32_t next_cp(const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	uint32_t c = *p++;
-	int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-
-	if (more)
-		c &= 0x3fu >> more;
-	while (more-- && (*p & 0xc0) == 0x80)
-		c = (c << 6) | (*p++ & 0x3fu);
-	*pp = p;
-	return c;
-}
-
-static void put_quoted(struct sb *b, const unsigned char *s, size_t n, int is_bytes)
-{
-	char quote = '\'';
-	const unsigned char *p = s, *end = s + n;
-
-	if (memchr(s, '\'', n) && !memchr(s, '"', n))
-		quote = '"';
-	sb_put(b, &quote, 1);
-	while (p < end && !b->full) {
-		const unsigned char *start = p;
-		uint32_t c = is_bytes ? *p++ : next_cp(&p);
-		if (c == (uint32_t)quote || c == '\\')
-			sb_printf(b, "\\%c", (char)c);
-		else if (c == '\t')
-			sb_str(b, "\\t");
-		else if (c == '\n')
-			sb_str(b, "\\n");
-		else if (c == '\r')
-			sb_str(b, "\\r");
-		else if (c < 0x20 || c == 0x7f || (is_bytes && c > 0x7f))
-			sb_printf(b, "\\x%02x", c);
-		else if (c < 0x7f || printable(c))
-			sb_put(b, (const char *)start, (size_t)(p - start));
-		else if (c <= 0xff)
-			sb_printf(b, "\\x%02x", c);
-		else if (c <= 0xffff)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "\\U%08x", c);
-	}
-	sb_put(b, &quote, 1);
-}
-
-/* repr ------------------------------------------------------------------- */
-
-struct repr_ctx {
-	struct pyx_decoder *d;
-	struct sb *b;
-	char *str_buf;			    /* max_string_bytes + 1, reused by every str */
-	struct pyx_long *lv;		    /* reused by every int */
-	uint64_t stack[MAX_REPR_DEPTH + 1]; /* containers being rendered */
-	int nstack;
-};
-
-static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err);
-
-/* A nested object: failures become a placeholder, except running out of
- * memory. */
-static int repr_item(struct repr_ctx *r, uint64_t addr, int depth)
-{
-	struct pyx_error err;
-	size_t mark = r->b->len;
-	int rc;
-
-	pyx_error_clear(&err);
-	rc = repr_obj(r, addr, depth, &err);
-	if (rc == -PYX_E_NOMEM)
-		return rc;
-	if (rc < 0 && !r->b->full) {
-		r->b->len = mark;
-		sb_printf(r->b, "<%s at 0x%llx>", pyx_error_name(-rc), (unsigned long long)addr);
-	}
-	return 0;
-}
-
-static int on_stack(const struct repr_ctx *r, uint64_t addr)
-{
-	for (int i = 0; i < r->nstack; i++)
-		if (r->stack[i] == addr)
-			return 1;
-	return 0;
-}
-
-static int repr_str(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
-{
-	size_t len;
-	int truncated, rc;
-
-	rc = pyx_unicode_decode(r->d, addr, r->str_buf, r->d->opts.limits.max_string_bytes + 1, &len,
-				&truncated, err);
-	if (rc < 0)
-		goto out;
-	put_quoted(r->b, (const unsigned char *)r->str_buf, len, 0);
-	if (truncated)
-		sb_str(r->b, "...");
-out:
-	return rc;
-}
-
-static int repr_bytes(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
-{
-	const uint8_t *s;
-	size_t n, max = r->d->opts.limits.max_string_bytes;
-	uint64_t size = 0;
-	int rc;
-
-	rc = pyx_obj_bytes(r->d, addr, max, &s, &n, err);
-	if (rc < 0)
-		goto out;
-	rc = read_size(r->d, addr, r->d->layout->off.bytes_object.ob_size, &size, err);
-	if (rc < 0)
-		goto out;
-	sb_str(r->b, "b");
-	put_quoted(r->b, s, n, 1);
-	if (size > n)
-		sb_str(r->b, "...");
-out:
-	return rc;
-}
-
-static int repr_long(struct repr_ctx *r, uint64_t addr, const struct type_info *t,
-		     struct pyx_error *err)
-{
-	struct pyx_long *v = r->lv;
-	int rc;
-
-	rc = pyx_long_read(r->d, addr, PYX_LONG_MAX_DIGITS, v, err);
-	if (rc == -PYX_E_LIMIT) {
-		sb_printf(r->b, "<int of %zu digits>", v->ndigits);
-		rc = 0;
-		goto out;
-	}
-	if (rc < 0)
-		goto out;
-	if (strcmp(t->name, "bool") == 0)
-		sb_str(r->b, v->ndigits && !(v->ndigits == 1 && !v->digits[0]) ? "True" : "False");
-	else
-		put_long_decimal(r->b, v);
-out:
-	return rc;
-}
-
-static int repr_float(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
-{
-	double x;
-	int rc;
-
-	rc = pyx_memsrc_read(r->d->src, addr + (uint64_t)r->d->layout->off.float_object.ob_fval, &x,
-			     sizeof x, err);
-	if (rc == 0)
-		put_float(r->b, x);
-	return rc;
-}
-
-/* Items of a tuple or list: n pointers at items_addr. */
-static int repr_seq(struct repr_ctx *r, uint64_t items_addr, uint64_t n, int depth,
-		    struct pyx_error *err)
-{
-	uint64_t ptrs[64];
-	size_t show = r->d->opts.limits.max_container_items;
-	uint64_t i = 0;
-	int rc = 0;
-
-	if (show > n)
-		show = (size_t)n;
-	while (i < show && !r->b->full) {
-		size_t chunk = show - i < 64 ? (size_t)(show - i) : 64;
-		rc = pyx_memsrc_read(r->d->src, items_addr + i * 8, ptrs, chunk * 8, err);
-		if (rc < 0)
-			goto out;
-		for (size_t j = 0; j < chunk; j++, i++) {
-			if (i)
-				sb_str(r->b, ", ");
-			rc = repr_item(r, ptrs[j], depth);
-			if (rc < 0)
-				goto out;
-		}
-	}
-	if (n > show)
-		sb_str(r->b, show ? ", ..." : "...");
-out:
-	return rc;
-}
-
-static int repr_tuple_list(struct repr_ctx *r, uint64_t addr, int is_list, int depth,
-			   struct pyx_error *err)
-{
-	uint64_t n = 0, items = 0;
-	int rc;
-
-	rc = pyx_obj_seq(r->d, addr, is_list, &items, &n, err);
-	if (rc < 0)
-		goto out;
-	sb_str(r->b, is_list ? "[" : "(");
-	rc = repr_seq(r, items, n, depth, err);
-	if (rc < 0)
-		goto out;
-	sb_str(r->b, !is_list && n == 1 ? ",)" : is_list ? "]" : ")");
-out:
-	return rc;
-}
-
-struct dict_repr {
-	struct repr_ctx *r;
-	int depth;
-	size_t shown;
-	int more, rc;
-};
-
-static int dict_repr_cb(void *ctx, uint64_t key, uint64_t value)
-{
-	struct dict_repr *dr = ctx;
-	struct repr_ctx *r = dr->r;
-
-	if (dr->shown == r->d->opts.limits.max_container_items || r->b->full) {
-		dr->more = 1;
-		return 1;
-	}
-	if (dr->shown++)
-		sb_str(r->b, ", ");
-	dr->rc = repr_item(r, key, dr->depth);
-	if (dr->rc == 0) {
-		sb_str(r->b, ": ");
-		dr->rc = repr_item(r, value, dr->depth);
-	}
-	return dr->rc < 0;
-}
-
-static int repr_dict(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
-{
-	struct dict_repr dr = {.r = r, .depth = depth};
-	size_t max = r->d->opts.limits.max_container_items;
-	int rc;
-
-	sb_str(r->b, "{");
-	rc = pyx_dict_items(r->d, addr, max + 1, dict_repr_cb, &dr, err);
-	if (rc == -PYX_E_LIMIT && dr.rc == 0) {
-		/* Scan limit reached: show what was seen. */
-		pyx_error_clear(err);
-		dr.more = 1;
-		rc = 0;
-	}
-	if (rc < 0)
-		goto out;
-	rc = dr.rc;
-	if (rc < 0) {
-		pyx_error_set(err, -rc, 0, addr, "out of memory rendering a dict");
-		goto out;
-	}
-	if (dr.more)
-		sb_str(r->b, dr.shown ? ", ..." : "...");
-	sb_str(r->b, "}");
-out:
-	return rc;
-}
-
-struct set_repr {
-	struct repr_ctx *r;
-	int depth;
-	size_t shown;
-	int rc;
-};
-
-static int set_repr_cb(void *ctx, uint64_t key)
-{
-	struct set_repr *sr = ctx;
-
-	if (sr->r->b->full)
-		return 1;
-	if (sr->shown++)
-		sb_str(sr->r->b, ", ");
-	sr->rc = repr_item(sr->r, key, sr->depth);
-	return sr->rc < 0;
-}
-
-static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int depth,
-		    struct pyx_error *err)
-{
-	struct set_repr sr = {.r = r, .depth = depth};
-	uint64_t used = 0, slots, table;
-	int frozen = strcmp(name, "frozenset") == 0, rc;
-
-	rc = set_header(r->d, addr, &used, &slots, &table, err);
-	if (rc < 0)
-		goto out;
-	if (!used) {
-		sb_str(r->b, frozen ? "frozenset()" : "set()");
-		goto out;
-	}
-	sb_str(r->b, frozen ? "frozenset({" : "{");
-	rc = pyx_set_items(r->d, addr, r->d->opts.limits.max_container_items, set_repr_cb, &sr,
-			   err);
-	if (rc == 0 && sr.rc < 0)
-		rc = pyx_error_set(err, -sr.rc, 0, addr, "out of memory rendering a set");
-	if (rc < 0)
-		goto out;
-	if (used > sr.shown)
-		sb_str(r->b, sr.shown ? ", ..." : "...");
-	sb_str(r->b, frozen ? "})" : "}");
+	/* Only a walk that still wanted keys is cut short by the limit. */
+	if (seen < max && seen < used && scan < slots)
+		rc = pyx_error_set(err, PYX_E_LIMIT, 0, set_addr,
+				   "set of %llu slots exceeds the scan limit %zu",
+				   (unsigned long long)slots, d->opts.limits.max_dict_entries);
 out:
 	return rc;
 }
@@ -818,6 +323,345 @@ static const char *builtin_of(uint64_t flags)
 	return NULL;
 }
 
+/* What an object of type t is (pyx_obj_classify's classes), the one
+ * dispatch for classify and repr; *base is the builtin a scalar or a
+ * container derives from ("set" for set and frozenset), else NULL. */
+static enum pyx_obj_class class_of(const struct type_info *t, const char **base)
+{
+	*base = builtin_of(t->flags);
+	if (strcmp(t->name, "set") == 0 || strcmp(t->name, "frozenset") == 0) {
+		*base = "set";
+		return PYX_OBJ_SET;
+	}
+	if ((t->flags & PYX_TPFLAGS_TYPE_SUBCLASS) || !*base)
+		return PYX_OBJ_OTHER;
+	switch ((*base)[0]) {
+	case 'd':
+		return PYX_OBJ_DICT;
+	case 'l':
+		return PYX_OBJ_LIST;
+	case 't':
+		return PYX_OBJ_TUPLE;
+	default:
+		return PYX_OBJ_SCALAR;
+	}
+}
+
+/* A type name as reprs show it, in the arena; NULL when out of memory. */
+static const char *name_shown(struct pyx_decoder *d, const char *name);
+
+int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
+		     uint64_t *len, const char **type_name, struct pyx_error *err)
+{
+	const struct pyx_offsets *o = &d->layout->off;
+	struct type_info t;
+	const char *base;
+	uint64_t items, slots, table;
+	int rc;
+
+	*cls = PYX_OBJ_OTHER;
+	*len = 0;
+	rc = read_type_info(d, obj_addr, &t, err);
+	if (rc < 0)
+		goto out;
+	if (type_name && !(*type_name = name_shown(d, t.name))) {
+		rc = pyx_error_set(err, PYX_E_NOMEM, 0, 0, "no memory for a type name");
+		goto out;
+	}
+	*cls = class_of(&t, &base);
+	switch (*cls) {
+	case PYX_OBJ_SET:
+		rc = set_header(d, obj_addr, len, &slots, &table, err);
+		break;
+	case PYX_OBJ_DICT:
+		rc = read_size(d, obj_addr, o->dict_object.ma_used, len, err);
+		break;
+	case PYX_OBJ_LIST:
+	case PYX_OBJ_TUPLE:
+		rc = pyx_obj_seq(d, obj_addr, *cls == PYX_OBJ_LIST, &items, len, err);
+		break;
+	default:
+		break;
+	}
+out:
+	return rc;
+}
+
+static const char *name_shown(struct pyx_decoder *d, const char *name)
+{
+	char buf[TYPE_NAME_MAX * 4]; /* 4 bytes shown at most for each byte of a name */
+	struct pyx_sb b = {.buf = buf, .cap = sizeof buf - 1};
+
+	pyx_sb_name(&b, name, 0);
+	buf[b.len] = '\0';
+	return pyx_arena_strdup(d->arena, buf);
+}
+
+/* repr ------------------------------------------------------------------- */
+
+struct repr_ctx {
+	struct pyx_decoder *d;
+	struct pyx_sb *b;
+	char *str_buf;			    /* max_string_bytes + 1, reused by every str */
+	struct pyx_long *lv;		    /* reused by every int */
+	uint64_t stack[MAX_REPR_DEPTH + 1]; /* containers being rendered */
+	int nstack;
+};
+
+static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err);
+
+/* A nested object: failures become a placeholder, except running out of
+ * memory. */
+static int repr_item(struct repr_ctx *r, uint64_t addr, int depth)
+{
+	struct pyx_error err;
+	size_t mark = r->b->len;
+	int rc;
+
+	pyx_error_clear(&err);
+	rc = repr_obj(r, addr, depth, &err);
+	if (rc == -PYX_E_NOMEM)
+		return rc;
+	if (rc < 0 && !r->b->full) {
+		r->b->len = mark;
+		pyx_sb_printf(r->b, "<%s at 0x%llx>", pyx_error_name(-rc), (unsigned long long)addr);
+	}
+	return 0;
+}
+
+static int on_stack(const struct repr_ctx *r, uint64_t addr)
+{
+	for (int i = 0; i < r->nstack; i++)
+		if (r->stack[i] == addr)
+			return 1;
+	return 0;
+}
+
+static int repr_str(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
+{
+	size_t len;
+	int truncated, rc;
+
+	rc = pyx_unicode_decode(r->d, addr, r->str_buf, r->d->opts.limits.max_string_bytes + 1, &len,
+				&truncated, err);
+	if (rc < 0)
+		goto out;
+	pyx_sb_quoted(r->b, (const unsigned char *)r->str_buf, len, 0);
+	if (truncated)
+		pyx_sb_str(r->b, "...");
+out:
+	return rc;
+}
+
+static int repr_bytes(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
+{
+	const uint8_t *s;
+	size_t n, max = r->d->opts.limits.max_string_bytes;
+	uint64_t size = 0;
+	int rc;
+
+	rc = pyx_obj_bytes(r->d, addr, max, &s, &n, err);
+	if (rc < 0)
+		goto out;
+	rc = read_size(r->d, addr, r->d->layout->off.bytes_object.ob_size, &size, err);
+	if (rc < 0)
+		goto out;
+	pyx_sb_str(r->b, "b");
+	pyx_sb_quoted(r->b, s, n, 1);
+	if (size > n)
+		pyx_sb_str(r->b, "...");
+out:
+	return rc;
+}
+
+static int repr_long(struct repr_ctx *r, uint64_t addr, const struct type_info *t,
+		     struct pyx_error *err)
+{
+	struct pyx_long *v = r->lv;
+	int rc;
+
+	rc = pyx_long_read(r->d, addr, PYX_LONG_MAX_DIGITS, v, err);
+	if (rc == -PYX_E_LIMIT) {
+		pyx_sb_printf(r->b, "<int of %zu digits>", v->ndigits);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (strcmp(t->name, "bool") == 0)
+		pyx_sb_str(r->b, v->ndigits && !(v->ndigits == 1 && !v->digits[0]) ? "True" : "False");
+	else
+		pyx_sb_long(r->b, v);
+out:
+	return rc;
+}
+
+static int repr_float(struct repr_ctx *r, uint64_t addr, struct pyx_error *err)
+{
+	double x;
+	int rc;
+
+	rc = pyx_memsrc_read(r->d->src, addr + (uint64_t)r->d->layout->off.float_object.ob_fval, &x,
+			     sizeof x, err);
+	if (rc == 0)
+		pyx_sb_float(r->b, x);
+	return rc;
+}
+
+/* Items of a tuple or list: n pointers at items_addr. */
+static int repr_seq(struct repr_ctx *r, uint64_t items_addr, uint64_t n, int depth,
+		    struct pyx_error *err)
+{
+	uint64_t ptrs[64];
+	size_t show = r->d->opts.limits.max_container_items;
+	uint64_t i = 0;
+	int rc = 0;
+
+	if (show > n)
+		show = (size_t)n;
+	while (i < show && !r->b->full) {
+		size_t chunk = show - i < 64 ? (size_t)(show - i) : 64;
+		rc = pyx_memsrc_read(r->d->src, items_addr + i * 8, ptrs, chunk * 8, err);
+		if (rc < 0)
+			goto out;
+		for (size_t j = 0; j < chunk; j++, i++) {
+			if (i)
+				pyx_sb_str(r->b, ", ");
+			rc = repr_item(r, ptrs[j], depth);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (n > show)
+		pyx_sb_str(r->b, show ? ", ..." : "...");
+out:
+	return rc;
+}
+
+static int repr_tuple_list(struct repr_ctx *r, uint64_t addr, int is_list, int depth,
+			   struct pyx_error *err)
+{
+	uint64_t n = 0, items = 0;
+	int rc;
+
+	rc = pyx_obj_seq(r->d, addr, is_list, &items, &n, err);
+	if (rc < 0)
+		goto out;
+	pyx_sb_str(r->b, is_list ? "[" : "(");
+	rc = repr_seq(r, items, n, depth, err);
+	if (rc < 0)
+		goto out;
+	pyx_sb_str(r->b, !is_list && n == 1 ? ",)" : is_list ? "]" : ")");
+out:
+	return rc;
+}
+
+struct dict_repr {
+	struct repr_ctx *r;
+	int depth;
+	size_t shown;
+	int more, rc;
+};
+
+static int dict_repr_cb(void *ctx, uint64_t key, uint64_t value)
+{
+	struct dict_repr *dr = ctx;
+	struct repr_ctx *r = dr->r;
+
+	if (dr->shown == r->d->opts.limits.max_container_items || r->b->full) {
+		dr->more = 1;
+		return 1;
+	}
+	if (dr->shown++)
+		pyx_sb_str(r->b, ", ");
+	dr->rc = repr_item(r, key, dr->depth);
+	if (dr->rc == 0) {
+		pyx_sb_str(r->b, ": ");
+		dr->rc = repr_item(r, value, dr->depth);
+	}
+	return dr->rc < 0;
+}
+
+static int repr_dict(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
+{
+	struct dict_repr dr = {.r = r, .depth = depth};
+	size_t max = r->d->opts.limits.max_container_items;
+	int rc;
+
+	pyx_sb_str(r->b, "{");
+	rc = pyx_dict_items(r->d, addr, max + 1, dict_repr_cb, &dr, err);
+	if (rc == -PYX_E_LIMIT && dr.rc == 0) {
+		/* Scan limit reached: show what was seen. */
+		pyx_error_clear(err);
+		dr.more = 1;
+		rc = 0;
+	}
+	if (rc < 0)
+		goto out;
+	rc = dr.rc;
+	if (rc < 0) {
+		pyx_error_set(err, -rc, 0, addr, "out of memory rendering a dict");
+		goto out;
+	}
+	if (dr.more)
+		pyx_sb_str(r->b, dr.shown ? ", ..." : "...");
+	pyx_sb_str(r->b, "}");
+out:
+	return rc;
+}
+
+struct set_repr {
+	struct repr_ctx *r;
+	int depth;
+	size_t shown;
+	int rc;
+};
+
+static int set_repr_cb(void *ctx, uint64_t key)
+{
+	struct set_repr *sr = ctx;
+
+	if (sr->r->b->full)
+		return 1;
+	if (sr->shown++)
+		pyx_sb_str(sr->r->b, ", ");
+	sr->rc = repr_item(sr->r, key, sr->depth);
+	return sr->rc < 0;
+}
+
+static int repr_set(struct repr_ctx *r, uint64_t addr, const char *name, int depth,
+		    struct pyx_error *err)
+{
+	struct set_repr sr = {.r = r, .depth = depth};
+	uint64_t used = 0, slots, table;
+	int frozen = strcmp(name, "frozenset") == 0, rc;
+
+	rc = set_header(r->d, addr, &used, &slots, &table, err);
+	if (rc < 0)
+		goto out;
+	if (!used) {
+		pyx_sb_str(r->b, frozen ? "frozenset()" : "set()");
+		goto out;
+	}
+	pyx_sb_str(r->b, frozen ? "frozenset({" : "{");
+	rc = pyx_set_items(r->d, addr, r->d->opts.limits.max_container_items, set_repr_cb, &sr,
+			   err);
+	if (rc == -PYX_E_LIMIT && sr.rc == 0) {
+		/* Scan limit reached: show what was seen. */
+		pyx_error_clear(err);
+		rc = 0;
+	}
+	if (rc == 0 && sr.rc < 0)
+		rc = pyx_error_set(err, -sr.rc, 0, addr, "out of memory rendering a set");
+	if (rc < 0)
+		goto out;
+	if (used > sr.shown)
+		pyx_sb_str(r->b, sr.shown ? ", ..." : "...");
+	pyx_sb_str(r->b, frozen ? "})" : "}");
+out:
+	return rc;
+}
+
 static int repr_container(struct repr_ctx *r, uint64_t addr, const char *base, const char *name,
 			  int depth, struct pyx_error *err)
 {
@@ -825,7 +669,7 @@ static int repr_container(struct repr_ctx *r, uint64_t addr, const char *base, c
 
 	if (depth <= 0 || on_stack(r, addr) || r->nstack > MAX_REPR_DEPTH) {
 		const char *s = base[0] == 'l' ? "[...]" : base[0] == 't' ? "(...)" : "{...}";
-		sb_str(r->b, s);
+		pyx_sb_str(r->b, s);
 		goto out;
 	}
 	r->stack[r->nstack++] = addr;
@@ -840,57 +684,81 @@ out:
 	return rc;
 }
 
+/* An object that is neither a scalar nor a container: a constant, a float,
+ * a class, an instance. */
+static int repr_other(struct repr_ctx *r, uint64_t addr, const struct type_info *t,
+		      struct pyx_error *err)
+{
+	char name[TYPE_NAME_MAX];
+	uint64_t name_addr;
+	int rc = 0;
+
+	if (strcmp(t->name, "NoneType") == 0) {
+		pyx_sb_str(r->b, "None");
+	} else if (strcmp(t->name, "ellipsis") == 0) {
+		pyx_sb_str(r->b, "Ellipsis");
+	} else if (strcmp(t->name, "NotImplementedType") == 0) {
+		pyx_sb_str(r->b, "NotImplemented");
+	} else if (strcmp(t->name, "float") == 0) {
+		rc = repr_float(r, addr, err);
+	} else if (t->flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
+		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)r->d->layout->off.type_object.tp_name,
+				      &name_addr, err);
+		if (rc == 0)
+			rc = read_cstr(r->d, name_addr, name, sizeof name, err);
+		if (rc == 0) {
+			pyx_sb_str(r->b, "<class '");
+			pyx_sb_name(r->b, name, '\'');
+			pyx_sb_str(r->b, "'>");
+		}
+	} else {
+		pyx_sb_str(r->b, "<");
+		pyx_sb_name(r->b, t->name, 0);
+		pyx_sb_printf(r->b, " object at 0x%llx>", (unsigned long long)addr);
+	}
+	return rc;
+}
+
 static int repr_obj(struct repr_ctx *r, uint64_t addr, int depth, struct pyx_error *err)
 {
+	enum pyx_obj_class cls;
 	struct type_info t;
 	const char *base;
 	int rc, sub;
 
 	if (!addr) {
-		sb_str(r->b, "<NULL>");
+		pyx_sb_str(r->b, "<NULL>");
 		rc = 0;
 		goto out;
 	}
 	rc = read_type_info(r->d, addr, &t, err);
 	if (rc < 0)
 		goto out;
-	if (strcmp(t.name, "NoneType") == 0) {
-		sb_str(r->b, "None");
-	} else if (strcmp(t.name, "ellipsis") == 0) {
-		sb_str(r->b, "Ellipsis");
-	} else if (strcmp(t.name, "NotImplementedType") == 0) {
-		sb_str(r->b, "NotImplemented");
-	} else if (strcmp(t.name, "float") == 0) {
-		rc = repr_float(r, addr, err);
-	} else if (strcmp(t.name, "set") == 0 || strcmp(t.name, "frozenset") == 0) {
-		rc = repr_container(r, addr, "set", t.name, depth, err);
-	} else if (t.flags & PYX_TPFLAGS_TYPE_SUBCLASS) {
-		struct type_info self;
-		uint64_t name_addr;
-		rc = pyx_dec_read_ptr(r->d, addr + (uint64_t)r->d->layout->off.type_object.tp_name,
-				      &name_addr, err);
-		if (rc == 0)
-			rc = read_cstr(r->d, name_addr, self.name, sizeof self.name, err);
-		if (rc == 0)
-			sb_printf(r->b, "<class '%s'>", self.name);
-	} else if ((base = builtin_of(t.flags))) {
-		/* Subclasses render as Name(<base repr>); bool is int's own. */
-		sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
-		if (sub)
-			sb_printf(r->b, "%s(", t.name);
-		if (base[0] == 'i')
-			rc = repr_long(r, addr, &t, err);
-		else if (base[0] == 's')
-			rc = repr_str(r, addr, err);
-		else if (base[0] == 'b')
-			rc = repr_bytes(r, addr, err);
-		else
-			rc = repr_container(r, addr, base, t.name, depth, err);
-		if (sub)
-			sb_str(r->b, ")");
-	} else {
-		sb_printf(r->b, "<%s object at 0x%llx>", t.name, (unsigned long long)addr);
+	cls = class_of(&t, &base);
+	if (cls == PYX_OBJ_OTHER) {
+		rc = repr_other(r, addr, &t, err);
+		goto out;
 	}
+	if (cls == PYX_OBJ_SET) {
+		rc = repr_container(r, addr, base, t.name, depth, err);
+		goto out;
+	}
+	/* Subclasses render as Name(<base repr>); bool is int's own. */
+	sub = strcmp(t.name, base) != 0 && strcmp(t.name, "bool") != 0;
+	if (sub) {
+		pyx_sb_name(r->b, t.name, 0);
+		pyx_sb_str(r->b, "(");
+	}
+	if (cls != PYX_OBJ_SCALAR)
+		rc = repr_container(r, addr, base, t.name, depth, err);
+	else if (base[0] == 'i')
+		rc = repr_long(r, addr, &t, err);
+	else if (base[0] == 's')
+		rc = repr_str(r, addr, err);
+	else
+		rc = repr_bytes(r, addr, err);
+	if (sub)
+		pyx_sb_str(r->b, ")");
 out:
 	return rc;
 }
@@ -899,7 +767,7 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 		 const char **out, struct pyx_error *err)
 {
 	struct repr_ctx *r = NULL;
-	struct sb b = {0};
+	struct pyx_sb b = {0};
 	int rc;
 
 	if (max_len == 0 || max_len > PYX_MEMSRC_MAX_READ || d->opts.limits.max_string_bytes < 1 ||
@@ -936,7 +804,7 @@ int pyx_obj_repr(struct pyx_decoder *d, uint64_t obj_addr, size_t max_len, int d
 		b.len = keep;
 		b.full = 0;
 		b.cap = max_len;
-		sb_put(&b, "...", max_len - keep < 3 ? max_len - keep : 3);
+		pyx_sb_put(&b, "...", max_len - keep < 3 ? max_len - keep : 3);
 	}
 	b.buf[b.len] = '\0';
 	*out = pyx_arena_strndup(d->arena, b.buf, b.len);

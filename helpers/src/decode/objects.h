@@ -55,17 +55,22 @@ enum pyx_obj_class {
 
 /* Classifies the object at obj_addr; for a container *len is its length
  * (ob_size, ma_used, the set's used), checked for sanity, else 0.
- * type_name (NULL allowed) gets the tp_name, in the arena. */
+ * type_name (NULL allowed) gets the tp_name as reprs show it (escaped, fit
+ * for a message), in the arena. */
 int pyx_obj_classify(struct pyx_decoder *d, uint64_t obj_addr, enum pyx_obj_class *cls,
 		     uint64_t *len, const char **type_name, struct pyx_error *err);
 
-/* A tuple's or list's item array and length (checked, not clamped). */
+/* A tuple's or list's item array and length (checked, not clamped):
+ * -PYX_E_FAULT when the array cannot be read, -PYX_E_BAD_DATA when it is
+ * not readable to its last slot. */
 int pyx_obj_seq(struct pyx_decoder *d, uint64_t addr, int is_list, uint64_t *items_out,
 		uint64_t *n_out, struct pyx_error *err);
 
 /* Calls fn for each key of a set or frozenset in table order, at most max
  * of them, scanning at most limits.max_dict_entries slots; fn returns
- * nonzero to stop. -PYX_E_BAD_DATA when the header is inconsistent. */
+ * nonzero to stop. -PYX_E_BAD_DATA when the header is inconsistent,
+ * -PYX_E_LIMIT (after the keys within it) when the scan limit cut a walk
+ * that still wanted keys, as pyx_dict_items does. */
 int pyx_set_items(struct pyx_decoder *d, uint64_t set_addr, size_t max,
 		  int (*fn)(void *ctx, uint64_t key_addr), void *ctx, struct pyx_error *err);
 
@@ -91,6 +96,12 @@ int pyx_obj_getattr(struct pyx_decoder *d, uint64_t obj_addr, const char *name, 
 int pyx_obj_attrs(struct pyx_decoder *d, uint64_t obj_addr, size_t max,
 		  int (*fn)(void *ctx, uint64_t key_addr, uint64_t value_addr), void *ctx,
 		  struct pyx_error *err);
+
+/* How many attributes pyx_obj_attrs would visit, cheaply: a dict's
+ * ma_used, a split table's insertion-order count, a walk only for split
+ * values without one. -PYX_E_NOT_FOUND when the object keeps none. */
+int pyx_obj_attr_count(struct pyx_decoder *d, uint64_t obj_addr, uint64_t *out,
+		       struct pyx_error *err);
 
 /* threading names: calls fn(ctx, thread_ident, name) for every entry of
  * sys.modules['threading']._active (ident is pthread_self()) of the

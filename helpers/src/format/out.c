@@ -122,24 +122,6 @@ void pyx_out_printf(struct pyx_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-size_t pyx_utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t n = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
-	if (!n || n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (n == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
-		return 0; /* overlong, or a UTF-16 surrogate */
-	if (n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
-		return 0;
-	return n;
-}
-
 static uint32_t utf8_decode(const unsigned char *p, size_t n)
 {
 	if (n == 1)

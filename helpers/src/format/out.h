@@ -12,6 +12,8 @@
 
 #include <pyxray/error.h>
 
+#include "../util/utf8.h"
+
 enum { PYX_OUT_BUF = 4096 };
 
 /* Text styles, used only when the sink has colour on. */
@@ -68,9 +70,5 @@ void pyx_out_style(struct pyx_out *o, enum pyx_style style);
 /* Flushes. Returns 0, or -PYX_E_OS naming the write error. For the memory
  * sink, o->mem and o->mem_len hold the result (the caller frees o->mem). */
 int pyx_out_finish(struct pyx_out *o, struct pyx_error *err);
-
-/* Length of the valid UTF-8 sequence at p (1-4; at most `avail` bytes
- * looked at), or 0 when it is not valid UTF-8. */
-size_t pyx_utf8_len(const unsigned char *p, size_t avail);
 
 #endif

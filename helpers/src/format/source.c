@@ -15,6 +15,9 @@
 #include "../util/fmt.h"
 #include "source.h"
 
+/* A file name quoted in a message: bytes of it escaped, bytes shown. */
+enum { PATH_QUOTED_MAX = 200, PATH_SHOWN_MAX = 280 };
+
 void pyx_source_cache_deinit(struct pyx_source_cache *c)
 {
 	free(c->path);
@@ -136,14 +139,26 @@ int pyx_format_source(const char *path, int first, int last, int mark, char **ou
 	struct pyx_source_cache c = {0};
 	int rc = pyx_source_load(&c, path);
 	if (rc == -PYX_E_NOT_FOUND) {
-		/* The name is target data: quoted only up to its first control
-		 * character, and bounded. */
-		size_t n = 0;
-		while (n < 200 && (unsigned char)path[n] >= 0x20 && path[n] != 0x7f)
-			n++;
+		/* The name is target data: bounded (cut at a character) and
+		 * written through the one escaper. */
+		size_t n = strnlen(path, PATH_QUOTED_MAX);
+		while (path[n] && n && ((unsigned char)path[n] & 0xc0) == 0x80)
+			n--;
+		struct pyx_out q;
+		pyx_out_init_mem(&q);
+		pyx_out_textn(&q, path, n);
+		int ok = pyx_out_finish(&q, NULL) == 0, cut = path[n] != '\0';
+		if (ok && q.mem_len > PATH_SHOWN_MAX) {
+			size_t keep = PATH_SHOWN_MAX;
+			while (keep && ((unsigned char)q.mem[keep] & 0xc0) == 0x80)
+				keep--;
+			q.mem[keep] = '\0';
+			cut = 1;
+		}
 		rc = pyx_error_set(err, PYX_E_NOT_FOUND, 0, 0,
-				   "Unable to read %.*s%s: not a readable regular file", (int)n, path,
-				   path[n] ? "..." : "");
+				   "Unable to read %s%s: not a readable regular file",
+				   ok ? q.mem : "the file", ok && cut ? "..." : "");
+		free(q.mem);
 		goto done;
 	}
 	if (rc == -PYX_E_LIMIT) {

@@ -34,6 +34,10 @@ enum {
 	PYX_DICT_KEYS_GENERAL = 0,
 	PYX_DICT_KEYS_UNICODE = 1,
 	PYX_DICT_KEYS_SPLIT = 2,
+	/* setentry {key, hash} (Objects/setobject.c): a deleted slot keeps
+	 * hash -1 and points at the dummy key */
+	PYX_SETENTRY_KEY = 0,
+	PYX_SETENTRY_HASH = 8,
 };
 
 /* Value of a field this version does not have. */

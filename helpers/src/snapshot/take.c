@@ -620,8 +620,6 @@ int pyx_snapshot_lookup(struct pyx_snapshot *snap, const struct pyx_frame *frame
 	return rc;
 }
 
-_Static_assert((int)PYX_SNAP_CHILDREN_MAX == (int)PYX_CHILDREN_MAX, "one bound on children");
-
 int pyx_snapshot_children(struct pyx_snapshot *snap, const struct pyx_frame *frame,
 			  uint64_t obj_addr, size_t start, size_t max,
 			  const struct pyx_var **vars, size_t *n, uint64_t *total,
@@ -635,6 +633,8 @@ int pyx_snapshot_children(struct pyx_snapshot *snap, const struct pyx_frame *fra
 	*total = 0;
 	if (!k)
 		return not_kept(err);
+	if (max > PYX_SNAP_CHILDREN_MAX)
+		max = PYX_SNAP_CHILDREN_MAX;
 	int rc = pyx_obj_children(&k->d, obj_addr, start, max, &dv, &nd, total, err);
 	if (rc < 0)
 		return rc;

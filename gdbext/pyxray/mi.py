@@ -145,10 +145,6 @@ def _stack_frame(sf: stacks.StackFrame, with_args: bool) -> Dict[str, Any]:
     return row
 
 
-# Children one -py-var-children gives (PYX_SNAP_CHILDREN_MAX, docs/limits.md).
-_VAR_CHILDREN_MAX = 1000
-
-
 def _address(name: str, text: str) -> int:
     decimal, hexa = _patterns()
     if hexa.fullmatch(text):
@@ -157,6 +153,11 @@ def _address(name: str, text: str) -> int:
         return int(text)
     raise gdb.GdbError("%s: ADDR must be an address (0x... or decimal), not '%s'"
                        % (name, model.printable(text)))
+
+
+# As many children as one call gives (the library caps a call:
+# PYX_SNAP_CHILDREN_MAX, docs/limits.md).
+_ALL_A_CALL = 1 << 62
 
 
 def _variable_row(v) -> Dict[str, str]:
@@ -313,10 +314,10 @@ if hasattr(gdb, "MICommand"):
                 raise gdb.GdbError(self.USAGE)
             name = "-py-var-children"
             addr = _address(name, argv[1])
-            start, count = 0, _VAR_CHILDREN_MAX
+            start, count = 0, _ALL_A_CALL
             if len(argv) == 4:
                 start = _number(name, argv[2], "START")
-                count = min(_number(name, argv[3], "COUNT"), _VAR_CHILDREN_MAX)
+                count = _number(name, argv[3], "COUNT")
             fr = _python_frame(name, argv, selection.VARIABLE_FLAGS)
             try:
                 rows, total = fr.children(addr, start, count)

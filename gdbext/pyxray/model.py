@@ -92,7 +92,7 @@ class Frame:
         return self.thread.interpreter.process.snapshot.raw.lookup(self._ref, name)
 
     def children(self, addr: int, start: int = 0,
-                 count: int = 1000) -> Tuple[List[Variable], int]:
+                 count: int = 1 << 62) -> Tuple[List[Variable], int]:
         """The children of the object at addr (a Variable's addr) in this
         frame's process: rows start..start+count-1 (at most 1000) and how
         many there are. Needs keep_source. Raises PyxrayError

@@ -25,8 +25,6 @@ const SCOPES = [
     ['Cells', ['cell', 'free']],
 ];
 
-// Children one -py-var-children gives (docs/limits.md).
-const PY_CHILDREN_MAX = 1000;
 
 // A Python name (what -py-evaluate looks up, as py-print does).
 const PY_NAME = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/;
@@ -326,21 +324,20 @@ class PyxrayDebugSession extends GDBDebugSession {
     }
 
     // Children of a container, honouring DAP's start and count: without a
-    // count, the first PY_CHILDREN_MAX (one MI call's worth); with one, as
+    // count, what one MI call gives (the library's page: 1000); with one, as
     // many MI calls as it takes.
     async pyChildren(vref, start, count) {
-        const limit = count || PY_CHILDREN_MAX;
         const rows = [];
         let at = start;
         for (;;) {
-            const want = Math.min(limit - rows.length, PY_CHILDREN_MAX);
+            const want = count ? count - rows.length : 1 << 30;
             const res = await this.gdb.sendCommand(`-py-var-children --thread ${vref.threadId} ` +
                 `${vref.pyframe} ${vref.addr} ${at} ${want}`);
             const got = res.children || [];
             rows.push(...got);
             at += got.length;
             const total = parseInt(res.total || '0', 10);
-            if (!got.length || at >= total || rows.length >= limit) {
+            if (!got.length || at >= total || !count || rows.length >= count) {
                 return rows;
             }
         }

@@ -370,8 +370,8 @@ static int gdb_once(pid_t pid, const struct opts *o, const char *stub, const cha
 static int via_gdb(pid_t pid, const struct opts *o, const char *stub, long long deadline,
 		   char *msg, size_t msg_size, uint64_t *armed)
 {
-	char script[PATH_MAX];
-	find_inject_py(script, sizeof script);
+	char buf[PATH_MAX];
+	const char *script = find_inject_py(buf, sizeof buf);
 	if (!exists(script)) {
 		say(msg, msg_size, "GDB's injection script %s is missing (set PYXRAY_INJECT_PY)",
 			 script);

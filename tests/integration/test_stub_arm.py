@@ -9,6 +9,7 @@ later, and the children it forks after arming are armed too.
 import glob
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -320,3 +321,23 @@ def test_remote_exec_needs_314(workdir, pyxray_bin):
     finally:
         t.kill()
         t.wait()
+
+
+def test_inject_script_from_environment(workdir, pyxray_bin, dump_dir, monkeypatch):
+    """PYXRAY_INJECT_PY names GDB's injection script: arm uses that path
+    (the script buffer was left unfilled and arming through GDB failed)."""
+    var = [v for v in BASE if v.id == "3.11"][0]
+    script = os.path.join(workdir, "inject-copy.py")
+    shutil.copy(os.path.join(support.SRCDIR, "gdbext", "pyxray", "inject.py"), script)
+    monkeypatch.setenv("PYXRAY_INJECT_PY", script)
+    monkeypatch.delenv("PYXRAY_SRCDIR", raising=False)
+    t = serve(var, workdir)
+    try:
+        res = arm(pyxray_bin, t.pid, "--via", "gdb", "--on", "usr2", "--dir", dump_dir)
+        assert res.rc == 0, res
+        support.assert_not_stopped(t.pid)
+        os.kill(t.pid, signal.SIGUSR2)
+        text = wait_dump(os.path.join(dump_dir, "pyxray-%d.txt" % t.pid))
+        assert "Thread %d" % t.pid in text, text
+    finally:
+        t.kill()

@@ -220,6 +220,10 @@ static int run(char *const argv[], long long deadline, char *out, int *timed_out
 			deadline = now_ms() + 5000;
 			signalled++;
 			left = 5000;
+		} else if (left <= 0) {
+			/* Killed 5 s ago and the pipe is still open (a process it
+			 * started holds it): stop reading, reap the child. */
+			open_ = 0;
 		}
 		if (open_) {
 			struct pollfd p = {.fd = pipefd[0], .events = POLLIN};

@@ -14,7 +14,9 @@ import time
 
 import pytest
 
+import required
 import support
+from support import run_pyxray
 
 TARGET = os.path.join(support.PROGRAMS, "report_target.py")
 GDB_EXT = os.path.join(support.SRCDIR, "gdbext", "pyxray-gdb.py")
@@ -406,3 +408,28 @@ def test_hundred_thousand_frames_bounded(py, running, pyxray_bin):
           if x["name"] == "deep"][0]
     assert 100000 < len(th["frames"]) + th["omitted"] < 100010
     assert th["frames"][-1]["function"] == "_bootstrap"
+
+
+@pytest.mark.parametrize("vid", ["3.9", "3.10"])
+def test_hostile_sys_version(pyxray_bin, vid):
+    """Before 3.11 the patch level comes from sys.version, which a program
+    can replace: one that is not a version is not shown (its ESC reached
+    the terminal in the report's header and in ps)."""
+    v = [v for v in support.VARIANTS if v.id == vid][0]
+    if v.absent:
+        required.absent(vid + ": " + v.absent)
+    # (built so that the command line itself, which ps shows, holds none of it)
+    code = ("import os, sys; sys.version = '%s.9' + '9' + chr(27) + '[31mE' + 'VIL ' + "
+            "sys.version; print('R', flush=True); os.read(0, 1)" % vid)
+    p = subprocess.Popen([v.interp.exe, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == b"R\n"
+        for cmd in ("dump", "ps"):
+            res = run_pyxray(pyxray_bin, cmd, p.pid)
+            assert res.rc == 0, res
+            assert "\x1b" not in res.out and "EVIL" not in res.out, res
+            assert "%s.99" % vid not in res.out and vid in res.out, res
+    finally:
+        p.kill()
+        p.wait()

@@ -44,16 +44,45 @@ int pyx_runtime_detect(struct pyx_memsrc *src, const struct pyx_dec_roots *syms,
 	return pyx_layout_init(layout, hex, src, debug_offsets, err);
 }
 
-/* sys.version's first word refines a version known only as 3.X. */
-static const char *sys_version(struct pyx_decoder *d, uint64_t interp_buf_sysdict)
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* sys.version's first word ("3.10.13", "3.9.18+") refines a version known
+ * only as 3.X: its text, when it holds only what a version does (digits,
+ * letters, '.', '+': nothing a terminal acts on), and in *hex its
+ * major.minor.patch as PY_VERSION_HEX (0 when it has no three numbers).
+ * By hand, not sscanf: the stub decodes from a signal handler. */
+static const char *sys_version(struct pyx_decoder *d, uint64_t interp_buf_sysdict, uint32_t *hex)
 {
 	uint64_t v;
 	const char *s = NULL;
+	*hex = 0;
 	if (!interp_buf_sysdict || pyx_dict_get_str(d, interp_buf_sysdict, "version", &v, NULL) < 0 ||
 	    pyx_obj_str(d, v, &s, NULL) < 0)
 		return NULL;
 	size_t n = strcspn(s, " ");
-	return n && n < 32 ? pyx_arena_strndup(d->arena, s, n) : NULL;
+	if (!n || n >= 32)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(s[i]) && !(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    s[i] != '.' && s[i] != '+')
+			return NULL;
+	unsigned part[3] = {0};
+	size_t i = 0;
+	for (int k = 0; k < 3; k++) {
+		int digits = 0;
+		while (i < n && is_digit(s[i]) && digits < 3) {
+			part[k] = part[k] * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (!digits || (k < 2 && (i >= n || s[i++] != '.')))
+			break;
+		if (k == 2 && part[2] < 256)
+			*hex = (part[0] << 24) | (part[1] << 16) | (part[2] << 8) | 0xf0;
+	}
+	return pyx_arena_strndup(d->arena, s, n);
 }
 
 static uint64_t gil_holder(struct pyx_decoder *d, const struct pyx_dec_roots *syms,
@@ -282,16 +311,15 @@ int pyx_runtime_decode(struct pyx_decoder *d, const struct pyx_dec_roots *syms,
 		uint64_t holder = gil_holder(d, syms, interp, ibuf);
 		in->gc_collecting = gc_collecting(d, syms, ibuf);
 		if (!syms->py_version && index == 0 && PYX_HAS(o->interpreter_state.sysdict)) {
-			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict));
-			unsigned major, minor, patch;
+			uint32_t hex;
+			const char *v = sys_version(d, pyx_get_u64(ibuf, o->interpreter_state.sysdict),
+						    &hex);
 			if (v)
 				proc->version = v;
 			/* The patch level, for layout rules inside one minor
 			 * (pyx_layout_refine_version). */
-			if (v && sscanf(v, "%u.%u.%u", &major, &minor, &patch) == 3 &&
-			    major == (L->version_hex >> 24) &&
-			    minor == ((L->version_hex >> 16) & 0xff) && patch < 256)
-				proc->version_hex = (major << 24) | (minor << 16) | (patch << 8) | 0xf0;
+			if (hex && (hex >> 16) == (L->version_hex >> 16))
+				proc->version_hex = hex;
 		}
 		rc = decode_threads(d, in, pyx_get_u64(ibuf, o->interpreter_state.threads_head),
 				    holder, &e);

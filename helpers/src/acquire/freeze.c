@@ -63,13 +63,6 @@ struct pyx_freezer {
 	int64_t started_us, thawed_us;
 };
 
-int64_t pyx_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int cancelled(const struct pyx_freezer *f)
 {
 	return f->cancel && *f->cancel;

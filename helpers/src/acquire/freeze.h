@@ -12,6 +12,8 @@
 
 #include <pyxray/error.h>
 
+#include "../util/clock.h"
+
 enum {
 	PYX_FREEZE_DEFAULT_TIMEOUT_MS = 300,
 	PYX_FREEZE_MAX_TIMEOUT_MS = 60000,
@@ -90,8 +92,5 @@ int pyx_freeze_describe(const struct pyx_freeze *fz, char *buf, size_t len);
  * "POINT\n" first to the file descriptor PYXRAY_TEST_PAUSE_FD when set.
  * Returns early when *cancel (may be NULL) becomes non-zero. */
 void pyx_freeze_test_point(const char *point, const volatile int *cancel);
-
-/* Monotonic clock in microseconds. */
-int64_t pyx_now_us(void);
 
 #endif

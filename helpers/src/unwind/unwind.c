@@ -15,6 +15,7 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "../util/clock.h"
 #include "../util/fmt.h"
 #include "unwind.h"
 
@@ -80,13 +81,6 @@ struct pyx_unwinder {
 	struct modname *mods;
 	size_t nmods, mods_cap;
 };
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- libdwfl's file callbacks ---- */
 
@@ -450,11 +444,6 @@ int pyx_unwind_capture(struct pyx_unwinder *u, struct pyx_error *err)
 	return 0;
 }
 
-size_t pyx_unwind_captured(const struct pyx_unwinder *u)
-{
-	return u ? u->copied : 0;
-}
-
 /* ---- walking ---- */
 
 struct walk {
@@ -495,7 +484,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 		w->why = "more native frames than the limit";
 		return DWARF_CB_ABORT;
 	}
-	if (w->n % DEADLINE_EVERY == 0 && w->n && now_us() > w->deadline) {
+	if (w->n % DEADLINE_EVERY == 0 && w->n && pyx_now_us() > w->deadline) {
 		w->code = PYX_E_LIMIT;
 		w->why = "time limit for native unwinding reached";
 		return DWARF_CB_ABORT;
@@ -659,7 +648,7 @@ int pyx_unwind_thread(struct pyx_unwinder *u, pid_t tid, struct pyx_arena *arena
 			    "not unwound: the time limit for this process was spent");
 		return 0;
 	}
-	int64_t start = now_us();
+	int64_t start = pyx_now_us();
 	int64_t budget = u->opts.total_us - u->spent_us;
 	struct walk w = {
 	    .u = u,
@@ -669,7 +658,7 @@ int pyx_unwind_thread(struct pyx_unwinder *u, pid_t tid, struct pyx_arena *arena
 	int rc = dwfl_getthread_frames(u->dwfl, tid, on_frame, &w);
 	const char *dwfl_msg = rc < 0 ? dwfl_errmsg(-1) : NULL;
 	u->cur = NULL;
-	u->spent_us += now_us() - start;
+	u->spent_us += pyx_now_us() - start;
 	if (w.code == PYX_E_NOMEM) {
 		free(w.pcs);
 		free(w.act);

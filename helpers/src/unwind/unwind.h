@@ -72,9 +72,6 @@ int pyx_unwind_open(struct pyx_target *t, const struct pyx_unwind_opts *opts,
  * -PYX_E_NOMEM only; a stack that cannot be read is read lazily instead. */
 int pyx_unwind_capture(struct pyx_unwinder *u, struct pyx_error *err);
 
-/* Bytes copied by pyx_unwind_capture (statistics, benchmarks). */
-size_t pyx_unwind_captured(const struct pyx_unwinder *u);
-
 /* Unwinds thread tid and names its frames, into *out (arena memory). An
  * early stop (no CFI, unreadable stack, a limit, the deadline) is not a
  * failure: out->complete is 0 and out->error says why. Fails only with

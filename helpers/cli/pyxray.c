@@ -267,9 +267,6 @@ static int cmd_report(const char *cmd, int argc, char **argv)
 	return take_and_print(pid, &ra.sopts, ps, report, ps ? 0 : fmt_flags);
 }
 
-/* `core CORE...`: the cores are opened one by one (a file that is not a
- * core is reported and the others go on), then read as one snapshot: a
- * pool's cores become one tree. */
 /* The index of the first of paths[0..i) that is the same file as paths[i]
  * (same device and inode: one core named twice, or by two names); i when
  * none is, or when paths[i] cannot be read (opening it says why). */
@@ -284,6 +281,9 @@ static size_t same_file_before(char **paths, size_t i)
 	return i;
 }
 
+/* `core CORE...`: the cores are opened one by one (a file that is not a
+ * core is reported and the others go on), then read as one snapshot: a
+ * pool's cores become one tree. */
 static int cmd_core(int argc, char **argv)
 {
 	static const struct option own[] = {

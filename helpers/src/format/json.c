@@ -92,7 +92,7 @@ static void jtasks(struct pyx_out *o, const char *key, const struct pyx_task *ta
 	pyx_out_putc(o, ']');
 }
 
-static void jthread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
+void pyx_json_thread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
 {
 	pyx_out_printf(o, "{\"tid\": %" PRId64 ", \"thread_id\": %" PRIu64, th->tid, th->thread_id);
 	jkey_str(o, "name", th->name);
@@ -137,11 +137,6 @@ static int has_native(const struct pyx_process *p)
 			if (p->interps[i].threads[j].native)
 				return 1;
 	return 0;
-}
-
-void pyx_json_thread(struct pyx_out *o, const struct pyx_thread *th, int tasks)
-{
-	jthread(o, th, tasks);
 }
 
 static void jsignal(struct pyx_out *o, const struct pyx_process *p)
@@ -226,7 +221,7 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 				continue;
 			if (shown++)
 				pyx_out_puts(o, ", ");
-			jthread(o, &in->threads[j], in->tasks_read);
+			pyx_json_thread(o, &in->threads[j], in->tasks_read);
 		}
 		pyx_out_putc(o, ']');
 		if (in->tasks_read) {
@@ -248,7 +243,7 @@ static void jprocess(struct pyx_out *o, const struct pyx_snapshot *snap,
 				continue;
 			if (shown++)
 				pyx_out_puts(o, ", ");
-			jthread(o, &p->native_threads[j], 0);
+			pyx_json_thread(o, &p->native_threads[j], 0);
 		}
 		pyx_out_putc(o, ']');
 	}

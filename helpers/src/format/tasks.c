@@ -265,7 +265,6 @@ void pyx_format_tasks_text(const struct pyx_task_printer *p, const struct pyx_in
 struct tree {
 	struct pyx_out *out;
 	int group; /* leaf tasks with one stack drawn once */
-	const struct pyx_interp *in;
 	const struct pyx_task **all; /* every task, sorted by id */
 	unsigned char *awaited;	     /* all[i] is awaited by another task */
 	size_t n;
@@ -462,7 +461,7 @@ static void print_cycles(struct tree *tr)
 
 void pyx_format_await_tree(struct pyx_out *out, const struct pyx_interp *in, int group)
 {
-	struct tree tr = {.out = out, .in = in, .group = group};
+	struct tree tr = {.out = out, .group = group};
 	tr.n = collect(in, NULL);
 	if (!tr.n)
 		return;

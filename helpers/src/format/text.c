@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pyxray/frontend.h>
+
 #include "../snapshot/snapshot_priv.h"
 #include "../util/fmt.h"
 #include "format_priv.h"
 #include "source.h"
-
-enum { SOURCE_LINE_MAX = 512 };
 
 struct text_ctx {
 	const struct pyx_format_opts *opts;
@@ -52,8 +52,8 @@ static const char *source_line(struct text_ctx *c, const struct pyx_process *p, 
 	}
 	while (*len && (s[*len - 1] == '\r' || s[*len - 1] == ' '))
 		(*len)--;
-	if (*len > SOURCE_LINE_MAX)
-		*len = SOURCE_LINE_MAX;
+	if (*len > PYX_SOURCE_LINE_MAX)
+		*len = PYX_SOURCE_LINE_MAX;
 	return *len ? s : NULL;
 }
 

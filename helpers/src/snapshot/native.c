@@ -387,12 +387,10 @@ static int native_threads(struct pyx_process *proc, struct pyx_target *t,
 			  const struct pyx_unwind_ops *ops, struct pyx_unwinder *u,
 			  struct pyx_arena *arena, struct pyx_error *err)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < t->nthreads; i++)
-		n += t->threads[i].has_regs && !has_python(proc, t->threads[i].tid);
-	if (!n)
+	if (!t->nthreads)
 		return 0;
-	proc->native_threads = pyx_arena_calloc(arena, n, sizeof *proc->native_threads);
+	/* Room for every thread; those without Python fill it (one pass). */
+	proc->native_threads = pyx_arena_calloc(arena, t->nthreads, sizeof *proc->native_threads);
 	if (!proc->native_threads)
 		return pyx_error_set(err, PYX_E_NOMEM, ENOMEM, 0, "out of memory");
 	for (size_t i = 0; i < t->nthreads; i++) {
@@ -415,6 +413,8 @@ static int native_threads(struct pyx_process *proc, struct pyx_target *t,
 		th->nframes = th->omitted_at = ns.n;
 		th->native_error = ns.complete ? NULL : ns.error_msg;
 	}
+	if (!proc->nnative_threads)
+		proc->native_threads = NULL; /* every thread runs Python */
 	return 0;
 }
 

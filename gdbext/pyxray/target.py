@@ -87,12 +87,13 @@ def executable(inf: gdb.Inferior) -> Optional[str]:
 
 
 def describe(inf: gdb.Inferior) -> str:
-    """"inferior 1 (pid 42, /usr/bin/sleep)": how errors name an inferior."""
+    """"inferior 1 (pid 42, /usr/bin/sleep)": how errors name an inferior
+    (the path escaped: it is the target's)."""
     what = "pid %d" % inf.pid
     if connection_type(inf) == "core":
         what = "core of pid %d" % inf.pid
     exe = executable(inf)
-    return "inferior %d (%s%s)" % (inf.num, what, ", " + exe if exe else "")
+    return "inferior %d (%s%s)" % (inf.num, what, ", " + model.printable(exe) if exe else "")
 
 
 def _symbol(name: str) -> int:
@@ -170,7 +171,7 @@ def _missing_files_error(inf: gdb.Inferior) -> Optional[TargetError]:
     if not inf.progspace.filename:
         exe = mapped[0] if mapped else "the program's executable"
         return TargetError("%s has no executable loaded: load it with 'file %s'"
-                           % (describe(inf), exe))
+                           % (describe(inf), model.printable(exe)))
     loaded = set(_loaded_files())
     loaded_base = {p.rsplit("/", 1)[-1] for p in loaded}
 
@@ -178,14 +179,16 @@ def _missing_files_error(inf: gdb.Inferior) -> Optional[TargetError]:
         return path not in loaded and path.rsplit("/", 1)[-1] not in loaded_base
 
     if mapped and missing(mapped[0]):
+        shown = model.printable(mapped[0])
         return TargetError("%s was %s, but GDB has %s loaded: load it with 'file %s'"
-                           % (describe(inf), mapped[0], inf.progspace.filename, mapped[0]))
+                           % (describe(inf), shown, model.printable(inf.progspace.filename),
+                              shown))
     for path in mapped:
         base = path.rsplit("/", 1)[-1]
         if re.match(r"(lib)?python\d", base) and missing(path):
             return TargetError("%s needs %s, which GDB did not load: point 'set sysroot' or "
                                "'set solib-search-path' at a directory that holds it"
-                               % (describe(inf), path))
+                               % (describe(inf), model.printable(path)))
     return None
 
 

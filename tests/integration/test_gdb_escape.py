@@ -8,6 +8,8 @@ escaper writes them (\\xNN, \\u{NNNN}).
 """
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -76,3 +78,24 @@ def test_attached_child_named_escaped(workdir):
         assert "Worker\\x1b]0;pwned\\x07" in s.out("threads"), s.out("threads")
     finally:
         t.kill()
+
+
+def test_executable_path_escaped(workdir):
+    """An error that names the inferior names its executable escaped (a
+    program at a hostile path: the path reached GDB's console raw)."""
+    exe = os.path.join(workdir, "sl\x1b]0;pwned\x07eep")
+    shutil.copy("/bin/sleep", exe)
+    p = subprocess.Popen([exe, "300"])
+    try:
+        s = Session()
+        s.cmd("bt-all", "py-bt-all")
+        s.execute(["-p", str(p.pid)], workdir)
+        step = s["bt-all"]
+        text = step.get("out", "") + step.get("error", "")
+        for raw in RAW:
+            assert raw not in text, text
+        assert "sl\\x1b]0;pwned\\x07eep" in text and "no Python interpreter" in text, text
+    finally:
+        p.kill()
+        p.wait()
+        os.unlink(exe)

@@ -45,10 +45,6 @@ class PyxrayDebugSession extends GDBDebugSession {
         this.isCore = false;
     }
 
-    initializeRequest(response, args) {
-        super.initializeRequest(response, args);
-    }
-
     // ---- GDB with pyxray's extension ----
 
     async spawn(args, gdb) {
@@ -62,7 +58,7 @@ class PyxrayDebugSession extends GDBDebugSession {
         try {
             await super.spawn(args, gdb);
         } catch (err) {
-            const what = (err instanceof Error ? err.message : String(err)).trim()
+            const what = errText(err).trim()
                 .replace(/\s+/g, ' ');
             throw new Error(`GDB '${args.gdb || 'gdb'}' did not start (${what}): set gdb ` +
                 'to the path of a GDB built with Python (Debian: apt-get install gdb)');
@@ -76,7 +72,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             await backend.sendCommand('-interpreter-exec console ' + miQuote('python ' + code));
         } catch (err) {
             throw new Error(`pyxray's GDB extension did not load from ${dir}: ` +
-                `${err instanceof Error ? err.message : err}; set pyxrayGdbext to the ` +
+                `${errText(err)}; set pyxrayGdbext to the ` +
                 'directory that holds the pyxray package');
         }
         const probe = await backend.sendCommand('-info-gdb-mi-command py-stack-list-frames');
@@ -131,7 +127,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             this.configuringState = 4; // DONE: nothing to resume
             this.sendResponse(response);
         } catch (err) {
-            this.sendErrorResponse(response, 1, err instanceof Error ? err.message : String(err));
+            this.sendErrorResponse(response, 1, errText(err));
         }
     }
 
@@ -165,7 +161,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             const res = await this.gdb.sendCommand('-py-threads');
             return res.threads || [];
         } catch (err) {
-            this.logger.verbose(`-py-threads: ${err instanceof Error ? err.message : err}`);
+            this.logger.verbose(`-py-threads: ${errText(err)}`);
             return [];
         }
     }
@@ -191,7 +187,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             response.body = { threads: this.threads };
             this.sendResponse(response);
         } catch (err) {
-            this.sendErrorResponse(response, 1, err instanceof Error ? err.message : String(err));
+            this.sendErrorResponse(response, 1, errText(err));
         }
     }
 
@@ -225,7 +221,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             response.body = { stackFrames: frames, totalFrames: stack.length };
             this.sendResponse(response);
         } catch (err) {
-            this.sendErrorResponse(response, 1, err instanceof Error ? err.message : String(err));
+            this.sendErrorResponse(response, 1, errText(err));
         }
     }
 
@@ -241,7 +237,8 @@ class PyxrayDebugSession extends GDBDebugSession {
         const where = f.fullname || f.file;
         if (where) {
             if (path.isAbsolute(where)) {
-                source = new Source(path.basename(where), where);
+                // The name shown is the escaped file (f.file), the path the real one.
+                source = new Source(path.basename(f.file || where), where);
             } else {
                 source = new Source(where);
                 source.presentationHint = 'deemphasize';
@@ -362,7 +359,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             };
             this.sendResponse(response);
         } catch (err) {
-            this.sendErrorResponse(response, 1, err instanceof Error ? err.message : String(err));
+            this.sendErrorResponse(response, 1, errText(err));
         }
     }
 
@@ -382,7 +379,7 @@ class PyxrayDebugSession extends GDBDebugSession {
             response.body = { result: res.value, type: res.scope, variablesReference: 0 };
             this.sendResponse(response);
         } catch (err) {
-            this.sendErrorResponse(response, 1, err instanceof Error ? err.message : String(err));
+            this.sendErrorResponse(response, 1, errText(err));
         }
     }
 
@@ -419,13 +416,18 @@ class PyxrayDebugSession extends GDBDebugSession {
             };
             this.sendResponse(response);
         } catch (err) {
-            this.sendErrorResponse(response, 1, err instanceof Error ? err.message : String(err));
+            this.sendErrorResponse(response, 1, errText(err));
         }
     }
 }
 
 // "MainThread (LWP 42)", "spinner (LWP 45) [GIL]"; with several processes
 // "pid 47 ForkPoolWorker-1: MainThread (LWP 47)".
+// What went wrong, as one string (an Error's message, or the thrown value).
+function errText(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
 function threadName(r, manyProcesses) {
     if (r.python !== 'true' && !r.name) {
         return manyProcesses ? `pid ${r.pid} ${r.process || ''}: ${r.gdb_name || 'LWP ' + r.lwp}`
